@@ -1,0 +1,87 @@
+// Turns a thrown error into a response: the right status and headers, a body in the form the client
+// asked for (JSON when it prefers JSON, else HTML), and no internals for 5xx errors.
+
+import type { Request } from '../server/request.ts';
+import type { Response } from '../server/response.ts';
+import { reasonPhrase } from '../http1/status.ts';
+import { isHttpError } from './http-error.ts';
+import type { Middleware } from './pipeline.ts';
+
+/** Supplies a custom page for a status (for example htdocs/404.html); undefined for the default. */
+export type ErrorPageSource = (status: number, req: Request) => Promise<Buffer | undefined> | Buffer | undefined;
+
+export interface ErrorHandlerOptions {
+  pages?: ErrorPageSource;
+  /** Called for errors that are not HttpErrors (bugs) and for 5xx HttpErrors. */
+  report?: (error: unknown, req: Request) => void;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** True when the client ranks application/json above text/html (RFC 9110 §12.5.1, roughly). */
+export function prefersJson(req: Request): boolean {
+  const accept = req.header('accept');
+  if (accept === undefined) return false;
+  let json = -1;
+  let html = -1;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.find((p) => p.trim().startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.trim().slice(2)) || 0;
+    if (type === 'application/json') json = Math.max(json, q);
+    else if (type === 'text/html') html = Math.max(html, q);
+  }
+  return json > 0 && json > html;
+}
+
+export function defaultErrorPage(status: number, message: string): string {
+  const title = `${status} ${escapeHtml(reasonPhrase(status))}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title}</title>
+<style>
+:root{color-scheme:light dark;font-family:system-ui,sans-serif}
+body{margin:0;min-height:100vh;display:grid;place-items:center;background:Canvas;color:CanvasText}
+main{max-width:32rem;padding:2rem;text-align:center}
+h1{font-size:3rem;margin:0 0 .5rem}p{opacity:.8}
+</style></head>
+<body><main><h1>${title}</h1>${message === '' ? '' : `<p>${escapeHtml(message)}</p>`}<p><a href="/">Home</a></p></main></body></html>
+`;
+}
+
+export async function sendError(req: Request, res: Response, error: unknown, options: ErrorHandlerOptions = {}): Promise<void> {
+  const http = isHttpError(error);
+  const status = http ? error.status : 500;
+  if (!http || status >= 500) options.report?.(error, req);
+  if (res.headersSent) throw error; // too late for a clean answer: the connection closes
+  const message = http && error.expose ? error.message : '';
+  for (const name of [...new Set(res.headerList.filter((_, i) => i % 2 === 0))]) {
+    // Headers set for the success path (type, length, validators) do not describe an error page.
+    const lower = name.toLowerCase();
+    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options') res.removeHeader(name);
+  }
+  if (http) for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
+  res.setHeader('Cache-Control', 'no-store');
+  if (prefersJson(req)) {
+    res.json(status, { error: { status, reason: reasonPhrase(status), ...(message === '' ? {} : { message }) } });
+    return;
+  }
+  const custom = options.pages === undefined ? undefined : await options.pages(status, req);
+  res.send(status, custom ?? defaultErrorPage(status, message), 'text/html; charset=utf-8');
+}
+
+/** The outermost middleware: whatever goes wrong below becomes a proper error response. */
+export function errorHandler(options: ErrorHandlerOptions = {}): Middleware {
+  return (req, res, next) => {
+    let result: void | Promise<void>;
+    try {
+      result = next();
+    } catch (error) {
+      return sendError(req, res, error, options);
+    }
+    if (result !== undefined) return result.catch((error: unknown) => sendError(req, res, error, options));
+    return undefined;
+  };
+}

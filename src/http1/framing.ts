@@ -1,0 +1,108 @@
+// What the head says about the message around it: body length (RFC 9112 §6.3), persistence
+// (RFC 9112 §9.3), the Expect and Host values. One pass over the fields; names are lower-cased only
+// when their length matches a name we look for.
+
+import type { ParseErrorCode } from './errors.ts';
+
+export interface Framing {
+  contentLength: number;
+  chunked: boolean;
+  keepAlive: boolean;
+  expect: string;
+  host: string;
+  hostCount: number;
+}
+
+// 2^53 has 16 digits: more digits than this cannot be a length we would accept anyway.
+const MAX_CONTENT_LENGTH_DIGITS = 15;
+
+export function decideFraming(fields: readonly string[], versionMinor: number, maxBodyBytes: number): Framing | ParseErrorCode {
+  let contentLength = -1;
+  let hasContentLength = false;
+  let codings: string[] | null = null;
+  let close = false;
+  let keepAliveToken = false;
+  let expect = '';
+  let host = '';
+  let hostCount = 0;
+
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    const value = fields[i + 1]!;
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') {
+          hostCount++;
+          host = value;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'expect') expect = value.toLowerCase();
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') {
+          for (const token of listElements(value)) {
+            if (token === 'close') close = true;
+            else if (token === 'keep-alive') keepAliveToken = true;
+          }
+        }
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') {
+          // RFC 9110 §8.6: a list of identical values may be taken as one; anything else is an error.
+          for (const element of value.split(',')) {
+            const parsed = parseContentLength(element.trim());
+            if (typeof parsed === 'string') return parsed;
+            if (hasContentLength && parsed !== contentLength) return 'CONFLICTING_CONTENT_LENGTH';
+            contentLength = parsed;
+            hasContentLength = true;
+          }
+        }
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') {
+          codings ??= [];
+          for (const coding of listElements(value)) codings.push(coding.split(';', 1)[0]!.trim());
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  let chunked = false;
+  if (codings !== null) {
+    // RFC 9112 §6.1-6.3: TE with CL is a smuggling attempt; TE must end in exactly one chunked.
+    if (hasContentLength) return 'TE_AND_CL';
+    if (versionMinor === 0) return 'TE_IN_HTTP10';
+    if (codings.length === 0 || codings[codings.length - 1] !== 'chunked') return 'CHUNKED_NOT_FINAL';
+    if (codings.indexOf('chunked') !== codings.length - 1) return 'DUPLICATE_CHUNKED';
+    if (codings.length > 1) return 'UNSUPPORTED_TRANSFER_CODING';
+    chunked = true;
+  }
+  if (hasContentLength && contentLength > maxBodyBytes) return 'BODY_TOO_LARGE';
+
+  const keepAlive = versionMinor === 1 ? !close : keepAliveToken && !close;
+  return { contentLength: hasContentLength ? contentLength : 0, chunked, keepAlive, expect, host, hostCount };
+}
+
+// RFC 9110 §8.6: Content-Length = 1*DIGIT
+function parseContentLength(s: string): number | ParseErrorCode {
+  if (s.length === 0) return 'BAD_CONTENT_LENGTH';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return 'BAD_CONTENT_LENGTH';
+  }
+  if (s.length > MAX_CONTENT_LENGTH_DIGITS) return 'BODY_TOO_LARGE';
+  return Number(s);
+}
+
+/** RFC 9110 §5.6.1 list elements, lower-cased, empty elements dropped. */
+function listElements(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const t = part.trim().toLowerCase();
+    if (t.length > 0) out.push(t);
+  }
+  return out;
+}

@@ -1,0 +1,497 @@
+// Sans-IO HTTP/1.1 request parser (RFC 9112). Bytes go in through push(); events come out through
+// the sink. No sockets, no timers, no clocks.
+//
+// Theory of operation
+// - Everything before the body is line-oriented: the request line, the field lines, chunk-size lines,
+//   the CRLF after chunk data and the trailer lines. A line is handed to its state's handler as
+//   [start, end) of a buffer, without its CRLF. When a chunk holds the whole line the buffer is the
+//   chunk itself (no copy); otherwise the partial line is kept in a growable buffer until its LF comes.
+// - Body bytes are handed out as subarray views of the pushed chunk, never copied.
+// - After a complete request the parser pauses: later bytes (pipelined requests) are kept, unparsed,
+//   until the connection calls resume(). Responses therefore go out in order with no extra bookkeeping.
+// - Any violation ends in DEAD with one onError(ParseError) carrying the status to answer; nothing
+//   that a peer sends makes push() throw.
+
+import { COLON, CR, FIELD_VALUE, HEX_VALUE, HOST_CHAR, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn } from './chars.ts';
+import { ParseError, type ParseErrorCode } from './errors.ts';
+import { decideFraming } from './framing.ts';
+import { validChunkExtension } from './chunked.ts';
+
+export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
+
+export interface RequestHead {
+  method: string;
+  target: string;
+  targetForm: TargetForm;
+  versionMajor: number;
+  versionMinor: number;
+  /** Field lines as received: name, value, name, value, … (values trimmed of OWS). */
+  rawHeaders: string[];
+  /** -1 when the body is chunked; 0 when there is none. */
+  contentLength: number;
+  chunked: boolean;
+  keepAlive: boolean;
+  /** The Expect field value, lower-cased, or '' when absent. */
+  expect: string;
+  /** The Host field value ('' when absent). */
+  host: string;
+}
+
+export interface ParserSink {
+  onHead(head: RequestHead): void;
+  onData(chunk: Buffer): void;
+  onTrailers(rawTrailers: string[]): void;
+  onEnd(): void;
+  onError(error: ParseError): void;
+}
+
+export interface ParserLimits {
+  /** Longest request line accepted, in bytes (414 beyond). */
+  maxRequestLineBytes: number;
+  /** Largest header section (field lines and their CRLFs), in bytes (431 beyond); trailers too. */
+  maxHeaderBytes: number;
+  /** Most field lines accepted (431 beyond); trailers too. */
+  maxHeaderCount: number;
+  /** Largest body accepted, in bytes (413 beyond, answered before the body is read). */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = {
+  maxRequestLineBytes: 8 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  maxBodyBytes: 10 * 1024 * 1024,
+};
+
+// RFC 9112 §2.2: ignore at least one empty line before a request line; we allow a few, not unbounded.
+const MAX_LEADING_EMPTY_LINES = 4;
+// Chunk-size lines carry extensions we ignore; bound them so they cannot be used to stream forever.
+const MAX_CHUNK_LINE_BYTES = 4096;
+// More hex digits than this cannot be a size we would accept (2^48 bytes).
+const MAX_CHUNK_SIZE_DIGITS = 12;
+
+const S_REQUEST_LINE = 0;
+const S_HEADERS = 1;
+const S_BODY_FIXED = 2;
+const S_CHUNK_SIZE = 3;
+const S_CHUNK_DATA = 4;
+const S_CHUNK_DATA_END = 5;
+const S_TRAILERS = 6;
+const S_PAUSED = 7;
+const S_DEAD = 8;
+type State = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+
+const EMPTY = Buffer.alloc(0);
+
+// Buffer#latin1Slice is the fastest bytes-to-string path for ASCII protocol text (no encoding lookup).
+const latin1 = (buf: Buffer, start: number, end: number): string =>
+  (buf as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(start, end);
+
+export class RequestParser {
+  readonly #sink: ParserSink;
+  readonly #limits: ParserLimits;
+  #state: State = S_REQUEST_LINE;
+
+  // A line that began in an earlier chunk: bytes [0, #lineLen) of #lineBuf.
+  #lineBuf: Buffer = EMPTY;
+  #lineLen = 0;
+  // Bytes received while paused (or left over at pause), parsed after resume().
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #running = false;
+
+  // Per-message state.
+  #emptyLines = 0;
+  #headBytes = 0;
+  #method = '';
+  #target = '';
+  #targetForm: TargetForm = 'origin';
+  #versionMinor = 1;
+  #fields: string[] = [];
+  #remaining = 0;
+  #bodyBytes = 0;
+
+  constructor(sink: ParserSink, limits: Partial<ParserLimits> = {}) {
+    this.#sink = sink;
+    this.#limits = { ...DEFAULT_PARSER_LIMITS, ...limits };
+  }
+
+  /** True after a parse error: the parser takes no more input. */
+  get dead(): boolean {
+    return this.#state === S_DEAD;
+  }
+
+  /** True between a complete request and resume(). */
+  get paused(): boolean {
+    return this.#state === S_PAUSED;
+  }
+
+  /** Bytes held for after resume() (pipelined requests not yet parsed). */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** True while the parser is part-way through a message (bytes of it seen, end not yet reached). */
+  get midMessage(): boolean {
+    const s = this.#state;
+    return s !== S_PAUSED && s !== S_DEAD && (s !== S_REQUEST_LINE || this.#lineLen > 0 || this.#emptyLines > 0);
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#state === S_DEAD || chunk.length === 0) return;
+    if (this.#state === S_PAUSED || this.#running) {
+      this.#hold(chunk);
+      return;
+    }
+    this.#run(chunk);
+  }
+
+  /** Starts on the next message: parses any bytes held since the last one ended. */
+  resume(): void {
+    if (this.#state !== S_PAUSED) return;
+    this.#state = S_REQUEST_LINE;
+    this.#resetMessage();
+    if (this.#running) return; // the running loop picks the held bytes up
+    while (this.#pending.length > 0 && this.#accepting()) {
+      const next = this.#pending.shift()!;
+      this.#pendingBytes -= next.length;
+      this.#run(next);
+    }
+  }
+
+  /** Hands back held bytes that were never parsed (for example on a protocol upgrade). */
+  takePending(): Buffer {
+    const out = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return out;
+  }
+
+  #accepting(): boolean {
+    return this.#state !== S_PAUSED && this.#state !== S_DEAD;
+  }
+
+  #hold(chunk: Buffer): void {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+  }
+
+  #run(chunk: Buffer): void {
+    this.#running = true;
+    try {
+      let pos = 0;
+      const len = chunk.length;
+      while (pos < len) {
+        const state = this.#state;
+        if (state === S_BODY_FIXED || state === S_CHUNK_DATA) {
+          const take = Math.min(this.#remaining, len - pos);
+          this.#remaining -= take;
+          const view = pos === 0 && take === len ? chunk : chunk.subarray(pos, pos + take);
+          pos += take;
+          this.#sink.onData(view);
+          if (this.#remaining === 0) {
+            if (state === S_BODY_FIXED) this.#finishMessage();
+            else this.#state = S_CHUNK_DATA_END;
+          }
+        } else if (state === S_PAUSED) {
+          this.#hold(pos === 0 ? chunk : chunk.subarray(pos));
+          return;
+        } else if (state === S_DEAD) {
+          return;
+        } else {
+          pos = this.#readLine(chunk, pos);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+    // resume() called from a callback during the loop: parse what was held meanwhile.
+    if (this.#pending.length > 0 && this.#accepting()) {
+      const next = this.#pending.shift()!;
+      this.#pendingBytes -= next.length;
+      this.#run(next);
+    }
+  }
+
+  /** Finds the next LF from pos; hands a complete line to its handler. Returns the new position. */
+  #readLine(chunk: Buffer, pos: number): number {
+    const lf = chunk.indexOf(LF, pos);
+    if (lf === -1) {
+      this.#appendPartial(chunk, pos, chunk.length);
+      return chunk.length;
+    }
+    let buf: Buffer;
+    let start: number;
+    let end: number;
+    if (this.#lineLen === 0) {
+      buf = chunk;
+      start = pos;
+      end = lf;
+    } else {
+      this.#appendPartial(chunk, pos, lf);
+      if (this.#state === S_DEAD) return chunk.length;
+      buf = this.#lineBuf;
+      start = 0;
+      end = this.#lineLen;
+      this.#lineLen = 0;
+    }
+    // RFC 9112 §2.2: lines end in CRLF. A bare LF is refused rather than tolerated: lenient line
+    // endings are a classic request-smuggling lever between servers that disagree.
+    if (end === start || buf[end - 1] !== CR) {
+      this.#fail('BARE_LF');
+      return chunk.length;
+    }
+    this.#line(buf, start, end - 1, end - start + 1);
+    return lf + 1;
+  }
+
+  #appendPartial(chunk: Buffer, from: number, to: number): void {
+    const add = to - from;
+    const total = this.#lineLen + add;
+    if (!this.#checkLineLimit(total)) return;
+    if (total > this.#lineBuf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(256, total * 2));
+      this.#lineBuf.copy(grown, 0, 0, this.#lineLen);
+      this.#lineBuf = grown;
+    }
+    chunk.copy(this.#lineBuf, this.#lineLen, from, to);
+    this.#lineLen = total;
+  }
+
+  /** Limits for a line still being received, so that an endless line is refused early. */
+  #checkLineLimit(lineBytes: number): boolean {
+    switch (this.#state) {
+      case S_REQUEST_LINE:
+        if (lineBytes > this.#limits.maxRequestLineBytes + 1) return this.#fail('URI_TOO_LONG');
+        return true;
+      case S_HEADERS:
+      case S_TRAILERS:
+        if (this.#headBytes + lineBytes > this.#limits.maxHeaderBytes) return this.#fail('HEADERS_TOO_LARGE');
+        return true;
+      case S_CHUNK_SIZE:
+        if (lineBytes > MAX_CHUNK_LINE_BYTES) return this.#fail('BAD_CHUNK_EXTENSION');
+        return true;
+      default:
+        if (lineBytes > 2) return this.#fail('BAD_CHUNK_END');
+        return true;
+    }
+  }
+
+  /** A complete line [start, end) without its CRLF; lineBytes counts the CRLF too. */
+  #line(buf: Buffer, start: number, end: number, lineBytes: number): void {
+    switch (this.#state) {
+      case S_REQUEST_LINE:
+        if (end - start > this.#limits.maxRequestLineBytes) {
+          this.#fail('URI_TOO_LONG');
+          return;
+        }
+        this.#requestLine(buf, start, end);
+        return;
+      case S_HEADERS:
+      case S_TRAILERS:
+        this.#headBytes += lineBytes;
+        if (this.#headBytes > this.#limits.maxHeaderBytes) {
+          this.#fail('HEADERS_TOO_LARGE');
+          return;
+        }
+        if (end === start) {
+          if (this.#state === S_HEADERS) this.#endOfHead();
+          else this.#endOfTrailers();
+          return;
+        }
+        this.#fieldLine(buf, start, end);
+        return;
+      case S_CHUNK_SIZE:
+        this.#chunkSizeLine(buf, start, end);
+        return;
+      case S_CHUNK_DATA_END:
+        // RFC 9112 §7.1: chunk-data is followed by exactly CRLF.
+        if (end !== start) {
+          this.#fail('BAD_CHUNK_END');
+          return;
+        }
+        this.#state = S_CHUNK_SIZE;
+        return;
+      default:
+        return;
+    }
+  }
+
+  // RFC 9112 §3: request-line = method SP request-target SP HTTP-version
+  #requestLine(buf: Buffer, start: number, end: number): void {
+    if (end === start) {
+      if (++this.#emptyLines > MAX_LEADING_EMPTY_LINES) this.#fail('BAD_REQUEST_LINE');
+      return;
+    }
+    const sp1 = buf.indexOf(SP, start);
+    if (sp1 === -1 || sp1 >= end) {
+      this.#fail('BAD_REQUEST_LINE');
+      return;
+    }
+    const sp2 = buf.indexOf(SP, sp1 + 1);
+    if (sp2 === -1 || sp2 >= end) {
+      this.#fail('BAD_REQUEST_LINE');
+      return;
+    }
+    const cr = buf.indexOf(CR, start);
+    if (cr !== -1 && cr < end) return void this.#fail('BARE_CR');
+    if (sp1 === start) return void this.#fail('BAD_REQUEST_LINE');
+    if (!allIn(TCHAR, buf, start, sp1)) return void this.#fail('BAD_METHOD');
+    if (sp2 === sp1 + 1) return void this.#fail('BAD_REQUEST_LINE');
+    if (!allIn(TARGET_CHAR, buf, sp1 + 1, sp2)) return void this.#fail('BAD_TARGET');
+    const versionError = this.#version(buf, sp2 + 1, end);
+    if (versionError !== null) return void this.#fail(versionError);
+
+    this.#method = latin1(buf, start, sp1);
+    const target = latin1(buf, sp1 + 1, sp2);
+    const form = targetForm(this.#method, target);
+    if (form === null) return void this.#fail('BAD_TARGET');
+    this.#target = target;
+    this.#targetForm = form;
+    this.#state = S_HEADERS;
+  }
+
+  // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT
+  #version(buf: Buffer, start: number, end: number): ParseErrorCode | null {
+    if (end - start !== 8) return 'BAD_VERSION';
+    if (buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 || buf[start + 4] !== 0x2f) return 'BAD_VERSION';
+    const major = buf[start + 5]! - 0x30;
+    const minor = buf[start + 7]! - 0x30;
+    if (buf[start + 6] !== 0x2e || major < 0 || major > 9 || minor < 0 || minor > 9) return 'BAD_VERSION';
+    if (major !== 1) return 'UNSUPPORTED_VERSION';
+    this.#versionMinor = minor === 0 ? 0 : 1; // 1.x with x > 1 is handled as 1.1 (RFC 9110 §6.2)
+    return null;
+  }
+
+  // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS
+  #fieldLine(buf: Buffer, start: number, end: number): void {
+    const first = buf[start];
+    if (first === SP || first === HTAB) return void this.#fail('OBS_FOLD'); // RFC 9112 §5.2
+    if (this.#fields.length >= this.#limits.maxHeaderCount * 2) return void this.#fail('TOO_MANY_HEADERS');
+    let colon = start;
+    while (colon < end && TCHAR[buf[colon]!] === 1) colon++;
+    if (colon === end) return void this.#fail('MISSING_COLON');
+    const stop = buf[colon]!;
+    if (stop !== COLON) {
+      if (stop === SP || stop === HTAB) return void this.#fail('SPACE_BEFORE_COLON'); // RFC 9112 §5.1
+      if (stop === CR) return void this.#fail('BARE_CR');
+      return void this.#fail('BAD_HEADER_NAME');
+    }
+    if (colon === start) return void this.#fail('BAD_HEADER_NAME');
+    let vStart = colon + 1;
+    let vEnd = end;
+    while (vStart < vEnd && (buf[vStart] === SP || buf[vStart] === HTAB)) vStart++;
+    while (vEnd > vStart && (buf[vEnd - 1] === SP || buf[vEnd - 1] === HTAB)) vEnd--;
+    for (let i = vStart; i < vEnd; i++) {
+      if (FIELD_VALUE[buf[i]!] !== 1) return void this.#fail(buf[i] === CR ? 'BARE_CR' : 'BAD_HEADER_VALUE');
+    }
+    this.#fields.push(latin1(buf, start, colon), latin1(buf, vStart, vEnd));
+  }
+
+  #endOfHead(): void {
+    const fields = this.#fields;
+    const framing = decideFraming(fields, this.#versionMinor, this.#limits.maxBodyBytes);
+    if (typeof framing === 'string') return void this.#fail(framing);
+    // RFC 9112 §3.2: exactly one Host in an HTTP/1.1 request, with a valid value.
+    if (framing.hostCount === 0 && this.#versionMinor === 1) return void this.#fail('MISSING_HOST');
+    if (framing.hostCount > 1) return void this.#fail('DUPLICATE_HOST');
+    const host = framing.host;
+    if (host.length > 0 && !allIn(HOST_CHAR, Buffer.from(host, 'latin1'), 0, host.length)) return void this.#fail('BAD_HOST');
+
+    const head: RequestHead = {
+      method: this.#method,
+      target: this.#target,
+      targetForm: this.#targetForm,
+      versionMajor: 1,
+      versionMinor: this.#versionMinor,
+      rawHeaders: fields,
+      contentLength: framing.chunked ? -1 : framing.contentLength,
+      chunked: framing.chunked,
+      keepAlive: framing.keepAlive,
+      expect: framing.expect,
+      host,
+    };
+    this.#headBytes = 0;
+    if (framing.chunked) {
+      this.#state = S_CHUNK_SIZE;
+      this.#sink.onHead(head);
+    } else if (framing.contentLength > 0) {
+      this.#state = S_BODY_FIXED;
+      this.#remaining = framing.contentLength;
+      this.#sink.onHead(head);
+    } else {
+      this.#sink.onHead(head);
+      if (this.#state !== S_DEAD) this.#finishMessage();
+    }
+  }
+
+  // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF ; last-chunk = 1*("0") …
+  #chunkSizeLine(buf: Buffer, start: number, end: number): void {
+    let i = start;
+    let size = 0;
+    while (i < end) {
+      const v = HEX_VALUE[buf[i]!]!;
+      if (v === 255) break;
+      if (i - start >= MAX_CHUNK_SIZE_DIGITS) return void this.#fail('BODY_TOO_LARGE');
+      size = size * 16 + v;
+      i++;
+    }
+    if (i === start) return void this.#fail('BAD_CHUNK_SIZE');
+    if (i < end && !validChunkExtension(buf, i, end)) return void this.#fail('BAD_CHUNK_EXTENSION');
+    if (size === 0) {
+      // Trailers reuse the field-line code; a fresh list keeps them apart from the head's fields.
+      this.#fields = [];
+      this.#state = S_TRAILERS;
+      return;
+    }
+    this.#bodyBytes += size;
+    if (this.#bodyBytes > this.#limits.maxBodyBytes) return void this.#fail('BODY_TOO_LARGE');
+    this.#remaining = size;
+    this.#state = S_CHUNK_DATA;
+  }
+
+  #endOfTrailers(): void {
+    if (this.#fields.length > 0) this.#sink.onTrailers(this.#fields);
+    if (this.#state !== S_DEAD) this.#finishMessage();
+  }
+
+  #finishMessage(): void {
+    this.#state = S_PAUSED;
+    this.#sink.onEnd();
+  }
+
+  #resetMessage(): void {
+    this.#emptyLines = 0;
+    this.#headBytes = 0;
+    this.#fields = [];
+    this.#remaining = 0;
+    this.#bodyBytes = 0;
+  }
+
+  #fail(code: ParseErrorCode): false {
+    if (this.#state === S_DEAD) return false;
+    this.#state = S_DEAD;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#lineLen = 0;
+    this.#sink.onError(new ParseError(code));
+    return false;
+  }
+}
+
+// RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT only), asterisk-form (OPTIONS only).
+function targetForm(method: string, target: string): TargetForm | null {
+  const c = target.charCodeAt(0);
+  if (method === 'CONNECT') return c !== 0x2f && target.indexOf('/') === -1 && target.includes(':') ? 'authority' : null;
+  if (c === 0x2f) return 'origin';
+  if (target === '*') return method === 'OPTIONS' ? 'asterisk' : null;
+  // absolute-URI = scheme ":" hier-part [ "?" query ]; scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  const colon = target.indexOf(':');
+  if (colon <= 0) return null;
+  for (let i = 0; i < colon; i++) {
+    const ch = target.charCodeAt(i);
+    const alpha = (ch >= 0x41 && ch <= 0x5a) || (ch >= 0x61 && ch <= 0x7a);
+    if (!alpha && (i === 0 || !((ch >= 0x30 && ch <= 0x39) || ch === 0x2b || ch === 0x2d || ch === 0x2e))) return null;
+  }
+  return 'absolute';
+}

@@ -1,0 +1,36 @@
+// Serializes a response head (RFC 9112 §4 status line, §5 field lines) into one string, so that it
+// goes to the socket in a single write, corked with a small body.
+
+import { httpDate } from './date.ts';
+import { reasonPhrase } from './status.ts';
+
+const STATUS_LINES = new Map<number, string>();
+
+/** "HTTP/1.1 200 OK\r\n", memoised per status code. */
+export function statusLine(status: number): string {
+  let line = STATUS_LINES.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
+    STATUS_LINES.set(status, line);
+  }
+  return line;
+}
+
+/**
+ * The whole head: status line, Date, Server (when non-empty), the given field lines (already
+ * "Name: value\r\n" strings) and the blank line. We always answer as HTTP/1.1: RFC 9110 §6.2 lets a
+ * server send its own highest minor version to a 1.0 client, which then reads it as 1.0.
+ */
+export function serializeHead(status: number, serverName: string, fieldLines: string): string {
+  const server = serverName.length > 0 ? `Server: ${serverName}\r\n` : '';
+  return `${statusLine(status)}Date: ${httpDate()}\r\n${server}${fieldLines}\r\n`;
+}
+
+/** True when a header value could split the head (CR, LF or NUL): refused as a programming error. */
+export function unsafeFieldValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a || c === 0x00) return true;
+  }
+  return false;
+}

@@ -1,0 +1,415 @@
+// One client connection: the IO shell around the sans-IO parser. It owns the socket, the deadlines
+// and backpressure, and runs one request at a time; pipelined requests wait unparsed in the parser
+// until the current response is complete (RFC 9112 §9.3.2: responses in request order).
+
+import type { Socket } from 'node:net';
+import { RequestParser, type ParserLimits, type ParserSink, type RequestHead } from '../http1/request-parser.ts';
+import type { ParseError } from '../http1/errors.ts';
+import { serializeHead } from '../http1/response-head.ts';
+import { reasonPhrase } from '../http1/status.ts';
+import { Request, type BodySource } from './request.ts';
+import { Response, type ResponseSink } from './response.ts';
+
+export type Handler = (req: Request, res: Response) => void | Promise<void>;
+
+export interface ConnectionTimeouts {
+  /** From the first byte of a request to the end of its head (slowloris defence). */
+  headersTimeoutMs: number;
+  /** From the first byte of a request to the end of its body. */
+  requestTimeoutMs: number;
+  /** Idle time allowed between requests on a persistent connection. */
+  keepAliveTimeoutMs: number;
+  /** Time a response may wait on a client that does not read. */
+  writeStallTimeoutMs: number;
+}
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly serverName: string;
+  readonly limits: Partial<ParserLimits>;
+  readonly timeouts: ConnectionTimeouts;
+  readonly handler: Handler;
+  readonly secure: boolean;
+  readonly draining: boolean;
+  now(): number;
+  /** A handler threw or rejected after the response started, or before it could be answered. */
+  reportError(error: unknown, req: Request | null): void;
+  /** A response completed (for logs and metrics). */
+  responded(req: Request, res: Response): void;
+  closed(connection: Connection): void;
+}
+
+// An unread body shorter than this is read and dropped to keep the connection; a longer one closes it.
+const MAX_DRAIN_BYTES = 256 * 1024;
+// Pipelined bytes held while a response is in progress before we stop reading the socket.
+const MAX_HELD_BYTES = 64 * 1024;
+// After our last response on a closing connection, keep reading (and dropping) this long, so the
+// peer's unread bytes do not turn our close into a reset that destroys the response (RFC 9112 §9.6).
+const LINGER_MS = 2000;
+
+const D_NONE = 0;
+const D_IDLE = 1;
+const D_HEADERS = 2;
+const D_REQUEST = 3;
+const D_WRITE = 4;
+const D_LINGER = 5;
+
+export class Connection implements ParserSink, BodySource, ResponseSink {
+  readonly #socket: Socket;
+  readonly #host: ConnectionHost;
+  readonly #parser: RequestParser;
+  readonly #peer: { remoteAddress: string; remotePort: number; localPort: number; secure: boolean };
+  #req: Request | null = null;
+  #res: Response | null = null;
+  #bodyDone = true;
+  #continueSent = false;
+  #closing = false;
+  #closed = false;
+  #peerEnded = false;
+  #readPaused = false;
+  #drained = 0;
+  #requests = 0;
+  #deadline = 0;
+  #deadlineKind = D_NONE;
+  #requestStart = 0;
+  #drainWaiters: Array<() => void> = [];
+
+  constructor(socket: Socket, host: ConnectionHost) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#parser = new RequestParser(this, host.limits);
+    this.#peer = {
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localPort: socket.localPort ?? 0,
+      secure: host.secure,
+    };
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.#onDrain());
+    socket.on('end', () => this.#onPeerEnd());
+    socket.on('error', () => this.#destroy());
+    socket.on('close', () => this.#onClose());
+    this.#setDeadline(D_IDLE, host.timeouts.keepAliveTimeoutMs);
+  }
+
+  get requestCount(): number {
+    return this.#requests;
+  }
+
+  /** True when no request is in progress: safe to close without cutting a response. */
+  get idle(): boolean {
+    return this.#res === null && !this.#parser.midMessage && this.#parser.pendingBytes === 0;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get serverName(): string {
+    return this.#host.serverName;
+  }
+
+  // ---- socket events ----
+
+  #onData(chunk: Buffer): void {
+    if (this.#closing) return; // lingering: read and drop
+    if (this.#res === null && !this.#parser.midMessage) {
+      this.#requestStart = this.#host.now();
+      this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
+    }
+    this.#parser.push(chunk);
+    if (this.#parser.pendingBytes > MAX_HELD_BYTES) this.pauseReading();
+  }
+
+  #onPeerEnd(): void {
+    // The client half-closed its side (allowHalfOpen): answer what it already sent, then close.
+    this.#peerEnded = true;
+    if (this.#closing) this.#destroy();
+    else if (this.#res === null) this.#closeGracefully();
+    else if (!this.#bodyDone) this.#req?.failBody(new Error('client closed the connection before the body was complete'));
+  }
+
+  #onDrain(): void {
+    if (this.#deadlineKind === D_WRITE) this.#clearDeadline();
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#req?.failBody(new Error('connection closed'));
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+    this.#host.closed(this);
+  }
+
+  // ---- parser events ----
+
+  onHead(head: RequestHead): void {
+    this.#requests++;
+    this.#continueSent = false;
+    const req = new Request(head, this, this.#peer, this.#requestStart);
+    const res = new Response(this, head.method, req.httpVersion);
+    this.#req = req;
+    this.#res = res;
+    this.#bodyDone = !req.hasBody;
+    this.#drained = 0;
+    if (this.#bodyDone) this.#clearDeadline();
+    else this.#setDeadlineAt(D_REQUEST, this.#requestStart + this.#host.timeouts.requestTimeoutMs);
+
+    // RFC 9110 §10.1.1: an expectation we cannot meet gets 417.
+    if (head.expect !== '' && head.expect !== '100-continue') {
+      res.send(417, 'Expectation Failed: only 100-continue is supported\n');
+      return;
+    }
+    let result: void | Promise<void>;
+    try {
+      result = this.#host.handler(req, res);
+    } catch (error) {
+      this.#handlerFailed(error, req, res);
+      return;
+    }
+    if (result !== undefined && typeof result.then === 'function') {
+      result.then(
+        () => {
+          if (!res.finished && !res.headersSent && !this.#closed) this.#handlerFailed(new Error('handler finished without a response'), req, res);
+        },
+        (error: unknown) => this.#handlerFailed(error, req, res),
+      );
+    }
+  }
+
+  onData(chunk: Buffer): void {
+    const req = this.#req;
+    if (req === null) return;
+    if (this.#res?.finished === true) {
+      // Draining an unread body after the response: bounded.
+      this.#drained += chunk.length;
+      if (this.#drained > MAX_DRAIN_BYTES) this.#destroy();
+      return;
+    }
+    req.pushBody(chunk);
+  }
+
+  onTrailers(rawTrailers: string[]): void {
+    if (this.#req !== null) this.#req.trailers = rawTrailers;
+  }
+
+  onEnd(): void {
+    this.#bodyDone = true;
+    if (this.#deadlineKind === D_REQUEST) this.#clearDeadline();
+    this.#req?.endBody();
+    if (this.#res?.finished === true) this.#next();
+  }
+
+  onError(error: ParseError): void {
+    const res = this.#res;
+    if (res === null) {
+      this.#sendMinimal(error.status, error.message);
+      return;
+    }
+    // The body of the request in progress was malformed.
+    this.#req?.failBody(error);
+    this.#closing = true;
+    if (!res.headersSent) {
+      this.#res = null;
+      this.#sendMinimal(error.status, error.message);
+    } else if (res.finished) this.#closeGracefully();
+  }
+
+  // ---- BodySource ----
+
+  pauseReading(): void {
+    if (!this.#readPaused) {
+      this.#readPaused = true;
+      this.#socket.pause();
+    }
+  }
+
+  resumeReading(): void {
+    if (this.#readPaused && this.#parser.pendingBytes <= MAX_HELD_BYTES) {
+      this.#readPaused = false;
+      this.#socket.resume();
+    }
+  }
+
+  sendContinue(): void {
+    const req = this.#req;
+    if (req === null || this.#continueSent || !req.expectsContinue || this.#res?.headersSent === true) return;
+    this.#continueSent = true;
+    this.#socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+  }
+
+  // ---- ResponseSink ----
+
+  write(data: string | Buffer, encoding?: BufferEncoding): boolean {
+    // A response the connection has already replaced (parse error, timeout) writes nowhere.
+    if (this.#closed || (this.#closing && this.#res === null)) return false;
+    const ok = encoding === undefined ? this.#socket.write(data) : this.#socket.write(data, encoding);
+    if (!ok && this.#deadlineKind !== D_WRITE) this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
+    return ok;
+  }
+
+  cork(): void {
+    this.#socket.cork();
+  }
+
+  uncork(): void {
+    this.#socket.uncork();
+  }
+
+  onDrain(callback: () => void): void {
+    if (this.#closed || !this.#socket.writableNeedDrain) callback();
+    else this.#drainWaiters.push(callback);
+  }
+
+  keepAliveAfter(): boolean {
+    const req = this.#req;
+    if (req === null || this.#closing || this.#host.draining || !req.keepAlive) return false;
+    if (!this.#bodyDone && !req.bodyRequested) {
+      // RFC 9110 §10.1.1: a client waiting on 100-continue may or may not send the body now; only a
+      // close makes the next request unambiguous. Otherwise drain a short body, close on a long one.
+      if (req.expectsContinue && !this.#continueSent) return false;
+      if (req.contentLength < 0 || req.contentLength > MAX_DRAIN_BYTES) return false;
+    }
+    return true;
+  }
+
+  finish(res: Response): void {
+    if (res !== this.#res) return;
+    const req = this.#req!;
+    this.#host.responded(req, res);
+    if (!res.keepAlive) this.#closing = true;
+    if (this.#bodyDone) {
+      this.#next();
+      return;
+    }
+    if (this.#closing) {
+      req.failBody(new Error('response finished before the request body'));
+      this.#closeGracefully();
+      return;
+    }
+    // Keep-alive with a body still arriving: read and drop the rest, then go on (see onEnd).
+    req.discardBody();
+  }
+
+  abort(error: Error): void {
+    this.#host.reportError(error, this.#req);
+    this.#destroy();
+  }
+
+  // ---- lifecycle ----
+
+  /** Server shutdown: close now when idle; otherwise let the current response finish with "close". */
+  shutdown(): void {
+    if (this.idle) this.#closeGracefully();
+    else this.#closing = true;
+  }
+
+  /** Forced close (shutdown deadline passed). */
+  destroy(): void {
+    this.#destroy();
+  }
+
+  /** Called by the server's sweeper with the current time. */
+  checkDeadline(now: number): void {
+    if (this.#deadlineKind === D_NONE || now < this.#deadline) return;
+    const kind = this.#deadlineKind;
+    this.#clearDeadline();
+    switch (kind) {
+      case D_HEADERS:
+        // RFC 9110 §15.5.9: 408 for a request that did not arrive in time.
+        if (this.#res === null) this.#sendMinimal(408, 'Timed out reading the request');
+        else this.#destroy();
+        return;
+      case D_REQUEST:
+        this.#req?.failBody(new Error('timed out reading the request body'));
+        if (this.#res !== null && !this.#res.headersSent) {
+          this.#res = null;
+          this.#sendMinimal(408, 'Timed out reading the request body');
+        } else this.#destroy();
+        return;
+      case D_IDLE:
+        // The last response may still be flushing to a slow reader: that is a write stall, not idling.
+        if (this.#socket.writableLength > 0) this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
+        else this.#destroy();
+        return;
+      default:
+        this.#destroy();
+    }
+  }
+
+  #next(): void {
+    this.#req = null;
+    this.#res = null;
+    if (this.#closing || this.#closed) {
+      this.#closeGracefully();
+      return;
+    }
+    this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
+    if (this.#parser.pendingBytes > 0) {
+      // A pipelined request is already here: its clock starts now.
+      this.#requestStart = this.#host.now();
+      this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
+    }
+    this.#parser.resume();
+    if (this.#req !== null) return;
+    if (this.#peerEnded) this.#closeGracefully();
+    else this.resumeReading();
+  }
+
+  #handlerFailed(error: unknown, req: Request, res: Response): void {
+    this.#host.reportError(error, req);
+    if (this.#closed || res !== this.#res) return;
+    if (res.headersSent) {
+      this.#destroy();
+      return;
+    }
+    this.#closing = true;
+    res.send(500, 'Internal Server Error\n');
+  }
+
+  /** A response written by the connection itself (parse errors, timeouts): always closes. */
+  #sendMinimal(status: number, message: string): void {
+    if (this.#closed) return;
+    this.#closing = true;
+    const body = `${status} ${reasonPhrase(status)}: ${message}\n`;
+    const fields = `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n`;
+    this.#socket.write(serializeHead(status, this.#host.serverName, fields) + body, 'latin1');
+    this.#closeGracefully();
+  }
+
+  #closeGracefully(): void {
+    if (this.#closed) return;
+    this.#closing = true;
+    this.#req = null;
+    this.#res = null;
+    this.#socket.end();
+    if (this.#peerEnded) return; // both sides done: the socket closes by itself
+    this.#readPaused = false;
+    this.#socket.resume();
+    this.#setDeadline(D_LINGER, LINGER_MS);
+  }
+
+  #destroy(): void {
+    if (this.#closed) return;
+    this.#socket.destroy();
+  }
+
+  #setDeadline(kind: number, ms: number): void {
+    this.#setDeadlineAt(kind, this.#host.now() + ms);
+  }
+
+  #setDeadlineAt(kind: number, at: number): void {
+    this.#deadlineKind = kind;
+    this.#deadline = at;
+  }
+
+  #clearDeadline(): void {
+    this.#deadlineKind = D_NONE;
+  }
+}

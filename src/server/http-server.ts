@@ -1,0 +1,204 @@
+// The listener: accepts sockets (plain or TLS), enforces the connection cap, runs the deadline
+// sweeper, and shuts down gracefully. Everything per-connection lives in connection.ts.
+
+import { EventEmitter } from 'node:events';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { DEFAULT_PARSER_LIMITS, type ParserLimits } from '../http1/request-parser.ts';
+import { serializeHead } from '../http1/response-head.ts';
+import { Connection, type ConnectionHost, type ConnectionTimeouts, type Handler } from './connection.ts';
+import type { Request } from './request.ts';
+import type { Response } from './response.ts';
+
+export interface ServerOptions {
+  handler: Handler;
+  /** The Server header value; '' sends none. */
+  serverName?: string;
+  limits?: Partial<ParserLimits>;
+  timeouts?: Partial<ConnectionTimeouts>;
+  /** Open connections allowed at once; beyond it a new connection gets 503 and is closed. */
+  maxConnections?: number;
+  /** listen() backlog (the seed's connection_queue). */
+  backlog?: number;
+  /** TLS options; when present the server speaks HTTPS on the same engine. */
+  tls?: TlsOptions;
+}
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+  path?: string;
+  fd?: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<ConnectionTimeouts> = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  writeStallTimeoutMs: 30_000,
+};
+
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+export interface ServerEvents {
+  response: [req: Request, res: Response];
+  error: [error: unknown, req: Request | null];
+  connection: [socket: Socket];
+}
+
+export class HttpServer extends EventEmitter<ServerEvents> implements ConnectionHost {
+  readonly serverName: string;
+  readonly limits: Partial<ParserLimits>;
+  readonly timeouts: ConnectionTimeouts;
+  readonly handler: Handler;
+  readonly secure: boolean;
+  readonly maxConnections: number;
+  readonly #backlog: number | undefined;
+  readonly #net: NetServer;
+  readonly #connections = new Set<Connection>();
+  #sweeper: NodeJS.Timeout | null = null;
+  #draining = false;
+  #totalConnections = 0;
+  #refused = 0;
+
+  constructor(options: ServerOptions) {
+    super();
+    this.handler = options.handler;
+    this.serverName = options.serverName ?? 'httpcraft';
+    this.limits = { ...DEFAULT_PARSER_LIMITS, ...options.limits };
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.#backlog = options.backlog;
+    this.secure = options.tls !== undefined;
+    // allowHalfOpen: a client may send its request and shut its side down; we still answer it.
+    const onSocket = (socket: Socket): void => this.#accept(socket);
+    this.#net =
+      options.tls !== undefined
+        ? createTlsServer({ ...options.tls, allowHalfOpen: true }, onSocket)
+        : createNetServer({ allowHalfOpen: true, noDelay: true }, onSocket);
+    // A failed TLS handshake or a reset before accept concerns one client only.
+    this.#net.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  get listening(): boolean {
+    return this.#net.listening;
+  }
+
+  /** The underlying net/tls server (for TLS context reloads and tests). */
+  get netServer(): NetServer {
+    return this.#net;
+  }
+
+  get stats(): { open: number; total: number; refused: number } {
+    return { open: this.#connections.size, total: this.#totalConnections, refused: this.#refused };
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  listen(options: ListenOptions = {}): Promise<AddressInfo | string> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.#net.once('error', onError);
+      const done = (): void => {
+        this.#net.off('error', onError);
+        this.#net.on('error', (error) => this.emit('error', error, null));
+        this.#startSweeper();
+        const address = this.#net.address();
+        resolve(address ?? '');
+      };
+      const backlog = this.#backlog;
+      if (options.fd !== undefined) this.#net.listen({ fd: options.fd, ...(backlog === undefined ? {} : { backlog }) }, done);
+      else if (options.path !== undefined) this.#net.listen({ path: options.path, ...(backlog === undefined ? {} : { backlog }) }, done);
+      else this.#net.listen({ port: options.port ?? 0, ...(options.host === undefined ? {} : { host: options.host }), ...(backlog === undefined ? {} : { backlog }) }, done);
+    });
+  }
+
+  address(): AddressInfo | string | null {
+    return this.#net.address();
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish (their
+   * responses carry "Connection: close"), and destroy whatever is left after graceMs.
+   */
+  close(graceMs = 10_000): Promise<void> {
+    this.#draining = true;
+    return new Promise((resolve) => {
+      let forced: NodeJS.Timeout | null = null;
+      const finish = (): void => {
+        if (forced !== null) clearTimeout(forced);
+        this.#stopSweeper();
+        resolve();
+      };
+      if (this.#net.listening) this.#net.close(() => finish());
+      else queueMicrotask(finish);
+      for (const c of this.#connections) c.shutdown();
+      forced = setTimeout(() => {
+        for (const c of this.#connections) c.destroy();
+      }, graceMs);
+      forced.unref();
+    });
+  }
+
+  reportError(error: unknown, req: Request | null): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error, req);
+  }
+
+  responded(req: Request, res: Response): void {
+    this.emit('response', req, res);
+  }
+
+  closed(connection: Connection): void {
+    this.#connections.delete(connection);
+  }
+
+  #accept(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    if (this.#draining) {
+      socket.destroy();
+      return;
+    }
+    if (this.#connections.size >= this.maxConnections) {
+      // Over the cap: a short, honest answer instead of a silent reset.
+      this.#refused++;
+      const body = 'Too many open connections; try again shortly.\n';
+      const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`);
+      socket.end(head + body, 'latin1');
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    this.#totalConnections++;
+    const connection = new Connection(socket, this);
+    this.#connections.add(connection);
+    this.emit('connection', socket);
+  }
+
+  #startSweeper(): void {
+    if (this.#sweeper !== null) return;
+    const t = this.timeouts;
+    // Deadlines are checked in a sweep rather than one timer per connection per request: timers
+    // are costly on the hot path, and a quarter of the shortest timeout is precise enough.
+    const shortest = Math.min(t.headersTimeoutMs, t.requestTimeoutMs, t.keepAliveTimeoutMs, t.writeStallTimeoutMs);
+    const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
+    this.#sweeper = setInterval(() => {
+      const now = this.now();
+      for (const c of this.#connections) c.checkDeadline(now);
+    }, every);
+    this.#sweeper.unref();
+  }
+
+  #stopSweeper(): void {
+    if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    this.#sweeper = null;
+  }
+}
+
+export function createServer(options: ServerOptions): HttpServer {
+  return new HttpServer(options);
+}

@@ -1,0 +1,228 @@
+// The request a handler sees: method, target, headers (lazy, case-insensitive) and a body stream
+// that exists only once a handler asks for it. Body bytes that arrive before then wait here, and the
+// socket is paused, so an unread body never piles up in memory.
+
+import { Readable } from 'node:stream';
+import type { RequestHead, TargetForm } from '../http1/request-parser.ts';
+import { HttpError } from '../app/http-error.ts';
+
+/** What a request needs from its connection; kept narrow so requests can be tested alone. */
+export interface BodySource {
+  /** Stop reading from the peer (the consumer is full or absent). */
+  pauseReading(): void;
+  /** Start reading from the peer again. */
+  resumeReading(): void;
+  /** Send "100 Continue" if the client asked for it and it has not gone out (RFC 9110 §10.1.1). */
+  sendContinue(): void;
+}
+
+export interface PeerInfo {
+  remoteAddress: string;
+  remotePort: number;
+  localPort: number;
+  secure: boolean;
+}
+
+export class Request {
+  readonly method: string;
+  /** The request-target exactly as received. */
+  readonly target: string;
+  readonly targetForm: TargetForm;
+  /** "1.1" or "1.0". */
+  readonly httpVersion: string;
+  /** Field lines as received: name, value, name, value, … */
+  readonly rawHeaders: readonly string[];
+  /** The path part of the target, still percent-encoded ("*" for OPTIONS *). */
+  readonly path: string;
+  /** The query without its "?", '' when absent. */
+  readonly query: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly secure: boolean;
+  readonly startTime: number;
+  /** Declared body length; -1 for chunked, 0 for none. */
+  readonly contentLength: number;
+  /** Free slot for middleware to pass values along (route params, parsed forms, …). */
+  readonly locals: Record<string, unknown> = {};
+  trailers: readonly string[] = [];
+
+  readonly #head: RequestHead;
+  readonly #source: BodySource;
+  #headers: Map<string, string> | null = null;
+  #stream: Readable | null = null;
+  #queued: Buffer[] | null = null;
+  #ended: boolean;
+  #discarding = false;
+  #error: Error | null = null;
+
+  constructor(head: RequestHead, source: BodySource, peer: PeerInfo, startTime: number) {
+    this.#head = head;
+    this.#source = source;
+    this.method = head.method;
+    this.target = head.target;
+    this.targetForm = head.targetForm;
+    this.httpVersion = head.versionMinor === 0 ? '1.0' : '1.1';
+    this.rawHeaders = head.rawHeaders;
+    this.contentLength = head.contentLength;
+    this.#ended = !head.chunked && head.contentLength === 0;
+    this.remoteAddress = peer.remoteAddress;
+    this.remotePort = peer.remotePort;
+    this.secure = peer.secure;
+    this.startTime = startTime;
+
+    let pathAndQuery = head.target;
+    if (head.targetForm === 'absolute') {
+      // RFC 9112 §3.2.2: the path comes from the absolute URI; its authority overrides Host.
+      const afterScheme = pathAndQuery.indexOf('//');
+      const slash = afterScheme === -1 ? -1 : pathAndQuery.indexOf('/', afterScheme + 2);
+      const q = pathAndQuery.indexOf('?', afterScheme + 2);
+      pathAndQuery = slash === -1 || (q !== -1 && q < slash) ? '/' + (q === -1 ? '' : pathAndQuery.slice(q)) : pathAndQuery.slice(slash);
+    }
+    const hash = pathAndQuery.indexOf('#');
+    if (hash !== -1) pathAndQuery = pathAndQuery.slice(0, hash);
+    const q = pathAndQuery.indexOf('?');
+    this.path = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
+    this.query = q === -1 ? '' : pathAndQuery.slice(q + 1);
+  }
+
+  /** The host the client addressed: the absolute-form authority, else Host (RFC 9110 §7.2). */
+  get host(): string {
+    if (this.targetForm === 'absolute') {
+      const start = this.target.indexOf('//');
+      if (start !== -1) {
+        const end = this.target.slice(start + 2).search(/[/?#]/);
+        return end === -1 ? this.target.slice(start + 2) : this.target.slice(start + 2, start + 2 + end);
+      }
+    }
+    return this.#head.host;
+  }
+
+  get keepAlive(): boolean {
+    return this.#head.keepAlive;
+  }
+
+  get expectsContinue(): boolean {
+    return this.#head.expect === '100-continue';
+  }
+
+  /** One header's value (lower-case lookup; repeated fields joined with ", " per RFC 9110 §5.3). */
+  header(name: string): string | undefined {
+    return this.headers.get(name.toLowerCase());
+  }
+
+  /** All headers by lower-case name. Built on first use: most requests look at two or three fields. */
+  get headers(): ReadonlyMap<string, string> {
+    if (this.#headers === null) {
+      const map = new Map<string, string>();
+      const raw = this.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i]!.toLowerCase();
+        const prev = map.get(name);
+        // RFC 6265 §5.4: Cookie lines are joined with "; ", every other list with ", ".
+        map.set(name, prev === undefined ? raw[i + 1]! : prev + (name === 'cookie' ? '; ' : ', ') + raw[i + 1]!);
+      }
+      this.#headers = map;
+    }
+    return this.#headers;
+  }
+
+  /** True when the request carries a body (chunked, or a non-zero Content-Length). */
+  get hasBody(): boolean {
+    return this.#head.chunked || this.#head.contentLength > 0;
+  }
+
+  /** True once every body byte has arrived from the peer. */
+  get bodyComplete(): boolean {
+    return this.#ended;
+  }
+
+  /** True once a handler has asked for the body. */
+  get bodyRequested(): boolean {
+    return this.#stream !== null;
+  }
+
+  /** The body as a stream. The first call sends "100 Continue" when the client is waiting for it. */
+  get body(): Readable {
+    if (this.#stream !== null) return this.#stream;
+    const stream = new Readable({
+      highWaterMark: 64 * 1024,
+      read: () => this.#source.resumeReading(),
+    });
+    this.#stream = stream;
+    if (this.#error !== null) {
+      stream.destroy(this.#error);
+      return stream;
+    }
+    if (!this.#ended) this.#source.sendContinue();
+    const queued = this.#queued;
+    this.#queued = null;
+    if (queued !== null) for (const chunk of queued) stream.push(chunk);
+    if (this.#ended) stream.push(null);
+    else this.#source.resumeReading();
+    return stream;
+  }
+
+  /** Reads the whole body into memory; refuses (413) past maxBytes. */
+  async buffer(maxBytes = 1024 * 1024): Promise<Buffer> {
+    if (this.contentLength > maxBytes) throw new HttpError(413, `Request body larger than ${maxBytes} bytes`);
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of this.body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) throw new HttpError(413, `Request body larger than ${maxBytes} bytes`);
+      parts.push(chunk);
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+  }
+
+  async text(maxBytes?: number): Promise<string> {
+    return (await this.buffer(maxBytes)).toString('utf8');
+  }
+
+  async json(maxBytes?: number): Promise<unknown> {
+    const text = await this.text(maxBytes);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new HttpError(400, 'Request body is not valid JSON');
+    }
+  }
+
+  // ---- fed by the connection ----
+
+  /** @internal a body chunk from the parser */
+  pushBody(chunk: Buffer): void {
+    if (this.#discarding) return;
+    if (this.#stream !== null) {
+      if (!this.#stream.push(chunk)) this.#source.pauseReading();
+      return;
+    }
+    (this.#queued ??= []).push(chunk);
+    this.#source.pauseReading();
+  }
+
+  /** @internal the body is complete */
+  endBody(): void {
+    this.#ended = true;
+    if (this.#stream !== null && !this.#discarding) this.#stream.push(null);
+  }
+
+  /** @internal the body failed (bad chunk, peer gone, timeout) */
+  failBody(error: Error): void {
+    if (this.#ended) return;
+    this.#error = error;
+    this.#queued = null;
+    if (this.#stream !== null) this.#stream.destroy(error);
+  }
+
+  /** @internal the response is done and nobody will read the rest: drop it as it arrives */
+  discardBody(): void {
+    this.#discarding = true;
+    this.#queued = null;
+    if (this.#stream !== null && !this.#stream.destroyed) {
+      this.#stream.removeAllListeners('data');
+      this.#stream.resume();
+    }
+    this.#source.resumeReading();
+  }
+}

@@ -1,0 +1,271 @@
+// The response a handler writes. Headers are kept as a small list; the head is serialized once, when
+// the first body byte (or end()) goes out, and corked with the body so a small response is one write.
+//
+// Framing (RFC 9112 §6): a known length becomes Content-Length; an unknown one becomes chunked for a
+// 1.1 client and a close-delimited body for a 1.0 client. HEAD, 1xx, 204 and 304 never carry content.
+
+import { Writable, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { serializeHead, unsafeFieldValue } from '../http1/response-head.ts';
+import { statusForbidsBody } from '../http1/status.ts';
+import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
+
+/** What a response needs from its connection. */
+export interface ResponseSink {
+  readonly serverName: string;
+  /** Writes to the socket; false means the socket's buffer is full (wait for onDrain). */
+  write(data: string | Buffer, encoding?: BufferEncoding): boolean;
+  cork(): void;
+  uncork(): void;
+  onDrain(callback: () => void): void;
+  /** Whether the connection can stay open after this response (asked when the head is written). */
+  keepAliveAfter(): boolean;
+  /** The response is complete (all bytes handed to the socket). */
+  finish(response: Response): void;
+  /** Something went wrong after the head was sent: the only honest answer is to close. */
+  abort(error: Error): void;
+  readonly closed: boolean;
+}
+
+export type HeaderValue = string | number | readonly string[];
+
+export class Response {
+  status = 200;
+  readonly #sink: ResponseSink;
+  readonly #isHead: boolean;
+  readonly #http10: boolean;
+  // name, value, name, value, … with names as set; duplicates only through append().
+  #fields: string[] = [];
+  #headersSent = false;
+  #finished = false;
+  #chunked = false;
+  #noBody = false;
+  #keepAlive = true;
+  #bodyBytes = 0;
+  #writable: Writable | null = null;
+
+  constructor(sink: ResponseSink, method: string, httpVersion: string) {
+    this.#sink = sink;
+    this.#isHead = method === 'HEAD';
+    this.#http10 = httpVersion === '1.0';
+  }
+
+  get headersSent(): boolean {
+    return this.#headersSent;
+  }
+
+  /** True once end() has run. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Body bytes written so far (not counting the head or chunk framing). */
+  get bodyBytes(): number {
+    return this.#bodyBytes;
+  }
+
+  /** Whether the connection stays open after this response (known once the head is out). */
+  get keepAlive(): boolean {
+    return this.#keepAlive;
+  }
+
+  getHeader(name: string): string | undefined {
+    const i = this.#find(name);
+    return i === -1 ? undefined : this.#fields[i + 1];
+  }
+
+  hasHeader(name: string): boolean {
+    return this.#find(name) !== -1;
+  }
+
+  /** Sets a header, replacing any earlier value(s) of the same name. */
+  setHeader(name: string, value: HeaderValue): this {
+    this.removeHeader(name);
+    return this.appendHeader(name, value);
+  }
+
+  /** Adds a header line without replacing (Set-Cookie, Vary, …). */
+  appendHeader(name: string, value: HeaderValue): this {
+    this.#assertOpen();
+    const values = typeof value === 'object' ? value : [String(value)];
+    for (const v of values) {
+      if (unsafeFieldValue(v) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+      this.#fields.push(name, v);
+    }
+    return this;
+  }
+
+  removeHeader(name: string): this {
+    this.#assertOpen();
+    const lower = name.toLowerCase();
+    const fields = this.#fields;
+    for (let i = fields.length - 2; i >= 0; i -= 2) {
+      if (fields[i]!.length === lower.length && fields[i]!.toLowerCase() === lower) fields.splice(i, 2);
+    }
+    return this;
+  }
+
+  /** Header names and values as set (name, value, …). */
+  get headerList(): readonly string[] {
+    return this.#fields;
+  }
+
+  writeHead(status: number, headers?: Record<string, HeaderValue>): this {
+    this.#assertOpen();
+    this.status = status;
+    if (headers !== undefined) for (const [k, v] of Object.entries(headers)) this.setHeader(k, v);
+    return this;
+  }
+
+  /** Writes body bytes; returns false when the caller should wait for drain (see drained()). */
+  write(chunk: string | Buffer): boolean {
+    if (this.#finished) throw new Error('write after end');
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (!this.#headersSent) this.#sendHead(-1);
+    if (this.#noBody || data.length === 0) return true;
+    this.#bodyBytes += data.length;
+    if (this.#chunked) {
+      this.#sink.cork();
+      this.#sink.write(chunkHeader(data.length), 'latin1');
+      this.#sink.write(data);
+      const ok = this.#sink.write(CHUNK_END, 'latin1');
+      this.#sink.uncork();
+      return ok;
+    }
+    return this.#sink.write(data);
+  }
+
+  /** Ends the response, optionally with a last (or only) piece of body. */
+  end(chunk?: string | Buffer): void {
+    if (this.#finished) return;
+    const data = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.#sink.cork();
+    if (!this.#headersSent) {
+      // The whole body is known: frame it with Content-Length (unless the handler set one).
+      this.#sendHead(data === undefined ? 0 : data.length);
+      if (data !== undefined && !this.#noBody) {
+        this.#bodyBytes += data.length;
+        this.#sink.write(data);
+      }
+    } else {
+      if (data !== undefined && data.length > 0) this.write(data);
+      if (this.#chunked && !this.#noBody) this.#sink.write(LAST_CHUNK, 'latin1');
+    }
+    this.#finished = true;
+    this.#sink.uncork();
+    this.#sink.finish(this);
+  }
+
+  /** Convenience: status, type and a complete body in one call. */
+  send(status: number, body: string | Buffer, contentType = 'text/plain; charset=utf-8'): void {
+    this.status = status;
+    if (!this.hasHeader('content-type')) this.setHeader('Content-Type', contentType);
+    this.end(body);
+  }
+
+  json(status: number, value: unknown): void {
+    this.send(status, JSON.stringify(value) + '\n', 'application/json; charset=utf-8');
+  }
+
+  /** Resolves when the socket can take more (immediately when it can now). */
+  drained(): Promise<void> {
+    return new Promise((resolve) => this.#sink.onDrain(resolve));
+  }
+
+  /**
+   * Streams a body from a readable, honouring backpressure both ways: the source is paused while the
+   * socket's buffer is full, so a slow client never makes us hold a whole file. Ends the response.
+   */
+  async stream(source: Readable): Promise<void> {
+    if (!this.#headersSent) this.#sendHead(-1);
+    if (this.#noBody) {
+      source.destroy();
+      this.end();
+      return;
+    }
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer | string>) {
+        if (this.#sink.closed) {
+          source.destroy();
+          return;
+        }
+        if (!this.write(chunk)) await this.drained();
+      }
+    } catch (error) {
+      this.#sink.abort(error as Error);
+      return;
+    }
+    this.end();
+  }
+
+  /** A Writable view of the body, for stream.pipeline(). Created on first use. */
+  get writable(): Writable {
+    this.#writable ??= new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        if (this.write(chunk)) done();
+        else this.#sink.onDrain(() => done());
+      },
+      final: (done) => {
+        this.end();
+        done();
+      },
+    });
+    return this.#writable;
+  }
+
+  /** Waits until the writable view (if used) has finished. */
+  async writableFinished(): Promise<void> {
+    if (this.#writable !== null) await finished(this.#writable);
+  }
+
+  #sendHead(knownLength: number): void {
+    const status = this.status;
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
+    this.#noBody = this.#isHead || statusForbidsBody(status);
+    let lines = '';
+    let hasLength = false;
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i]!;
+      const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
+      if (lower === 'connection' || lower === 'transfer-encoding') continue; // framing is ours to decide
+      if (lower === 'content-length') {
+        // RFC 9110 §8.6: never in 1xx or 204 responses.
+        if (status < 200 || status === 204) continue;
+        hasLength = true;
+      }
+      lines += `${name}: ${fields[i + 1]!}\r\n`;
+    }
+    let keepAlive = this.#sink.keepAliveAfter();
+    if (!hasLength && status >= 200 && status !== 204 && status !== 304) {
+      if (knownLength >= 0) {
+        // A HEAD response to end() without a body says nothing about the length: omit it.
+        if (!this.#isHead || knownLength > 0) lines += `Content-Length: ${knownLength}\r\n`;
+      } else if (!this.#noBody) {
+        if (this.#http10) keepAlive = false; // 1.0 has no chunked: the close ends the body
+        else {
+          this.#chunked = true;
+          lines += 'Transfer-Encoding: chunked\r\n';
+        }
+      }
+    }
+    this.#keepAlive = keepAlive;
+    if (!keepAlive) lines += 'Connection: close\r\n';
+    else if (this.#http10) lines += 'Connection: keep-alive\r\n';
+    this.#headersSent = true;
+    this.#sink.write(serializeHead(status, this.#sink.serverName, lines), 'latin1');
+  }
+
+  #find(name: string): number {
+    const lower = name.toLowerCase();
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i]!.length === lower.length && fields[i]!.toLowerCase() === lower) return i;
+    }
+    return -1;
+  }
+
+  #assertOpen(): void {
+    if (this.#headersSent) throw new Error('Cannot change headers after they are sent');
+  }
+}
