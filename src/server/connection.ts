@@ -68,6 +68,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #closed = false;
   #peerEnded = false;
   #readPaused = false;
+  #uncorkScheduled = false;
   #drained = 0;
   #requests = 0;
   #deadline = 0;
@@ -119,9 +120,22 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#requestStart = this.#host.now();
       this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
     }
+    // Responses produced while this chunk is parsed (pipelined requests) leave in one writev: cork
+    // now, uncork once the synchronous work is done, or on the next turn when a handler went async.
+    this.#socket.cork();
     this.#parser.push(chunk);
     if (this.#parser.pendingBytes > MAX_HELD_BYTES) this.pauseReading();
+    if (this.#res === null) this.#socket.uncork();
+    else if (!this.#uncorkScheduled) {
+      this.#uncorkScheduled = true;
+      setImmediate(this.#uncorkLater);
+    }
   }
+
+  readonly #uncorkLater = (): void => {
+    this.#uncorkScheduled = false;
+    if (!this.#closed) this.#socket.uncork();
+  };
 
   #onPeerEnd(): void {
     // The client half-closed its side (allowHalfOpen): answer what it already sent, then close.
