@@ -67,8 +67,10 @@ export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = {
 const MAX_LEADING_EMPTY_LINES = 4;
 // Chunk-size lines carry extensions we ignore; bound them so they cannot be used to stream forever.
 const MAX_CHUNK_LINE_BYTES = 4096;
-// More hex digits than this cannot be a size we would accept (2^48 bytes).
-const MAX_CHUNK_SIZE_DIGITS = 12;
+// A chunk size stays below 2^48 bytes (far past any body limit, exact in a double): a size this
+// large before one more hex digit is refused.
+const MAX_CHUNK_SIZE_BEFORE_DIGIT = 2 ** 44 - 1;
+const SEMI = 0x3b;
 
 const S_REQUEST_LINE = 0;
 const S_HEADERS = 1;
@@ -152,11 +154,10 @@ export class RequestParser {
     this.#state = S_REQUEST_LINE;
     this.#resetMessage();
     if (this.#running) return; // the running loop picks the held bytes up
-    while (this.#pending.length > 0 && this.#accepting()) {
-      const next = this.#pending.shift()!;
-      this.#pendingBytes -= next.length;
-      this.#run(next);
-    }
+    const next = this.#pending.shift();
+    if (next === undefined) return;
+    this.#pendingBytes -= next.length;
+    this.#run(next);
   }
 
   /** Hands back held bytes that were never parsed (for example on a protocol upgrade). */
@@ -176,40 +177,49 @@ export class RequestParser {
     this.#pendingBytes += chunk.length;
   }
 
-  #run(chunk: Buffer): void {
+  /** Parses chunk, then every chunk held meanwhile, in arrival order, until paused or dead. */
+  #run(first: Buffer): void {
     this.#running = true;
     try {
-      let pos = 0;
-      const len = chunk.length;
-      while (pos < len) {
-        const state = this.#state;
-        if (state === S_BODY_FIXED || state === S_CHUNK_DATA) {
-          const take = Math.min(this.#remaining, len - pos);
-          this.#remaining -= take;
-          const view = pos === 0 && take === len ? chunk : chunk.subarray(pos, pos + take);
-          pos += take;
-          this.#sink.onData(view);
-          if (this.#remaining === 0) {
-            if (state === S_BODY_FIXED) this.#finishMessage();
-            else this.#state = S_CHUNK_DATA_END;
-          }
-        } else if (state === S_PAUSED) {
-          this.#hold(pos === 0 ? chunk : chunk.subarray(pos));
-          return;
-        } else if (state === S_DEAD) {
-          return;
-        } else {
-          pos = this.#readLine(chunk, pos);
-        }
+      let chunk: Buffer | undefined = first;
+      while (chunk !== undefined) {
+        this.#parse(chunk);
+        // A loop, not a recursion: thousands of small held chunks must not grow the stack.
+        chunk = this.#accepting() ? this.#pending.shift() : undefined;
+        if (chunk !== undefined) this.#pendingBytes -= chunk.length;
       }
     } finally {
       this.#running = false;
     }
-    // resume() called from a callback during the loop: parse what was held meanwhile.
-    if (this.#pending.length > 0 && this.#accepting()) {
-      const next = this.#pending.shift()!;
-      this.#pendingBytes -= next.length;
-      this.#run(next);
+  }
+
+  #parse(chunk: Buffer): void {
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len) {
+      const state = this.#state;
+      if (state === S_BODY_FIXED || state === S_CHUNK_DATA) {
+        const take = Math.min(this.#remaining, len - pos);
+        this.#remaining -= take;
+        const view = pos === 0 && take === len ? chunk : chunk.subarray(pos, pos + take);
+        pos += take;
+        this.#sink.onData(view);
+        if (this.#remaining === 0) {
+          if (state === S_BODY_FIXED) this.#finishMessage();
+          else this.#state = S_CHUNK_DATA_END;
+        }
+      } else if (state === S_PAUSED) {
+        // The rest of this chunk came before anything held meanwhile (bytes pushed from a
+        // callback, or later chunks when resume() runs the held ones): it goes first.
+        const rest = pos === 0 ? chunk : chunk.subarray(pos);
+        this.#pending.unshift(rest);
+        this.#pendingBytes += rest.length;
+        return;
+      } else if (state === S_DEAD) {
+        return;
+      } else {
+        pos = this.#readLine(chunk, pos);
+      }
     }
   }
 
@@ -224,6 +234,9 @@ export class RequestParser {
     let start: number;
     let end: number;
     if (this.#lineLen === 0) {
+      // The same limit a line arriving in pieces meets, so that the outcome (and the error code)
+      // does not depend on how the bytes were chunked.
+      if (!this.#checkLineLimit(lf - pos)) return chunk.length;
       buf = chunk;
       start = pos;
       end = lf;
@@ -396,7 +409,9 @@ export class RequestParser {
     if (framing.hostCount === 0 && this.#versionMinor === 1) return void this.#fail('MISSING_HOST');
     if (framing.hostCount > 1) return void this.#fail('DUPLICATE_HOST');
     const host = framing.host;
-    if (host.length > 0 && !allIn(HOST_CHAR, Buffer.from(host, 'latin1'), 0, host.length)) return void this.#fail('BAD_HOST');
+    for (let i = 0; i < host.length; i++) {
+      if (HOST_CHAR[host.charCodeAt(i)] !== 1) return void this.#fail('BAD_HOST'); // latin1: codes < 256
+    }
 
     const head: RequestHead = {
       method: this.#method,
@@ -432,12 +447,17 @@ export class RequestParser {
     while (i < end) {
       const v = HEX_VALUE[buf[i]!]!;
       if (v === 255) break;
-      if (i - start >= MAX_CHUNK_SIZE_DIGITS) return void this.#fail('BODY_TOO_LARGE');
+      // Bounded by value, not digit count: leading zeros are valid (1*HEXDIG) and cost nothing.
+      if (size > MAX_CHUNK_SIZE_BEFORE_DIGIT) return void this.#fail('BODY_TOO_LARGE');
       size = size * 16 + v;
       i++;
     }
     if (i === start) return void this.#fail('BAD_CHUNK_SIZE');
-    if (i < end && !validChunkExtension(buf, i, end)) return void this.#fail('BAD_CHUNK_EXTENSION');
+    if (i < end) {
+      const next = buf[i];
+      if (next !== SEMI && next !== SP && next !== HTAB) return void this.#fail('BAD_CHUNK_SIZE');
+      if (!validChunkExtension(buf, i, end)) return void this.#fail('BAD_CHUNK_EXTENSION');
+    }
     if (size === 0) {
       // Trailers reuse the field-line code; a fresh list keeps them apart from the head's fields.
       this.#fields = [];
@@ -482,7 +502,7 @@ export class RequestParser {
 // RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT only), asterisk-form (OPTIONS only).
 function targetForm(method: string, target: string): TargetForm | null {
   const c = target.charCodeAt(0);
-  if (method === 'CONNECT') return c !== 0x2f && target.indexOf('/') === -1 && target.includes(':') ? 'authority' : null;
+  if (method === 'CONNECT') return isAuthorityForm(target) ? 'authority' : null;
   if (c === 0x2f) return 'origin';
   if (target === '*') return method === 'OPTIONS' ? 'asterisk' : null;
   // absolute-URI = scheme ":" hier-part [ "?" query ]; scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
@@ -494,4 +514,20 @@ function targetForm(method: string, target: string): TargetForm | null {
     if (!alpha && (i === 0 || !((ch >= 0x30 && ch <= 0x39) || ch === 0x2b || ch === 0x2d || ch === 0x2e))) return null;
   }
   return 'absolute';
+}
+
+// RFC 9112 §3.2.3: authority-form = uri-host ":" port. The host must be there (a tunnel needs a
+// destination) and the port is 1 to 5 digits; host characters are those of a Host value.
+function isAuthorityForm(target: string): boolean {
+  const colon = target.lastIndexOf(':');
+  if (colon <= 0 || colon === target.length - 1 || target.length - colon - 1 > 5) return false;
+  for (let i = colon + 1; i < target.length; i++) {
+    const ch = target.charCodeAt(i);
+    if (ch < 0x30 || ch > 0x39) return false;
+  }
+  for (let i = 0; i < colon; i++) {
+    const ch = target.charCodeAt(i);
+    if (ch === 0x2f || ch === 0x40 || HOST_CHAR[ch] !== 1) return false; // no path, no userinfo
+  }
+  return true;
 }
