@@ -144,6 +144,16 @@ export const requestArb = (options: ArbitraryOptions = {}): fc.Arbitrary<ModelRe
     });
 };
 
+/** Makes every request but the last keep the connection (Connection: keep-alive). */
+export function persistentUntilLast(requests: ModelRequest[]): ModelRequest[] {
+  return requests.map((r, i) => {
+    if (i === requests.length - 1 || r.keepAlive) return r;
+    const fields = r.fields.filter(([name]) => name !== 'Connection');
+    fields.push(['Connection', ' ', 'keep-alive', '']);
+    return { ...r, fields, keepAlive: true };
+  });
+}
+
 /** The request's bytes as a latin1 string. */
 export function serialize(req: ModelRequest): string {
   let out = `${req.method} ${req.target} HTTP/1.${req.versionMinor}\r\n`;
