@@ -63,7 +63,9 @@ export function decideFraming(fields: readonly string[], versionMinor: number, m
       case 17:
         if (name.toLowerCase() === 'transfer-encoding') {
           codings ??= [];
-          for (const coding of listElements(value)) codings.push(coding.split(';', 1)[0]!.trim());
+          // Codings are compared with their parameters: "chunked;q=1" is not chunked (chunked has
+          // no parameters, RFC 9112 §7.1), so it is refused like any coding that is not chunked.
+          for (const coding of listElements(value)) codings.push(coding);
         }
         break;
       default:

@@ -12,56 +12,17 @@
 // - Any violation ends in DEAD with one onError(ParseError) carrying the status to answer; nothing
 //   that a peer sends makes push() throw.
 
-import { COLON, CR, FIELD_VALUE, HEX_VALUE, HOST_CHAR, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn } from './chars.ts';
+import { COLON, CR, FIELD_VALUE, HEX_VALUE, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn } from './chars.ts';
 import { ParseError, type ParseErrorCode } from './errors.ts';
 import { decideFraming } from './framing.ts';
 import { validChunkExtension } from './chunked.ts';
+import { type TargetForm, isValidHost, targetForm } from './target.ts';
 
-export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
+import { DEFAULT_PARSER_LIMITS, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
 
-export interface RequestHead {
-  method: string;
-  target: string;
-  targetForm: TargetForm;
-  versionMajor: number;
-  versionMinor: number;
-  /** Field lines as received: name, value, name, value, … (values trimmed of OWS). */
-  rawHeaders: string[];
-  /** -1 when the body is chunked; 0 when there is none. */
-  contentLength: number;
-  chunked: boolean;
-  keepAlive: boolean;
-  /** The Expect field value, lower-cased, or '' when absent. */
-  expect: string;
-  /** The Host field value ('' when absent). */
-  host: string;
-}
-
-export interface ParserSink {
-  onHead(head: RequestHead): void;
-  onData(chunk: Buffer): void;
-  onTrailers(rawTrailers: string[]): void;
-  onEnd(): void;
-  onError(error: ParseError): void;
-}
-
-export interface ParserLimits {
-  /** Longest request line accepted, in bytes (414 beyond). */
-  maxRequestLineBytes: number;
-  /** Largest header section (field lines and their CRLFs), in bytes (431 beyond); trailers too. */
-  maxHeaderBytes: number;
-  /** Most field lines accepted (431 beyond); trailers too. */
-  maxHeaderCount: number;
-  /** Largest body accepted, in bytes (413 beyond, answered before the body is read). */
-  maxBodyBytes: number;
-}
-
-export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = {
-  maxRequestLineBytes: 8 * 1024,
-  maxHeaderBytes: 16 * 1024,
-  maxHeaderCount: 100,
-  maxBodyBytes: 10 * 1024 * 1024,
-};
+// The parser's vocabulary lives in request-head.ts; importers keep using this module.
+export { DEFAULT_PARSER_LIMITS, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
+export type { TargetForm } from './target.ts';
 
 // RFC 9112 §2.2: ignore at least one empty line before a request line; we allow a few, not unbounded.
 const MAX_LEADING_EMPTY_LINES = 4;
@@ -409,9 +370,7 @@ export class RequestParser {
     if (framing.hostCount === 0 && this.#versionMinor === 1) return void this.#fail('MISSING_HOST');
     if (framing.hostCount > 1) return void this.#fail('DUPLICATE_HOST');
     const host = framing.host;
-    for (let i = 0; i < host.length; i++) {
-      if (HOST_CHAR[host.charCodeAt(i)] !== 1) return void this.#fail('BAD_HOST'); // latin1: codes < 256
-    }
+    if (!isValidHost(host)) return void this.#fail('BAD_HOST');
 
     const head: RequestHead = {
       method: this.#method,
@@ -497,37 +456,4 @@ export class RequestParser {
     this.#sink.onError(new ParseError(code));
     return false;
   }
-}
-
-// RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT only), asterisk-form (OPTIONS only).
-function targetForm(method: string, target: string): TargetForm | null {
-  const c = target.charCodeAt(0);
-  if (method === 'CONNECT') return isAuthorityForm(target) ? 'authority' : null;
-  if (c === 0x2f) return 'origin';
-  if (target === '*') return method === 'OPTIONS' ? 'asterisk' : null;
-  // absolute-URI = scheme ":" hier-part [ "?" query ]; scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-  const colon = target.indexOf(':');
-  if (colon <= 0) return null;
-  for (let i = 0; i < colon; i++) {
-    const ch = target.charCodeAt(i);
-    const alpha = (ch >= 0x41 && ch <= 0x5a) || (ch >= 0x61 && ch <= 0x7a);
-    if (!alpha && (i === 0 || !((ch >= 0x30 && ch <= 0x39) || ch === 0x2b || ch === 0x2d || ch === 0x2e))) return null;
-  }
-  return 'absolute';
-}
-
-// RFC 9112 §3.2.3: authority-form = uri-host ":" port. The host must be there (a tunnel needs a
-// destination) and the port is 1 to 5 digits; host characters are those of a Host value.
-function isAuthorityForm(target: string): boolean {
-  const colon = target.lastIndexOf(':');
-  if (colon <= 0 || colon === target.length - 1 || target.length - colon - 1 > 5) return false;
-  for (let i = colon + 1; i < target.length; i++) {
-    const ch = target.charCodeAt(i);
-    if (ch < 0x30 || ch > 0x39) return false;
-  }
-  for (let i = 0; i < colon; i++) {
-    const ch = target.charCodeAt(i);
-    if (ch === 0x2f || ch === 0x40 || HOST_CHAR[ch] !== 1) return false; // no path, no userinfo
-  }
-  return true;
 }

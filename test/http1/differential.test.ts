@@ -53,6 +53,10 @@ const HANDPICKED: Case[] = [
   ['asterisk-form OPTIONS', `OPTIONS * HTTP/1.1\r\n${H}\r\n`],
   ['absolute-form', `GET http://example.test/a?b HTTP/1.1\r\n${H}\r\n`],
   ['leading empty line', `\r\nGET / HTTP/1.1\r\n${H}\r\n`],
+  ['five leading empty lines', `\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n${H}\r\n`],
+  ['asterisk-form with GET', `GET * HTTP/1.1\r\n${H}\r\n`],
+  ['chunked with a parameter', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked;q=1\r\n\r\n2\r\nab\r\n0\r\n\r\n`],
+  ['Host port not digits', 'GET / HTTP/1.1\r\nHost: a:b\r\n\r\n'],
   ['chunk extensions', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3;a=b;c="d e"\r\nabc\r\n0;z\r\n\r\n`],
   ['BWS before a chunk extension', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3 ;a=b\r\nabc\r\n0\r\n\r\n`],
   ['space after chunk size', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n`],
@@ -208,6 +212,17 @@ const DIFFERENCES: Difference[] = [
     id: 'request line without version (HTTP/0.9)',
     reason: 'We refuse a two-part request line with 400 (RFC 9112 §3; HTTP/0.9 is not supported); llhttp takes it as HTTP/0.9.',
     applies: (l, ours, node) => l.code === 'BAD_REQUEST_LINE' && refused(ours) && node.requests.some((r) => r.version === '0.9'),
+  },
+  {
+    id: 'many empty lines before the request line',
+    reason:
+      'We skip up to 4 empty lines before a request line and refuse more with 400: RFC 9112 §2.2 asks a server to ignore "at least one"; an endless stream of CRLFs is not a request. llhttp skips any number.',
+    applies: (l, ours, node) => l.code === 'BAD_REQUEST_LINE' && refused(ours) && /^(\r\n){5}/.test(l.text) && node.requests.length > ours.requests.length,
+  },
+  {
+    id: 'asterisk-form outside OPTIONS',
+    reason: 'We refuse "*" as the target of any method but OPTIONS with 400 (RFC 9112 §3.2.4: asterisk-form is only used for a server-wide OPTIONS); llhttp accepts it.',
+    applies: (l, ours, node) => weRefuse('BAD_TARGET')(l, ours, node) && node.requests.some((r) => r.target === '*' && r.method !== 'OPTIONS'),
   },
   {
     id: 'transfer coding other than chunked',
