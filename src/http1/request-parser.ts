@@ -58,8 +58,11 @@ export class RequestParser {
   // A line that began in an earlier chunk: bytes [0, #lineLen) of #lineBuf.
   #lineBuf: Buffer = EMPTY;
   #lineLen = 0;
-  // Bytes received while paused (or left over at pause), parsed after resume().
+  // Bytes received while paused (or left over at pause), parsed after resume(): a queue of
+  // #pending[#pendingHead..]. An index rather than shift(), which copies the array each time: a peer
+  // sending many tiny segments must not make draining the queue quadratic.
   #pending: Buffer[] = [];
+  #pendingHead = 0;
   #pendingBytes = 0;
   #running = false;
 
@@ -115,18 +118,15 @@ export class RequestParser {
     this.#state = S_REQUEST_LINE;
     this.#resetMessage();
     if (this.#running) return; // the running loop picks the held bytes up
-    const next = this.#pending.shift();
-    if (next === undefined) return;
-    this.#pendingBytes -= next.length;
-    this.#run(next);
+    const next = this.#takeHeld();
+    if (next !== undefined) this.#run(next);
   }
 
   /** Hands back held bytes that were never parsed (for example on a protocol upgrade). */
   takePending(): Buffer {
-    const out = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    return out;
+    const held = this.#pending.slice(this.#pendingHead);
+    this.#clearHeld();
+    return held.length === 1 ? held[0]! : Buffer.concat(held);
   }
 
   #accepting(): boolean {
@@ -138,6 +138,30 @@ export class RequestParser {
     this.#pendingBytes += chunk.length;
   }
 
+  /** The rest of the chunk being parsed goes back in front of everything held after it. */
+  #holdFirst(chunk: Buffer): void {
+    // When that chunk came from the queue its slot is free; otherwise the queue holds only bytes
+    // pushed from a callback during this run, a short array.
+    if (this.#pendingHead > 0) this.#pending[--this.#pendingHead] = chunk;
+    else this.#pending.unshift(chunk);
+    this.#pendingBytes += chunk.length;
+  }
+
+  #takeHeld(): Buffer | undefined {
+    if (this.#pendingHead === this.#pending.length) return undefined;
+    const chunk = this.#pending[this.#pendingHead]!;
+    this.#pending[this.#pendingHead++] = EMPTY; // let the chunk be collected once parsed
+    this.#pendingBytes -= chunk.length;
+    if (this.#pendingHead === this.#pending.length) this.#clearHeld();
+    return chunk;
+  }
+
+  #clearHeld(): void {
+    this.#pending = [];
+    this.#pendingHead = 0;
+    this.#pendingBytes = 0;
+  }
+
   /** Parses chunk, then every chunk held meanwhile, in arrival order, until paused or dead. */
   #run(first: Buffer): void {
     this.#running = true;
@@ -146,8 +170,7 @@ export class RequestParser {
       while (chunk !== undefined) {
         this.#parse(chunk);
         // A loop, not a recursion: thousands of small held chunks must not grow the stack.
-        chunk = this.#accepting() ? this.#pending.shift() : undefined;
-        if (chunk !== undefined) this.#pendingBytes -= chunk.length;
+        chunk = this.#accepting() ? this.#takeHeld() : undefined;
       }
     } finally {
       this.#running = false;
@@ -172,9 +195,7 @@ export class RequestParser {
       } else if (state === S_PAUSED) {
         // The rest of this chunk came before anything held meanwhile (bytes pushed from a
         // callback, or later chunks when resume() runs the held ones): it goes first.
-        const rest = pos === 0 ? chunk : chunk.subarray(pos);
-        this.#pending.unshift(rest);
-        this.#pendingBytes += rest.length;
+        this.#holdFirst(pos === 0 ? chunk : chunk.subarray(pos));
         return;
       } else if (state === S_DEAD) {
         return;
@@ -450,8 +471,7 @@ export class RequestParser {
   #fail(code: ParseErrorCode): false {
     if (this.#state === S_DEAD) return false;
     this.#state = S_DEAD;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#clearHeld();
     this.#lineLen = 0;
     this.#sink.onError(new ParseError(code));
     return false;

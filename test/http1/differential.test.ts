@@ -9,6 +9,7 @@ import { METHODS } from 'node:http';
 import fc from 'fast-check';
 import { feed } from '../support/parser-harness.ts';
 import type { RequestHead } from '../../src/http1/request-parser.ts';
+import { PARSE_ERRORS, type ParseErrorCode } from '../../src/http1/errors.ts';
 import { type ModelRequest, mutate, mutationArb, persistentUntilLast, requestArb, serialize } from '../support/http-arbitraries.ts';
 import { type Oracle, type Outcome, startOracle } from '../support/differential-harness.ts';
 
@@ -271,15 +272,23 @@ test('our parser and node:http agree on generated and mutated requests, but for 
   const cases = [...HANDPICKED, ...generatedCases()];
   const counts = new Map<string, number>();
   const unexplained: string[] = [];
+  const wrongAnswers: string[] = [];
   let agreed = 0;
   for (const c of cases) {
     const { ours, node } = await oracle.run(c.bytes);
+    const l = local(c.bytes);
+    // Whatever node does, our server must answer a parse error with its status, then close.
+    if (l.code !== '') {
+      const status = PARSE_ERRORS[l.code as ParseErrorCode][0];
+      if (ours.statuses[ours.statuses.length - 1] !== status || ours.timedOut) {
+        wrongAnswers.push(`${c.name}: ${l.code} should be answered ${status} and closed, got ${JSON.stringify(ours.statuses)}${ours.timedOut ? ' (left open)' : ''}`);
+      }
+    }
     const diff = describeDiff(ours, node);
     if (diff === null) {
       agreed++;
       continue;
     }
-    const l = local(c.bytes);
     const cls = DIFFERENCES.find((d) => d.applies(l, ours, node));
     if (cls !== undefined) {
       counts.set(cls.id, (counts.get(cls.id) ?? 0) + 1);
@@ -289,7 +298,7 @@ test('our parser and node:http agree on generated and mutated requests, but for 
   }
   if (EXPLORE) {
     console.log(`agreed ${agreed}/${cases.length}; classes ${JSON.stringify([...counts])}`);
-    for (const u of unexplained) console.log(u);
+    for (const u of [...unexplained, ...wrongAnswers]) console.log(u);
     return;
   }
   t.diagnostic(`agreed ${agreed}/${cases.length}; deliberate differences ${JSON.stringify([...counts])}`);
@@ -298,5 +307,6 @@ test('our parser and node:http agree on generated and mutated requests, but for 
   for (const d of DIFFERENCES) assert.ok(counts.has(d.id), `no case shows the difference "${d.id}"`);
   assert.ok(agreed >= cases.length / 2, `only ${agreed} of ${cases.length} cases agree outright`);
   assert.deepEqual(unexplained, [], `unexplained differences:\n${unexplained.join('\n')}`);
+  assert.deepEqual(wrongAnswers, []);
 });
 
