@@ -476,7 +476,7 @@ describe('pipelining, pause and resume (RFC 9112 §9.3.2)', () => {
     ]);
   });
 
-  test('holds pipelined bytes while paused and parses them on resume()', () => {
+  test('holds pipelined bytes while paused and parses them on resume() (RFC 9112 §9.3.2)', () => {
     const { events, parser } = feed([Buffer.from(three)], { resume: 'never' });
     assert.deepEqual(events.map((e) => e.type), ['head', 'end']);
     assert.ok(parser.paused);
@@ -492,7 +492,7 @@ describe('pipelining, pause and resume (RFC 9112 §9.3.2)', () => {
     assert.equal(parser.pendingBytes, 0);
   });
 
-  test('keeps byte order when several held chunks each end a request mid-chunk', () => {
+  test('keeps byte order when several held chunks each end a request mid-chunk (RFC 9112 §9.3.2)', () => {
     const input = Buffer.from(three + EXTRA);
     const whole = feed([input]).events;
     for (const cuts of [[5, 60, 70, 120, 130], [30, 31, 90, 150], [17, 80, 81, 82, 160, 200]]) {
@@ -558,21 +558,21 @@ describe('pipelining, pause and resume (RFC 9112 §9.3.2)', () => {
     assert.equal(parser.paused, true);
   });
 
-  test('emits one error and ignores all later input', () => {
+  test('emits one error and ignores all later input (RFC 9112 §11.2: framing lost, close)', () => {
     const { events, parser } = feed([Buffer.from('BAD\r\n'), Buffer.from(get()), Buffer.from('more')]);
     assert.deepEqual(events, [{ type: 'error', code: 'BAD_REQUEST_LINE', status: 400 }]);
     assert.ok(parser.dead);
     assert.equal(parser.pendingBytes, 0);
   });
 
-  test('an error in a pipelined request comes after the earlier requests complete', () => {
+  test('an error in a pipelined request comes after the earlier requests complete (RFC 9112 §9.3.2)', () => {
     const events = parse3(`${get('/ok')}GET / HTTP/1.1\r\nX : y\r\n\r\n`);
     assert.deepEqual(events.map((e) => e.type), ['head', 'end', 'error']);
   });
 });
 
 describe('chunking independence', () => {
-  test('every split point of a complex stream gives the same events', () => {
+  test('every split point of a complex stream gives the same events (RFC 9112 §2.2)', () => {
     const input = Buffer.from(
       `\r\nPOST /a?b HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3;x="y"\r\nabc\r\n0\r\nT: 1\r\n\r\n` +
         `PUT /c HTTP/1.0\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\nwxyz` +
