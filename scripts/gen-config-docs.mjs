@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Regenerates the option tables in README.md and docs/configuration.md from src/config/keys.ts
+// (between <!-- options:start --> and <!-- options:end -->). With --check, changes nothing and exits
+// 1 when a file is out of date. Needs a build first: npm run build && node scripts/gen-config-docs.mjs
+import { readFileSync, writeFileSync } from 'node:fs';
+import { optionsMarkdown, replaceOptions } from '../dist/src/config/docs-table.js';
+
+const check = process.argv.includes('--check');
+const files = ['README.md', 'docs/configuration.md'];
+const generated = optionsMarkdown();
+let stale = 0;
+for (const file of files) {
+  const text = readFileSync(file, 'utf8');
+  const next = replaceOptions(text, generated);
+  if (next === null) {
+    console.error(`${file}: markers <!-- options:start --> / <!-- options:end --> not found`);
+    stale++;
+    continue;
+  }
+  if (next === text) continue;
+  if (check) {
+    console.error(`${file}: option table is out of date; run: npm run docs:config`);
+    stale++;
+  } else {
+    writeFileSync(file, next);
+    console.log(`${file}: option table updated`);
+  }
+}
+process.exit(stale > 0 ? 1 : 0);
