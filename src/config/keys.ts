@@ -71,7 +71,7 @@ export const KEYS = [
   { key: 'log_keep', group: 'logging', kind: COUNT(0, 1000), default: 5, description: 'Rotated log files kept (file.1 is the newest).' },
   { key: 'log_compress', group: 'logging', kind: BOOL, default: false, description: 'Gzip rotated log files (file.1.gz, …).' },
   // ── engine ───────────────────────────────────────────────────────────────────────────────────
-  { key: 'connection_queue', group: 'engine', kind: COUNT(1, 65535), default: 511, description: 'listen() backlog: connections the kernel queues before accept.' },
+  { key: 'connection_queue', group: 'engine', kind: COUNT(1, 65535), default: 511, description: 'Backlog of listen(): connections the kernel queues before accept.' },
   { key: 'request_timeout', group: 'engine', kind: SECONDS, default: 30, description: 'Seconds a client has to send a whole request (head and body).' },
   { key: 'headers_timeout', group: 'engine', kind: SECONDS, default: 20, description: 'Seconds a client has to send a request head (slowloris defence).' },
   { key: 'keep_alive_timeout', group: 'engine', kind: SECONDS, default: 5, description: 'Seconds an idle persistent connection stays open.' },
@@ -93,7 +93,7 @@ export const KEYS = [
   { key: 'enable_browser_caching', group: 'static', kind: BOOL, default: true, description: 'Send Cache-Control so browsers keep static files.' },
   { key: 'browser_cache_time', group: 'static', kind: SECONDS, default: 86400, description: 'Cache-Control max-age for static files, in seconds.' },
   { key: 'cache_control', group: 'static', kind: { type: 'cache-rules' }, default: [], description: 'Per-glob Cache-Control values, first match wins.' },
-  { key: 'enable_compression', group: 'static', kind: BOOL, default: true, description: 'gzip/brotli responses for clients that accept them.' },
+  { key: 'enable_compression', group: 'static', kind: BOOL, default: true, description: 'Compress responses (gzip, brotli) for clients that accept them.' },
   { key: 'compression_min_size', group: 'static', kind: BYTES, default: 1024, description: 'Smallest body worth compressing, in bytes.' },
   // ── security headers and CORS ────────────────────────────────────────────────────────────────
   { key: 'enable_security_headers', group: 'headers', kind: BOOL, default: true, description: 'Send X-Content-Type-Options, X-Frame-Options and friends.' },
