@@ -105,6 +105,9 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
         if (v === undefined || v === '') out.errors.push(new ConfigError('config', shown, `${shown} needs a file path`));
         else out.configPath = v;
       } else {
+        // Its value, if it looks like one, belongs to it rather than being a second ROOT.
+        const next = argv[i + 1];
+        if (inline === undefined && next !== undefined && !next.startsWith('-')) i++;
         const guess = closest(name, allFlagNames());
         out.errors.push(new ConfigError(name, shown, `unknown option${guess === undefined ? '' : `; did you mean --${guess}?`} (see --help)`));
       }
