@@ -88,7 +88,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const emit = (level: LogLevel, message: string, error?: unknown): void => {
     const t = now();
     let text = message;
-    if (format !== 'json' && error !== undefined) text += error instanceof Error ? `: ${error.stack ?? error.message}` : `: ${String(error)}`;
+    // A stack's continuation lines are indented, so every record still starts at column 0.
+    if (format !== 'json' && error !== undefined) text += error instanceof Error ? `: ${(error.stack ?? error.message).replaceAll('\n', '\n    ')}` : `: ${String(error)}`;
     const line = format === 'json' ? jsonEventLine(t, level, message, error) : textEventLine(t, level, text);
     if (file !== null) file.write(line);
     const consoleLine = format === 'json' ? line : `${new Date(t).toISOString()} ${paint(LEVEL_STYLE[level] ?? 'bold', level.padEnd(7))} ${text}`;
