@@ -40,7 +40,7 @@ function load(argv: string[]): Loaded {
   try {
     return loadConfig({ argv, env: process.env, cwd: process.cwd() });
   } catch (error) {
-    if (error instanceof ConfigErrors) die([...error.errors.map((e) => e.toString()), 'run "httpcraft --help" for the options'], EXIT_USAGE);
+    if (error instanceof ConfigErrors) die([...error.warnings.map((w) => `warning: ${w}`), ...error.errors.map((e) => e.toString()), 'run "httpcraft --help" for the options'], EXIT_USAGE);
     throw error;
   }
 }

@@ -22,11 +22,14 @@ export class ConfigError extends Error {
 /** Several problems found in one pass (a user fixes them all at once rather than one per run). */
 export class ConfigErrors extends Error {
   readonly errors: readonly ConfigError[];
+  /** Non-fatal notes found on the way (shown with the errors: they may explain them). */
+  readonly warnings: readonly string[];
   override name = 'ConfigErrors';
 
-  constructor(errors: readonly ConfigError[]) {
+  constructor(errors: readonly ConfigError[], warnings: readonly string[] = []) {
     super(errors.map((e) => e.toString()).join('\n'));
     this.errors = errors;
+    this.warnings = warnings;
   }
 }
 

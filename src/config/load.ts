@@ -83,7 +83,7 @@ export function loadConfig(input: LoadInput): Loaded {
 
   if (errors.length === 0) errors.push(...crossChecks(loaded.config, loaded.sources));
   if (errors.length === 0 && input.skipFilesystemChecks !== true && args.action === 'run') errors.push(...checkFilesystem(loaded.config, loaded.sources));
-  if (errors.length > 0) throw new ConfigErrors(errors);
+  if (errors.length > 0) throw new ConfigErrors(errors, warnings);
   return loaded;
 }
 

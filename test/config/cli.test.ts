@@ -76,6 +76,33 @@ test('usage and config errors exit with status 2 before listening', async (t) =>
   const r3 = await runCli(['-c', 'config.json', 'nowhere'], { cwd: dir, env: { HTTPCRAFT_PORT: '99999' } });
   assert.equal(r3.code, 2);
   assert.match(r3.stderr, /HTTPCRAFT_PORT: "99999" is not valid for port: out of range/);
+  const r4 = await runCli(['public'], { cwd: dir, env: { HTTPCRAFT_PROT: '1', HTTPCRAFT_CONFIG: 'none.json' } });
+  assert.equal(r4.code, 2);
+  assert.equal(r4.stderr, 'httpcraft: warning: HTTPCRAFT_PROT: unknown setting, ignored; did you mean HTTPCRAFT_PORT?\nhttpcraft: HTTPCRAFT_CONFIG: config file "none.json" does not exist\nhttpcraft: run "httpcraft --help" for the options\n');
+});
+
+test('a second signal during a graceful stop exits at once', async (t) => {
+  const { dir } = await site(t);
+  const run = startCli(['-H', '127.0.0.1', '-p', '0', '--shutdown-timeout', '120', '--headers-timeout', '120', '--request-timeout', '120', 'public'], { cwd: dir });
+  t.after(() => run.child.kill('SIGKILL'));
+  const [, port] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
+  // A request whose head never completes keeps the graceful stop waiting.
+  const { connect } = await import('node:net');
+  const socket = connect(Number(port), '127.0.0.1');
+  t.after(() => socket.destroy());
+  socket.on('error', () => undefined);
+  await new Promise<void>((r) => socket.once('connect', r));
+  // One whole request and the start of a second in one write: once the first response arrives,
+  // the server has read the partial head too.
+  const answered = new Promise<void>((r) => socket.once('data', () => r()));
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n');
+  await answered;
+  run.child.kill('SIGTERM');
+  await run.waitFor(/SIGTERM: finishing in-flight requests \(up to 120s\)/);
+  run.child.kill('SIGINT');
+  const { code } = await run.exited;
+  assert.equal(code, 1);
+  assert.match(run.stdout(), /WARNING SIGINT again: exiting without waiting/);
 });
 
 test('--help lists every key\'s flag; --version prints the version; both ignore a broken config file', async (t) => {
