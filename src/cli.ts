@@ -98,7 +98,8 @@ if (config.enable_ssl && options.tls === undefined) {
 if (config.workers !== 1) logger.warn(`workers: ${config.workers} requested (${loaded.sources.workers}); this build runs a single process`);
 
 const server = createServer(options);
-server.on('response', (req, res) => logger.access(accessEntry(req, res)));
+const logHeaders = config.access_log_format !== 'common';
+server.on('response', (req, res) => logger.access(accessEntry(req, res, Date.now(), logHeaders)));
 server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));
 
 let address: AddressInfo;
@@ -145,6 +146,12 @@ function stop(signal: string): void {
       process.exit(0);
     });
 }
+// SIGUSR2: reopen the log file, for an external logrotate that moved it away (nginx uses USR1,
+// which Node reserves for its inspector).
+process.on('SIGUSR2', () => {
+  file?.reopen();
+  logger.info('SIGUSR2: log file reopened');
+});
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('uncaughtException', (error) => {

@@ -2,7 +2,8 @@
 // folder (stored as its real path, which the static resolver's containment check relies on), and
 // when HTTPS is on the certificate files must be readable.
 
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError, showValue } from './errors.ts';
 import type { Config, SourceMap } from './schema.ts';
 
@@ -36,10 +37,17 @@ export function checkFilesystem(config: Config, sources: SourceMap): ConfigError
     }
   }
   if (config.log_file !== null) {
+    // Open it now (creating it and its folder) so a bad path is refused before start, not later.
     try {
-      if (statSync(config.log_file).isDirectory()) errors.push(new ConfigError('log_file', sources.log_file, `log_file ${showValue(config.log_file)} is a folder; name a file`));
-    } catch {
-      // Absent is fine: the logger creates it (and its folder).
+      if (existsSync(config.log_file) && statSync(config.log_file).isDirectory()) {
+        errors.push(new ConfigError('log_file', sources.log_file, `log_file ${showValue(config.log_file)} is a folder; name a file`));
+      } else {
+        mkdirSync(dirname(config.log_file), { recursive: true });
+        closeSync(openSync(config.log_file, 'a'));
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      errors.push(new ConfigError('log_file', sources.log_file, `log_file ${showValue(config.log_file)} cannot be written (${code ?? (error as Error).message})`));
     }
   }
   return errors;

@@ -33,7 +33,23 @@ const HEX = '0123456789abcdef';
 const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
 
 /** Apache %t without brackets: `10/Oct/2000:13:55:36 -0700`, local time unless an offset is given. */
-export function apacheTime(ms: number, offsetMinutes = -new Date(ms).getTimezoneOffset()): string {
+export function apacheTime(ms: number, offsetMinutes?: number): string {
+  // Most lines in a busy second share their timestamp: format it once per second (local time).
+  if (offsetMinutes === undefined) {
+    const second = Math.floor(ms / 1000);
+    if (second !== cachedSecond) {
+      cachedSecond = second;
+      cachedTime = formatApacheTime(ms, -new Date(ms).getTimezoneOffset());
+    }
+    return cachedTime;
+  }
+  return formatApacheTime(ms, offsetMinutes);
+}
+
+let cachedSecond = -1;
+let cachedTime = '';
+
+function formatApacheTime(ms: number, offsetMinutes: number): string {
   const d = new Date(ms + offsetMinutes * 60_000);
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
@@ -126,7 +142,11 @@ export interface ResponseLike {
   bodyBytes: number;
 }
 
-export function accessEntry(req: RequestLike, res: ResponseLike, now = Date.now()): AccessEntry {
+/**
+ * The entry for a finished request. Referer and User-Agent are only looked up when the format
+ * shows them: the first header lookup builds the request's header map, which `common` can skip.
+ */
+export function accessEntry(req: RequestLike, res: ResponseLike, now = Date.now(), withHeaders = true): AccessEntry {
   const user = req.locals.user;
   return {
     remoteAddress: req.remoteAddress,
@@ -137,8 +157,8 @@ export function accessEntry(req: RequestLike, res: ResponseLike, now = Date.now(
     httpVersion: req.httpVersion,
     status: res.status,
     bytes: res.bodyBytes,
-    referer: req.header('referer'),
-    userAgent: req.header('user-agent'),
+    referer: withHeaders ? req.header('referer') : undefined,
+    userAgent: withHeaders ? req.header('user-agent') : undefined,
     durationMs: Math.max(0, now - req.startTime),
   };
 }

@@ -46,6 +46,8 @@ export class RotatingFile {
   #compressing: Promise<void> = Promise.resolve();
   #closed = false;
   #rotations = 0;
+  #reopen = false;
+  #failing = false;
 
   constructor(options: RotatingFileOptions) {
     this.path = options.path;
@@ -62,6 +64,12 @@ export class RotatingFile {
   write(line: string): void {
     if (this.#closed) return;
     this.#queue.push(line);
+    this.#loop ??= this.#run();
+  }
+
+  /** Closes the file after the writes in progress; the next write opens the path afresh. */
+  reopen(): void {
+    this.#reopen = true;
     this.#loop ??= this.#run();
   }
 
@@ -103,14 +111,26 @@ export class RotatingFile {
     // Let the current turn of the event loop queue its lines, then write them as one batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
+      if (this.#reopen) {
+        this.#reopen = false;
+        const fh = this.#fh;
+        this.#fh = null;
+        await fh?.close();
+      }
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
         await this.#writeBatch(batch);
+        this.#failing = false;
       }
     } catch (error) {
-      this.#options.onError?.(error as Error);
+      // Report once per outage, not once per batch; the next batch tries a fresh file handle.
+      if (!this.#failing) this.#options.onError?.(error as Error);
+      this.#failing = true;
       this.#queue = [];
+      const fh = this.#fh;
+      this.#fh = null;
+      await fh?.close().catch(() => undefined);
     } finally {
       this.#loop = null;
     }

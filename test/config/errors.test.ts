@@ -116,3 +116,14 @@ test('all problems are reported together', async (t) => {
   assert.deepEqual(errors.map((e) => e.source).sort(), ['--log-level', 'HTTPCRAFT_LOG_KEEP', 'config.json:$.hots', 'config.json:$.port']);
   assert.match(errors.find((e) => e.source === '--log-level')!.toString(), /"LOUD" is not valid for log_level: expected one of DEBUG, INFO, WARNING, ERROR/);
 });
+
+test('a log file that cannot be created is refused before start', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'htdocs'));
+  await writeFile(join(dir, 'plain.txt'), 'x');
+  const [e] = errorsOf(() => loadConfig({ argv: ['--log-file', 'plain.txt/server.log'], env: {}, cwd: dir }));
+  assert.equal(e?.key, 'log_file');
+  assert.match(e!.toString(), /^--log-file: log_file ".*plain\.txt\/server\.log" cannot be written \((ENOTDIR|EEXIST)\)$/);
+  const [e2] = errorsOf(() => loadConfig({ argv: ['--log-file', 'htdocs'], env: {}, cwd: dir }));
+  assert.match(e2!.toString(), /is a folder; name a file$/);
+});

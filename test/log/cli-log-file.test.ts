@@ -86,3 +86,28 @@ test('json access format through the CLI: status, bytes and response time', asyn
   run.child.kill('SIGINT');
   assert.equal((await run.exited).code, 0);
 });
+
+test('SIGUSR2 reopens the log file after an external rotation moved it', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'www'));
+  await writeFile(join(dir, 'www', 'index.html'), 'hello');
+  const run = startCli(['-H', '127.0.0.1', '-p', '0', '--log-file', 'a.log', 'www'], { cwd: dir });
+  t.after(() => run.child.kill('SIGKILL'));
+  const [, port] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
+  await (await fetch(`http://127.0.0.1:${port}/?before`)).text();
+  const { rename } = await import('node:fs/promises');
+  // Wait until the line is on disk, then move the file away as logrotate would.
+  const path = join(dir, 'a.log');
+  while (!(await readFile(path, 'utf8')).includes('?before')) await new Promise((r) => setTimeout(r, 20));
+  await rename(path, join(dir, 'a.log.moved'));
+  run.child.kill('SIGUSR2');
+  // The reopen is logged to the new file once it has happened.
+  while (!(await readFile(path, 'utf8').catch(() => '')).includes('SIGUSR2: log file reopened')) await new Promise((r) => setTimeout(r, 20));
+  await (await fetch(`http://127.0.0.1:${port}/?after`)).text();
+  run.child.kill('SIGTERM');
+  assert.equal((await run.exited).code, 0);
+  const moved = await readFile(join(dir, 'a.log.moved'), 'utf8');
+  const fresh = await readFile(path, 'utf8');
+  assert.ok(moved.includes('GET /?before') && !moved.includes('GET /?after'));
+  assert.ok(fresh.includes('GET /?after') && !fresh.includes('GET /?before'));
+});
