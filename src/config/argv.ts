@@ -84,7 +84,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       spec = SHORT.get(name);
       if (name === 'h') name = 'help';
       else if (name === 'c') name = 'config';
-      else if (name === 'V') name = 'version';
+      else if (name === 'V' || name === 'v') name = 'version';
     }
     const shown = arg.startsWith('--') ? `--${name}` : arg.slice(0, 2);
     const takeValue = (): string | undefined => {

@@ -37,7 +37,7 @@ export function helpText(version: string): string {
   out += 'Serves the folder ROOT (default: htdocs). Settings come from, highest first: these flags,\n';
   out += 'HTTPCRAFT_<KEY> environment variables, the config file, then the defaults below.\n\n';
   out += line('-h, --help', 'Show this help and exit.');
-  out += line('-V, --version', 'Print the version and exit.');
+  out += line('-V, -v, --version', 'Print the version and exit.');
   out += line('-c, --config <path>', 'Config file (JSON). Default: ./config.json when present.');
   out += line('--print-config', 'Print the merged settings and where each came from, then exit.');
   for (const group of Object.keys(GROUPS) as Group[]) {

@@ -62,7 +62,7 @@ export const KEYS = [
   { key: 'shutdown_timeout', group: 'server', kind: SECONDS, default: 10, description: 'Seconds in-flight requests get to finish on SIGINT/SIGTERM.' },
   { key: 'state_dir', group: 'server', kind: PATH, default: '.httpcraft', isPath: true, description: 'Folder for generated state (development certificate, …).' },
   // ── seed: logging ────────────────────────────────────────────────────────────────────────────
-  { key: 'log_level', group: 'logging', kind: { type: 'enum', values: ['DEBUG', 'INFO', 'WARNING', 'ERROR'] }, default: 'INFO', description: 'Lowest level of server events logged.' },
+  { key: 'log_level', group: 'logging', kind: { type: 'enum', values: ['DEBUG', 'INFO', 'WARNING', 'ERROR'], aliases: { warn: 'WARNING' } }, default: 'INFO', description: 'Lowest level of server events logged.' },
   { key: 'log_file', group: 'logging', kind: PATH_OR_NULL, default: null, isPath: true, description: 'Write the logs to this file (buffered, asynchronous) instead of the console.' },
   { key: 'colored_logging', group: 'logging', kind: BOOL, default: true, flags: ['color'], description: 'Colored console output when stdout is a terminal (NO_COLOR also turns it off).' },
   { key: 'access_log_format', group: 'logging', kind: { type: 'enum', values: ['common', 'combined', 'json'] }, default: 'common', description: 'Access log line format: Apache common, combined, or JSON lines.' },

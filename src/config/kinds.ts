@@ -10,7 +10,7 @@ export type Kind =
   | { readonly type: 'seconds'; readonly min: number; readonly max: number }
   | { readonly type: 'string'; readonly nullable?: boolean; readonly nonEmpty?: boolean; readonly prefix?: string }
   | { readonly type: 'path'; readonly nullable?: boolean }
-  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'enum'; readonly values: readonly string[]; readonly aliases?: Readonly<Record<string, string>> }
   | { readonly type: 'port'; readonly nullable?: boolean }
   | { readonly type: 'list' }
   | { readonly type: 'string-or-list' }
@@ -168,7 +168,7 @@ export function fromText(kind: Kind, text: string): Coerced {
       if (kind.nullable === true && (text === '' || text === 'null')) return ok(null);
       return checkString(kind, text);
     case 'enum': {
-      const found = kind.values.find((v) => v.toLowerCase() === t.toLowerCase());
+      const found = kind.values.find((v) => v.toLowerCase() === t.toLowerCase()) ?? kind.aliases?.[t.toLowerCase()];
       return found === undefined ? bad(`expected ${want}`) : ok(found);
     }
     case 'list':

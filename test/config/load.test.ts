@@ -174,6 +174,8 @@ test('--help, --version and --print-config are actions; --print-config=json asks
   const load = (argv: string[]) => loadConfig({ argv, env: {}, cwd: dir, skipFilesystemChecks: true });
   assert.equal(load(['-h']).action, 'help');
   assert.equal(load(['--version']).action, 'version');
+  assert.equal(load(['-v']).action, 'version');
+  assert.equal(loadConfig({ argv: ['--log-level', 'warn'], env: {}, cwd: dir, skipFilesystemChecks: true }).config.log_level, 'WARNING');
   assert.equal(load(['--print-config']).action, 'print-config');
   assert.equal(load(['--print-config=json']).printFormat, 'json');
   assert.equal(load(['--print-config', '--help']).action, 'help');
