@@ -127,6 +127,8 @@ process.stdout.write(
   ),
 );
 logger.info(`httpcraft ${VERSION} listening on ${config.host}:${address.port}, serving ${config.document_root}`);
+logger.debug(`config file: ${loaded.configFile ?? '(none)'}`);
+for (const [key, source] of Object.entries(loaded.sources)) if (source !== 'default') logger.debug(`setting ${key} from ${source}`);
 
 let stopping = false;
 function stop(signal: string): void {

@@ -38,6 +38,8 @@ export interface KeySpec {
   readonly legacyFlags?: readonly string[];
   /** Relative paths in a config file resolve against the file's folder. */
   readonly isPath?: boolean;
+  /** Never printed (--print-config shows "(set)"). */
+  readonly secret?: boolean;
 }
 
 const BOOL: Kind = { type: 'bool' };
@@ -109,7 +111,7 @@ export const KEYS = [
   { key: 'enable_ssl', group: 'tls', kind: BOOL, default: false, flags: ['ssl'], description: 'Serve HTTPS (a development certificate is made when none is given).' },
   { key: 'ssl_cert', group: 'tls', kind: PATH_OR_NULL, default: null, isPath: true, description: 'PEM certificate (chain) file.' },
   { key: 'ssl_key', group: 'tls', kind: PATH_OR_NULL, default: null, isPath: true, description: 'PEM private key file.' },
-  { key: 'ssl_password', group: 'tls', kind: TEXT_OR_NULL, default: null, description: 'Passphrase of the private key or PFX file.' },
+  { key: 'ssl_password', group: 'tls', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Passphrase of the private key or PFX file.' },
   { key: 'ssl_pfx', group: 'tls', kind: PATH_OR_NULL, default: null, isPath: true, description: 'PKCS#12 file holding certificate and key (instead of cert/key).' },
   { key: 'min_tls_version', group: 'tls', kind: { type: 'enum', values: ['TLSv1.2', 'TLSv1.3'] }, default: 'TLSv1.2', description: 'Oldest TLS version accepted.' },
   { key: 'ssl_ciphers', group: 'tls', kind: TEXT_OR_NULL, default: null, description: 'OpenSSL cipher list (null = Node\'s defaults).' },
@@ -132,7 +134,7 @@ export const KEYS = [
   { key: 'server_status_path', group: 'status', kind: URL_PATH, default: '/server-status', description: 'URL path of the status dashboard.' },
   { key: 'metrics_path', group: 'status', kind: URL_PATH, default: '/metrics', description: 'URL path of the Prometheus metrics.' },
   { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs allowed to see status (empty = everyone).' },
-  { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, description: 'Bearer token required for the status pages (null = none).' },
+  { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token required for the status pages (null = none).' },
 ] as const satisfies readonly KeySpec[];
 
 export type KeyName = (typeof KEYS)[number]['key'];

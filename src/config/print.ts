@@ -4,10 +4,15 @@
 import { KEYS, type KeySpec } from './keys.ts';
 import type { Config, SourceMap } from './schema.ts';
 
+/** Secrets (key passphrase, status token) are shown as set or not, never in clear. */
+function shown(spec: KeySpec, value: unknown): unknown {
+  return spec.secret === true && value !== null ? '(set)' : value;
+}
+
 export function printConfig(config: Config, sources: SourceMap, configFile: string | null): string {
   const rows = (KEYS as readonly KeySpec[]).map((spec) => {
     const key = spec.key as keyof Config;
-    return [spec.key, JSON.stringify(config[key]) ?? 'null', sources[key]] as const;
+    return [spec.key, JSON.stringify(shown(spec, config[key])) ?? 'null', sources[key]] as const;
   });
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.min(48, Math.max(...rows.map((r) => r[1].length)));
@@ -21,7 +26,7 @@ export function printConfigJson(config: Config, sources: SourceMap): string {
   const out: Record<string, { value: unknown; source: string }> = {};
   for (const spec of KEYS as readonly KeySpec[]) {
     const key = spec.key as keyof Config;
-    out[key] = { value: config[key], source: sources[key] };
+    out[key] = { value: shown(spec, config[key]), source: sources[key] };
   }
   return JSON.stringify(out, null, 2) + '\n';
 }

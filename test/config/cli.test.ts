@@ -126,6 +126,10 @@ test('--print-config shows the merged values and where each came from', async (t
   assert.match(r.stdout, /^log_level +"ERROR" +# --log-level$/m);
   assert.match(r.stdout, /^directory_listing +true +# config\.json:\$\.enable_directory_listing$/m);
   assert.match(r.stdout, /^keep_alive_timeout +5 +# default$/m);
+  const secret = await runCli(['--print-config', '--ssl-password', 'hunter2'], { cwd: dir, env: { HTTPCRAFT_STATUS_TOKEN: 's3cret' } });
+  assert.ok(!secret.stdout.includes('hunter2') && !secret.stdout.includes('s3cret'), 'secrets are not printed');
+  assert.match(secret.stdout, /^ssl_password +"\(set\)" +# --ssl-password$/m);
+  assert.match(secret.stdout, /^status_token +"\(set\)" +# HTTPCRAFT_STATUS_TOKEN$/m);
   const j = await runCli(['--print-config=json'], { cwd: dir });
   assert.deepEqual((JSON.parse(j.stdout) as Record<string, unknown>).port, { value: 8100, source: 'config.json:$.port' });
 });
