@@ -17,7 +17,7 @@ function typeText(kind: Kind): string {
     case 'bytes':
       return kind.max === Number.MAX_SAFE_INTEGER ? 'bytes' : `bytes ${kind.min}–${kind.max}`;
     case 'seconds':
-      return 'seconds';
+      return kind.min > 0 ? `seconds ≥ ${kind.min}` : 'seconds';
     case 'port':
       return kind.nullable === true ? 'port or null' : 'port';
     case 'path':

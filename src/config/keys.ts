@@ -44,6 +44,8 @@ export interface KeySpec {
 
 const BOOL: Kind = { type: 'bool' };
 const SECONDS: Kind = { type: 'seconds', min: 0, max: 86400 * 365 };
+// A connection timeout of 0 would time every client out at once; a second is the useful floor.
+const TIMEOUT: Kind = { type: 'seconds', min: 1, max: 86400 };
 const BYTES: Kind = { type: 'bytes', min: 0, max: Number.MAX_SAFE_INTEGER };
 const COUNT = (min: number, max: number): Kind => ({ type: 'int', min, max });
 const PATH: Kind = { type: 'path' };
@@ -74,9 +76,9 @@ export const KEYS = [
   { key: 'log_compress', group: 'logging', kind: BOOL, default: false, description: 'Gzip rotated log files (file.1.gz, …).' },
   // ── engine ───────────────────────────────────────────────────────────────────────────────────
   { key: 'connection_queue', group: 'engine', kind: COUNT(1, 65535), default: 511, description: 'Backlog of listen(): connections the kernel queues before accept.' },
-  { key: 'request_timeout', group: 'engine', kind: SECONDS, default: 30, description: 'Seconds a client has to send a whole request (head and body).' },
-  { key: 'headers_timeout', group: 'engine', kind: SECONDS, default: 20, description: 'Seconds a client has to send a request head (slowloris defence).' },
-  { key: 'keep_alive_timeout', group: 'engine', kind: SECONDS, default: 5, description: 'Seconds an idle persistent connection stays open.' },
+  { key: 'request_timeout', group: 'engine', kind: TIMEOUT, default: 30, description: 'Seconds a client has to send a whole request (head and body).' },
+  { key: 'headers_timeout', group: 'engine', kind: TIMEOUT, default: 20, description: 'Seconds a client has to send a request head (slowloris defence).' },
+  { key: 'keep_alive_timeout', group: 'engine', kind: TIMEOUT, default: 5, description: 'Seconds an idle persistent connection stays open.' },
   { key: 'max_connections', group: 'engine', kind: COUNT(1, 1_000_000), default: 10000, description: 'Open connections allowed at once; beyond it clients get 503.' },
   { key: 'max_header_size', group: 'engine', kind: { type: 'bytes', min: 256, max: 1048576 }, default: 16384, description: 'Largest request head in bytes (431 beyond).' },
   { key: 'max_header_count', group: 'engine', kind: COUNT(1, 10000), default: 100, description: 'Most header fields in a request (431 beyond).' },

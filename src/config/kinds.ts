@@ -38,7 +38,7 @@ export function describeKind(kind: Kind): string {
     case 'int':
       return `an integer from ${kind.min} to ${kind.max}${kind.auto === true ? ' or "auto"' : ''}`;
     case 'bytes':
-      return `a size in bytes from ${kind.min} to ${kind.max} (suffixes k, m, g allowed in strings)`;
+      return `a size in bytes ${kind.max === Number.MAX_SAFE_INTEGER ? `of at least ${kind.min}` : `from ${kind.min} to ${kind.max}`} (a number, or a string like "64k" or "10m")`;
     case 'seconds':
       return `a number of seconds from ${kind.min} to ${kind.max}`;
     case 'string':

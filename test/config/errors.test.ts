@@ -127,3 +127,12 @@ test('a log file that cannot be created is refused before start', async (t) => {
   const [e2] = errorsOf(() => loadConfig({ argv: ['--log-file', 'htdocs'], env: {}, cwd: dir }));
   assert.match(e2!.toString(), /is a folder; name a file$/);
 });
+
+test('timeouts of zero and negative sizes are refused with the allowed range', async (t) => {
+  const errors = await fileErrors(t, '{"max_body_size": -1, "log_max_size": "10 parsecs"}', { argv: ['--request-timeout', '0'] });
+  assert.deepEqual(errors.map(String), [
+    '--request-timeout: "0" is not valid for request_timeout: out of range; expected a number of seconds from 1 to 86400',
+    'config.json:$.max_body_size: -1 is not valid for max_body_size: out of range; expected a size in bytes of at least 0 (a number, or a string like \"64k\" or \"10m\")',
+    'config.json:$.log_max_size: "10 parsecs" is not valid for log_max_size: expected a size in bytes of at least 0 (a number, or a string like \"64k\" or \"10m\")',
+  ]);
+});
