@@ -22,6 +22,13 @@ if (mode !== undefined) {
   if (mode !== 'none') server.on('response', (req, res) => logger.access(accessEntry(req, res)));
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   process.send({ port: address.port });
+  // CPU time per request is steadier than requests/second on a shared machine: the parent asks for
+  // it around the measured run.
+  let requests = 0;
+  server.on('response', () => requests++);
+  process.on('message', (m) => {
+    if (m === 'mark') process.send({ cpu: process.cpuUsage(), requests });
+  });
   process.on('SIGTERM', () => void server.close(1000).then(() => logger.close()).then(() => process.exit(0)));
 } else {
   const seconds = process.argv[2] ?? '10';
@@ -29,6 +36,7 @@ if (mode !== undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'httpcraft-logbench-'));
   writeFileSync(join(dir, 'index.html'), 'x'.repeat(1024));
   const results = {};
+  const cpu = {};
   try {
     for (const m of ['none', 'file', 'console', 'none', 'file', 'console', 'none', 'file', 'console']) {
       const devnull = openSync('/dev/null', 'w');
@@ -38,9 +46,14 @@ if (mode !== undefined) {
       });
       const { port } = await new Promise((r) => child.once('message', r));
       execFileSync('wrk', ['-t1', '-c', connections, '-d', '2s', `http://127.0.0.1:${port}/`]); // warm-up
+      const mark = () => new Promise((r) => { child.once('message', r); child.send('mark'); });
+      const before = await mark();
       const out = execFileSync('wrk', ['-t1', '-c', connections, '-d', `${seconds}s`, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+      const after = await mark();
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+      const cpuUs = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / (after.requests - before.requests);
       (results[m] ??= []).push(rps);
+      (cpu[m] ??= []).push(cpuUs);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
@@ -48,8 +61,10 @@ if (mode !== undefined) {
     rmSync(dir, { recursive: true, force: true });
   }
   const best = (m) => Math.max(...results[m]);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const m of Object.keys(results)) {
     const slow = ((1 - best(m) / best('none')) * 100).toFixed(1);
-    console.log(`${m.padEnd(8)} ${results[m].map((r) => r.toFixed(0)).join(' / ')} req/s (best ${best(m).toFixed(0)}; ${slow}% slower than none)`);
+    const extra = ((median(cpu[m]) / median(cpu.none) - 1) * 100).toFixed(1);
+    console.log(`${m.padEnd(8)} ${results[m].map((r) => r.toFixed(0)).join(' / ')} req/s (best ${best(m).toFixed(0)}, ${slow}% below none); server CPU ${cpu[m].map((c) => c.toFixed(1)).join(' / ')} µs/request (median ${extra}% above none)`);
   }
 }
