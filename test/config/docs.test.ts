@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { END_MARKER, START_MARKER, optionsMarkdown, replaceOptions } from '../../src/config/docs-table.ts';
 import { KEYS, envNames, type KeySpec } from '../../src/config/keys.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { configJsonSchema } from '../../src/config/json-schema.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -48,4 +49,14 @@ test('the sample config.json is valid and serves htdocs/ on port 8000', () => {
   assert.equal(r.config.document_root, REPO + 'htdocs');
   assert.equal(r.config.directory_listing, true);
   assert.deepEqual(r.warnings, []);
+});
+
+test('config.schema.json is the one the key table generates, and covers the sample config', () => {
+  const committed = readFileSync(REPO + 'config.schema.json', 'utf8');
+  assert.equal(committed, JSON.stringify(configJsonSchema(), null, 2) + '\n', 'run npm run docs:config');
+  const schema = JSON.parse(committed) as { properties: Record<string, { default?: unknown; deprecated?: boolean }> };
+  for (const spec of KEYS as readonly KeySpec[]) assert.ok(schema.properties[spec.key] !== undefined, spec.key);
+  assert.equal(schema.properties.max_threads?.deprecated, true);
+  const sample = JSON.parse(readFileSync(REPO + 'config.json', 'utf8')) as Record<string, unknown>;
+  for (const key of Object.keys(sample)) assert.ok(schema.properties[key] !== undefined, key);
 });
