@@ -10,3 +10,8 @@ export { errorHandler, sendError } from './app/error-response.ts';
 export { RequestParser, DEFAULT_PARSER_LIMITS, type RequestHead, type ParserSink, type ParserLimits } from './http1/request-parser.ts';
 export { ParseError, PARSE_ERRORS, type ParseErrorCode } from './http1/errors.ts';
 export { serveStatic } from './static/serve-static.ts';
+export { StatusRecorder, type RecorderOptions } from './status/metrics.ts';
+export { statusRoutes, type StatusRouteOptions } from './status/status-routes.ts';
+export { mergeSnapshots, type StatusSnapshot } from './status/snapshot.ts';
+export { renderPrometheus } from './status/prometheus.ts';
+export { UploadCounter, type CacheStatsSource, type UploadStatsSource } from './status/sources.ts';
