@@ -93,13 +93,15 @@ export function emptyByClass(): Record<ClassLabel, number> {
 /** Percentiles, mean and max of a window from its buckets. */
 export function summarizeLatency(windowSeconds: number, buckets: Array<[number, number]>, count: number, sumMs: number, maxMs: number): LatencySummary {
   const r = (x: number): number => Math.round(x * 1000) / 1000;
+  // Interpolating inside the top bucket can overshoot the largest value actually seen.
+  const q = (p: number): number => r(Math.min(maxMs, quantileMs(buckets, count, p)));
   return {
     windowSeconds,
     count,
     meanMs: count === 0 ? 0 : r(sumMs / count),
-    p50Ms: r(quantileMs(buckets, count, 0.5)),
-    p90Ms: r(quantileMs(buckets, count, 0.9)),
-    p99Ms: r(quantileMs(buckets, count, 0.99)),
+    p50Ms: q(0.5),
+    p90Ms: q(0.9),
+    p99Ms: q(0.99),
     maxMs: r(maxMs),
     buckets,
   };
