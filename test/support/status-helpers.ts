@@ -1,6 +1,7 @@
 // Test support for the status area: a server with the site handler and a status recorder over a
 // temp document root, and a raw-socket client that reports exactly how many bytes went each way.
 
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,3 +119,32 @@ export async function rawGet(port: number, target: string, options: { localAddre
 export function allClosed(sockets: readonly Socket[]): Promise<void> {
   return Promise.all(sockets.map((s) => (s.closed ? Promise.resolve() : new Promise<void>((r) => s.once('close', () => r()))))).then(() => undefined);
 }
+
+/**
+ * The known sequence: four connections, six requests, then the snapshot on a fifth connection.
+ * Returns the bytes each side wrote on the first four connections.
+ */
+export async function knownSequence(f: StatusFixture): Promise<{ clientWrote: number; serverWrote: number }> {
+  const a = await exchange(
+    f.port,
+    'GET / HTTP/1.1\r\nHost: t\r\n\r\n' + 'GET /missing HTTP/1.1\r\nHost: t\r\n\r\n' + 'HEAD /one-kib.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n',
+  );
+  const ra = parseResponses(a.raw, [false, false, true]);
+  assert.deepEqual(
+    ra.map((r) => r.status),
+    [200, 404, 200],
+  );
+  assert.equal(ra[0]!.body.toString(), INDEX_HTML);
+  const b = await exchange(f.port, 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  const c = await exchange(f.port, 'BREW / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+  const d = await exchange(f.port, 'OPTIONS / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+  assert.deepEqual(
+    [b, c, d].map((x) => parseResponses(x.raw)[0]!.status),
+    [501, 501, 204],
+  );
+  // The server has seen every close before we ask, so the connection figures are settled.
+  await allClosed(f.sockets);
+  const all = [a, b, c, d];
+  return { clientWrote: all.reduce((n, x) => n + x.written, 0), serverWrote: all.reduce((n, x) => n + x.raw.length, 0) };
+}
+
