@@ -146,7 +146,8 @@ export const DASHBOARD_JS = String.raw`
   function render(s) {
     set('version', s.server.version ? 'v' + s.server.version : '');
     set('uptime', duration(s.server.uptimeSeconds));
-    set('started', 'since ' + new Date(s.server.startTime).toLocaleString());
+    var started = new Date(s.server.startTime);
+    set('started', 'since ' + (s.server.uptimeSeconds < 86400 ? started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : started.toLocaleDateString()));
     set('total', int(s.requests.total));
     set('total-sub', int(s.requests.byClass['4xx'] + s.requests.byClass['5xx']) + ' errors');
     set('rps', num(s.requests.perSecond));
@@ -157,8 +158,11 @@ export const DASHBOARD_JS = String.raw`
     set('conns-sub', int(s.connections.total) + ' total' + (s.connections.refused ? ', ' + int(s.connections.refused) + ' refused' : ''));
     set('reuse', s.requests.total ? pct(s.requests.keepAliveReused / s.requests.total) : '–');
     set('reuse-sub', int(s.requests.keepAliveReused) + ' reused');
+    var per = s.requests.total || 1;
     set('bytes-out', bytes(s.bytes.sent));
-    set('bytes-in', bytes(s.bytes.received) + ' received');
+    set('bytes-out-sub', bytes(Math.round(s.bytes.sent / per)) + ' per request');
+    set('bytes-in', bytes(s.bytes.received));
+    set('bytes-in-sub', bytes(Math.round(s.bytes.received / per)) + ' per request');
     if (s.cache) {
       set('cache', s.cache.hits + s.cache.misses ? pct(s.cache.hitRate) : '–');
       set('cache-sub', int(s.cache.entries) + ' files · ' + bytes(s.cache.bytes));
@@ -166,7 +170,7 @@ export const DASHBOARD_JS = String.raw`
     set('uploads', int(s.uploads.files));
     set('uploads-sub', bytes(s.uploads.bytes) + (s.uploads.rejected ? ' · ' + int(s.uploads.rejected) + ' rejected' : ''));
     set('rss', bytes(s.memory.rss));
-    set('heap', 'heap ' + bytes(s.memory.heapUsed) + ' of ' + bytes(s.memory.heapTotal));
+    set('heap', 'heap ' + bytes(s.memory.heapUsed) + ' used');
     set('loop', ms(s.eventLoop.p99Ms));
     set('loop-sub', 'p99 · max ' + ms(s.eventLoop.maxMs));
     drawChart(s.rate.requests);

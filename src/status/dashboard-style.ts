@@ -9,7 +9,8 @@ export const DASHBOARD_CSS = `
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-header{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.5rem 1rem;padding:1rem 1.25rem;border-bottom:1px solid var(--line);background:var(--panel)}
+header{border-bottom:1px solid var(--line);background:var(--panel)}
+.bar{max-width:1200px;margin:0 auto;display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.5rem 1rem;padding:1rem 1.25rem}
 h1{font-size:1.15rem;margin:0;font-weight:650;letter-spacing:-.01em}
 h1 small{font-weight:500;color:var(--muted);margin-left:.4rem;font-size:.85rem}
 .live{display:flex;align-items:center;gap:.45rem;color:var(--muted);font-size:.85rem}
@@ -24,7 +25,7 @@ main{max-width:1200px;margin:0 auto;padding:1rem 1.25rem 2rem;display:grid;gap:1
 .card{padding:.75rem .9rem;min-width:0}
 .card h3{margin:0 0 .2rem;font-size:.72rem;font-weight:600;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
 .card .v{font-size:1.45rem;font-weight:650;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.card .s{font-size:.8rem;color:var(--muted);font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.card .s{font-size:.8rem;color:var(--muted);font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 .panel{padding:.9rem 1rem;min-width:0}
 .panel h2{font-size:.9rem;margin:0 0 .6rem;font-weight:620}
 .panel h2 span{color:var(--muted);font-weight:500}
@@ -57,5 +58,5 @@ td.path{white-space:normal;word-break:break-all;font-family:ui-monospace,SFMono-
 tr:last-child td{border-bottom:0}
 .empty{color:var(--muted);font-size:.85rem;margin:.2rem 0}
 footer{max-width:1200px;margin:0 auto;padding:0 1.25rem 1.5rem;color:var(--muted);font-size:.78rem}
-@media (max-width:520px){header{padding:.8rem 1rem}main{padding:.75rem .75rem 1.5rem;gap:.75rem}.cards{grid-template-columns:repeat(2,minmax(0,1fr));gap:.5rem}.card .v{font-size:1.2rem}.grid2{grid-template-columns:minmax(0,1fr)}}
+@media (max-width:520px){.bar{padding:.8rem 1rem}main{padding:.75rem .75rem 1.5rem;gap:.75rem}.cards{grid-template-columns:repeat(2,minmax(0,1fr));gap:.5rem}.card .v{font-size:1.2rem}.grid2{grid-template-columns:minmax(0,1fr)}}
 `;

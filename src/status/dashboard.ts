@@ -43,10 +43,10 @@ export function renderDashboard(serverName: string): string {
 <style>${DASHBOARD_CSS}</style>
 </head>
 <body>
-<header>
+<header><div class="bar">
 <h1>${name}<small id="version"></small></h1>
 <div class="live" id="live" role="status" aria-live="polite"><span class="dot"></span><span id="live-text">connecting…</span></div>
-</header>
+</div></header>
 <main>
 <section class="cards" aria-label="Summary">
 ${card('Uptime', 'uptime', 'started')}
@@ -55,7 +55,8 @@ ${card('Requests/s', 'rps', 'rps-sub')}
 ${card('Latency p50', 'p50', 'p-sub')}
 ${card('Connections', 'conns', 'conns-sub')}
 ${card('Keep-alive reuse', 'reuse', 'reuse-sub')}
-${card('Sent', 'bytes-out', 'bytes-in')}
+${card('Sent', 'bytes-out', 'bytes-out-sub')}
+${card('Received', 'bytes-in', 'bytes-in-sub')}
 ${card('Cache hit rate', 'cache', 'cache-sub')}
 ${card('Uploads', 'uploads', 'uploads-sub')}
 ${card('Memory (RSS)', 'rss', 'heap')}
