@@ -287,7 +287,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#host.responded(req, res);
     if (!res.keepAlive) this.#closing = true;
     if (this.#bodyDone) {
-      this.#next();
+      // A handler that answers synchronously finishes inside the parser's onHead, before the parser
+      // has paused on the message: resuming now would be lost. onEnd, which follows, moves on.
+      if (this.#parser.paused) this.#next();
       return;
     }
     if (this.#closing) {

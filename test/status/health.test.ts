@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawGet, startStatusServer } from '../support/status-helpers.ts';
+import { connect } from 'node:net';
+import { exchange, parseResponses, rawGet, startStatusServer } from '../support/status-helpers.ts';
 import { readiness } from '../../src/status/health.ts';
 
 test('/healthz and /readyz answer 200 while the server is listening', async () => {
@@ -63,4 +64,47 @@ test('readiness: not attached, not listening and draining are all "not ready"', 
   assert.deepEqual(readiness({ listening: false, draining: false }), { ready: false, reason: 'not accepting connections' });
   assert.deepEqual(readiness({ listening: true, draining: true }), { ready: false, reason: 'draining' });
   assert.deepEqual(readiness({ listening: true, draining: false }), { ready: true, reason: 'ready' });
+});
+
+test('probes answered synchronously keep the connection usable: sequential and pipelined', async () => {
+  const f = await startStatusServer();
+  try {
+    // Pipelined in one write.
+    const ex = await exchange(f.port, 'GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n'.repeat(2) + 'GET /readyz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(
+      parseResponses(ex.raw).map((r) => [r.status, r.body.toString()]),
+      [
+        [200, 'ok\n'],
+        [200, 'ok\n'],
+        [200, 'ready\n'],
+      ],
+    );
+    // One after the other on a kept-alive connection (a load balancer's probe pattern).
+    const socket = connect({ port: f.port, host: '127.0.0.1' });
+    const responses: string[] = [];
+    let buffered = '';
+    const next = (): Promise<string> =>
+      new Promise((resolve) => {
+        const onData = (c: Buffer): void => {
+          buffered += c.toString('latin1');
+          const end = buffered.indexOf('ok\n');
+          if (end !== -1) {
+            socket.off('data', onData);
+            resolve(buffered.slice(0, end + 3));
+            buffered = buffered.slice(end + 3);
+          }
+        };
+        socket.on('data', onData);
+      });
+    for (let i = 0; i < 3; i++) {
+      const got = next();
+      socket.write('GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n');
+      responses.push(await got);
+    }
+    socket.destroy();
+    assert.equal(responses.length, 3);
+    for (const r of responses) assert.match(r, /^HTTP\/1\.1 200 OK\r\n/);
+  } finally {
+    await f.close();
+  }
 });
