@@ -11,17 +11,26 @@
 export const FINE_MIN_MS = 0.01;
 export const FINE_GROWTH = 1.15;
 export const FINE_BUCKETS = 120;
-const LOG_GROWTH = Math.log(FINE_GROWTH);
 
 /** Upper bound (ms) of fine bucket i; bucket 0 holds everything up to FINE_MIN_MS. */
 export function fineUpperMs(i: number): number {
   return FINE_MIN_MS * FINE_GROWTH ** i;
 }
 
+const FINE_BOUNDS = Float64Array.from({ length: FINE_BUCKETS }, (_, i) => fineUpperMs(i));
+
+/** The fine bucket of a latency: the first whose upper bound is ≥ ms (binary search, no log). */
 export function fineIndex(ms: number): number {
   if (!(ms > FINE_MIN_MS)) return 0;
-  const i = Math.ceil(Math.log(ms / FINE_MIN_MS) / LOG_GROWTH);
-  return i < FINE_BUCKETS ? i : FINE_BUCKETS - 1;
+  const bounds = FINE_BOUNDS;
+  let lo = 1;
+  let hi = FINE_BUCKETS - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (bounds[mid]! < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The q-quantile of a bucketed distribution: [upperBoundMs, count] pairs sorted by bound. */
