@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { rawGet, startStatusServer } from '../support/status-helpers.ts';
+import { StatusRecorder } from '../../src/status/metrics.ts';
+import { mergeSnapshots } from '../../src/status/snapshot.ts';
+import type { Request } from '../../src/server/request.ts';
+import type { Response } from '../../src/server/response.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = 'test-output';
@@ -25,19 +29,23 @@ interface PageGlobals {
   getComputedStyle(element: unknown): { backgroundColor: string };
   innerWidth: number;
 }
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM}: apt-get install -y chromium`;
-
-test('the dashboard updates live in Chromium, under its CSP, in light, dark and phone layouts', { skip, timeout: 180_000 }, async () => {
-  const f = await startStatusServer();
-  const profile = await mkdtemp(join(tmpdir(), 'httpcraft-chromium-'));
-  await mkdir(OUT, { recursive: true });
-  const context = await chromium.launchPersistentContext(profile, {
+function launch(profile: string): ReturnType<typeof chromium.launchPersistentContext> {
+  return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1280, height: 900 },
     colorScheme: 'light',
   });
+}
+
+const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM}: apt-get install -y chromium`;
+
+test('the dashboard updates live in Chromium, under its CSP, in light, dark and phone layouts', { skip, timeout: 180_000 }, async () => {
+  const f = await startStatusServer();
+  const profile = await mkdtemp(join(tmpdir(), 'httpcraft-chromium-'));
+  await mkdir(OUT, { recursive: true });
+  const context = await launch(profile);
   let traffic = true;
   try {
     // Some history for the chart and tables: a few seconds of mixed traffic.
@@ -122,6 +130,38 @@ test('the dashboard updates live in Chromium, under its CSP, in light, dark and 
     traffic = false;
     await context.close();
     await rm(profile, { recursive: true, force: true });
+    await f.close();
+  }
+});
+
+test('with several workers the dashboard shows one row per worker (merged snapshots)', { skip, timeout: 120_000 }, async () => {
+  // A second recorder stands in for another worker process; the status routes serve the merge,
+  // as a cluster primary would.
+  const other = new StatusRecorder({ workerId: 2, version: '9.8.7' });
+  let self: StatusRecorder | null = null;
+  const f = await startStatusServer({ snapshot: () => mergeSnapshots([self!.snapshot(), other.snapshot()]) });
+  self = f.recorder;
+  for (let i = 0; i < 40; i++) {
+    other.record({ method: 'GET', path: '/from-worker-2', sequence: 1, startHr: performance.now() - 2 } as unknown as Request, { status: 200 } as unknown as Response);
+  }
+  const profile = await mkdtemp(join(tmpdir(), 'httpcraft-chromium-'));
+  await mkdir(OUT, { recursive: true });
+  const context = await launch(profile);
+  try {
+    for (let i = 0; i < 10; i++) await rawGet(f.port, '/');
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${f.base}/server-status`);
+    await page.waitForSelector('#workers tbody tr', { timeout: 30_000 });
+    const rows = await page.$$eval('#workers tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    assert.equal(rows.length, 2);
+    assert.ok(rows[1]!.startsWith('#2'), rows[1]!);
+    // 40 on the other worker, 10 here, and the page itself.
+    assert.equal(await page.textContent('#total'), '51');
+    await page.screenshot({ path: join(OUT, 'status-dashboard-workers.png'), fullPage: true });
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+    other.close();
     await f.close();
   }
 });
