@@ -182,7 +182,9 @@ export class StatusRecorder {
 
   snapshot(): StatusSnapshot {
     const now = Date.now();
-    const nowSec = now / 1000;
+    // The rings are filled on the monotonic clock (see record()); read them on the same clock, or a
+    // wall clock stepped by NTP would shift every bucket.
+    const nowSec = (TIME_ORIGIN + performance.now()) / 1000;
     const uptimeSeconds = Math.max(0, Math.round((now - this.startTime) / 100) / 10);
 
     const byMethod = emptyByMethod();
