@@ -1,69 +1,18 @@
 #!/usr/bin/env node
 // What status recording costs: wrk against our server answering the same 1 KiB response with
-// recording on and off, in alternating rounds (off, on, on, off, …) so drift in machine load hits
-// both alike; the medians and their ratio are reported. Goal: on/off ≥ 0.95.
+// recording on and off (bench/servers/status.mjs), in alternating rounds (off, on, on, off, …) so
+// drift in machine load hits both alike. Reports the median requests/s of each and their ratio
+// (goal: on/off ≥ 0.95), the server's CPU time per request (read from /proc: steadier than req/s on
+// a busy machine), and the cost of one record() call measured alone.
 //
-// On a machine shared with other work, req/s swings with the load; so each run also reports the
-// server's CPU time per request (user + system, read from the server process itself), whose on/off
-// ratio is a steadier estimate of the cost, and the cost of one record() call measured alone.
-//
-//   npm run build && node bench/status-overhead.mjs
-//   STATUS_BENCH_ROUNDS=5 STATUS_BENCH_SECONDS=10 STATUS_BENCH_CONNECTIONS=64 node bench/status-overhead.mjs
+//   npm run build && node bench/status-overhead.mjs [--duration=10] [--rounds=3]
+//   (also run by `npm run bench`)
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { BENCH_DIR, PINNING, cpuMs, fmt, haveWrk, runWrk, startServer, table } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SERVER = join(here, 'status-overhead-server.mjs');
-
-function startServer(mode) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    const waiters = [];
-    let started = false;
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      let nl;
-      while ((nl = out.indexOf('\n')) !== -1) {
-        const message = JSON.parse(out.slice(0, nl));
-        out = out.slice(nl + 1);
-        if (!started) {
-          started = true;
-          const stats = () => new Promise((r) => { waiters.push(r); child.stdin.write('stats\n'); });
-          resolve({ child, port: message.port, stats });
-        } else waiters.shift()?.(message);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`bench server (${mode}) exited with ${code}`)));
-  });
-}
-
-function stopServer(child) {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.stdin.end();
-    child.kill('SIGTERM');
-  });
-}
-
-function wrk(port, seconds, connections) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.on('error', reject);
-    child.on('exit', () => {
-      const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      if (m === null) reject(new Error(`could not read wrk output:\n${out}`));
-      else resolve(Number(m[1]));
-    });
-  });
-}
+const SERVER = join(BENCH_DIR, 'servers', 'status.mjs');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -88,67 +37,49 @@ async function recordCost() {
 }
 
 export async function run(options = {}) {
-  const rounds = options.rounds ?? Number(process.env.STATUS_BENCH_ROUNDS ?? 3);
-  const seconds = options.seconds ?? Number(process.env.STATUS_BENCH_SECONDS ?? 5);
-  const connections = options.connections ?? Number(process.env.STATUS_BENCH_CONNECTIONS ?? 50);
-  const probe = spawnSync('wrk', ['--version']);
-  if (probe.error !== undefined) {
+  const duration = Number(options.duration ?? process.env.BENCH_DURATION ?? 10);
+  const rounds = Number(options.rounds ?? process.env.STATUS_BENCH_ROUNDS ?? 3);
+  const connections = Number(options.connections ?? 50);
+  console.log(`\n## status recording overhead (1 KiB response, ${connections} connections, ${rounds} rounds of ${duration}s; ${PINNING})`);
+  if (!haveWrk()) {
     const message = 'wrk is not installed: apt-get install -y wrk';
-    console.error(message);
+    console.log(message);
     return { ok: false, skipped: message };
   }
-  if (!existsSync(join(here, '..', 'dist', 'src', 'status', 'metrics.js'))) {
-    const message = 'build first: npm run build';
-    console.error(message);
-    return { ok: false, skipped: message };
-  }
-  const samples = { off: [], on: [] };
+  const rps = { off: [], on: [] };
   const cpu = { off: [], on: [] };
+  const rows = [];
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
-    for (const mode of order) {
-      const { child, port, stats } = await startServer(mode);
+    for (const mode of r % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
+      const server = await startServer(SERVER, { env: { STATUS: mode } });
       try {
-        await wrk(port, 1, connections); // warm-up: JIT and connection setup
-        const before = await stats();
-        const rps = await wrk(port, seconds, connections);
-        const after = await stats();
-        const perRequest = (after.cpuMicros - before.cpuMicros) / Math.max(1, after.served - before.served);
-        samples[mode].push(rps);
-        cpu[mode].push(perRequest);
-        console.log(`round ${r + 1} ${mode.padEnd(3)} ${rps.toFixed(0).padStart(6)} req/s  ${perRequest.toFixed(2)} µs CPU/request`);
+        const url = `http://127.0.0.1:${server.port}/`;
+        await runWrk(url, { connections, duration: 1 }); // warm-up: JIT, connection setup
+        const cpuBefore = cpuMs(server.pid);
+        const w = await runWrk(url, { connections, duration });
+        const cpuPerRequestUs = ((cpuMs(server.pid) - cpuBefore) * 1000) / w.total;
+        rps[mode].push(w.rps);
+        cpu[mode].push(cpuPerRequestUs);
+        rows.push({ round: r + 1, status: mode, 'req/s': fmt(w.rps), 'CPU µs/req': fmt(cpuPerRequestUs, 2), 'p99 ms': fmt(w.p99Ms, 2), errors: w.errors });
       } finally {
-        await stopServer(child);
+        await server.stop();
       }
     }
   }
-  const off = median(samples.off);
-  const on = median(samples.on);
+  table(rows);
+  const off = median(rps.off);
+  const on = median(rps.on);
   const ratio = on / off;
   const cpuOff = median(cpu.off);
   const cpuOn = median(cpu.on);
   const recordNs = await recordCost();
-  const result = {
-    ok: ratio >= 0.95,
-    rounds,
-    seconds,
-    connections,
-    responseBytes: 1024,
-    off,
-    on,
-    ratio,
-    cpuMicrosPerRequest: { off: cpuOff, on: cpuOn, ratio: cpuOn / cpuOff },
-    recordNanos: recordNs,
-    samples,
-    cpuSamples: cpu,
-  };
-  console.log(`status recording off: ${off.toFixed(0)} req/s, on: ${on.toFixed(0)} req/s, on/off = ${ratio.toFixed(3)} (goal ≥ 0.95)`);
-  console.log(`server CPU per request: off ${cpuOff.toFixed(2)} µs, on ${cpuOn.toFixed(2)} µs (+${((cpuOn / cpuOff - 1) * 100).toFixed(1)}%)`);
-  console.log(`one record() call alone: ${recordNs.toFixed(0)} ns`);
-  return result;
+  console.log(`median req/s: off ${fmt(off)}, on ${fmt(on)}, on/off = ${fmt(ratio, 3)} (goal ≥ 0.95)`);
+  console.log(`median server CPU per request: off ${fmt(cpuOff, 2)} µs, on ${fmt(cpuOn, 2)} µs (${cpuOn >= cpuOff ? '+' : ''}${fmt((cpuOn / cpuOff - 1) * 100, 1)}%)`);
+  console.log(`one StatusRecorder.record() call alone: ${fmt(recordNs)} ns`);
+  return { ok: ratio >= 0.95, duration, rounds, connections, responseBytes: 1024, off, on, ratio, cpuMicrosPerRequest: { off: cpuOff, on: cpuOn }, recordNanos: recordNs, samples: rps, cpuSamples: cpu };
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const result = await run();
-  console.log(JSON.stringify(result));
+  const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+  await run({ ...(args.duration ? { duration: args.duration } : {}), ...(args.rounds ? { rounds: args.rounds } : {}) });
 }
