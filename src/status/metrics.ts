@@ -145,15 +145,24 @@ export class StatusRecorder {
     });
   };
 
-  /** Subscribes to a server's events; returns a function that unsubscribes. */
-  attach(server: HttpServer): () => void {
+  /**
+   * Subscribes to a server's events; returns a function that unsubscribes. With `record: false`
+   * (enable_server_status off) it only remembers the server, for the readiness probe: nothing is
+   * counted and nothing runs per request.
+   */
+  attach(server: HttpServer, options: { record?: boolean } = {}): () => void {
     this.#detach?.();
     this.#server = server;
-    server.on('response', this.record);
-    server.on('connection', this.#onConnection);
+    const record = options.record ?? true;
+    if (record) {
+      server.on('response', this.record);
+      server.on('connection', this.#onConnection);
+    }
     this.#detach = () => {
-      server.off('response', this.record);
-      server.off('connection', this.#onConnection);
+      if (record) {
+        server.off('response', this.record);
+        server.off('connection', this.#onConnection);
+      }
       this.#server = null;
       this.#detach = null;
     };

@@ -108,3 +108,20 @@ test('probes answered synchronously keep the connection usable: sequential and p
     await f.close();
   }
 });
+
+test('with recording off (enable_server_status false) the probes still work and nothing is counted', async () => {
+  const f = await startStatusServer({ statusPath: null, metricsPath: null });
+  try {
+    f.recorder.attach(f.server, { record: false });
+    assert.equal((await rawGet(f.port, '/')).status, 200);
+    assert.equal((await rawGet(f.port, '/healthz')).status, 200);
+    assert.equal((await rawGet(f.port, '/readyz')).status, 200);
+    assert.equal((await rawGet(f.port, '/server-status')).status, 404);
+    assert.equal((await rawGet(f.port, '/metrics')).status, 404);
+    const s = f.recorder.snapshot();
+    assert.equal(s.requests.total, 0);
+    assert.equal(s.connections.total, 0);
+  } finally {
+    await f.close();
+  }
+});
