@@ -125,7 +125,7 @@ export const DASHBOARD_JS = String.raw`
       box.appendChild(track);
       box.appendChild(el('span', null, ms(r[1])));
     });
-    set('lat-count', int(l.count) + ' requests in the last ' + l.windowSeconds + ' s, mean ' + ms(l.meanMs));
+    set('lat-count', int(l.count) + (l.count === 1 ? ' request' : ' requests') + ' in the last ' + l.windowSeconds + ' s, mean ' + ms(l.meanMs));
   }
 
   function renderTable(id, head, rows) {
@@ -149,7 +149,8 @@ export const DASHBOARD_JS = String.raw`
     var started = new Date(s.server.startTime);
     set('started', 'since ' + (s.server.uptimeSeconds < 86400 ? started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : started.toLocaleDateString()));
     set('total', int(s.requests.total));
-    set('total-sub', int(s.requests.byClass['4xx'] + s.requests.byClass['5xx']) + ' errors');
+    var errors = s.requests.byClass['4xx'] + s.requests.byClass['5xx'];
+    set('total-sub', int(errors) + (errors === 1 ? ' error' : ' errors'));
     set('rps', num(s.requests.perSecond));
     set('rps-sub', 'avg. last minute');
     set('p50', ms(s.latency.p50Ms));
