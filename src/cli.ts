@@ -15,6 +15,7 @@ import { ConfigErrors } from './config/errors.ts';
 import { helpText } from './config/help.ts';
 import { printConfig, printConfigJson } from './config/print.ts';
 import { serverOptions, siteOptions } from './config/to-options.ts';
+import { StatusRecorder } from './status/metrics.ts';
 import { bannerText, enabledFeatures } from './banner.ts';
 import { VERSION } from './version.ts';
 
@@ -91,13 +92,15 @@ const logger: Logger = createLogger({
   file,
 });
 
-const options = serverOptions(config, createSiteHandler(siteOptions(config, logger)));
+const recorder = new StatusRecorder({ name: config.server_name === '' ? 'httpcraft' : config.server_name, version: config.server_version });
+const options = serverOptions(config, createSiteHandler(siteOptions(config, logger, recorder)));
 if (config.enable_ssl && options.tls === undefined) {
   die([`${loaded.sources.enable_ssl}: enable_ssl needs ssl_cert and ssl_key (or ssl_pfx); development certificates are not available in this build`], EXIT_USAGE);
 }
 if (config.workers !== 1) logger.warn(`workers: ${config.workers} requested (${loaded.sources.workers}); this build runs a single process`);
 
 const server = createServer(options);
+recorder.attach(server, { record: config.enable_server_status });
 const logHeaders = config.access_log_format !== 'common';
 server.on('response', (req, res) => logger.access(accessEntry(req, res, Date.now(), logHeaders)));
 server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));

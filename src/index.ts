@@ -18,3 +18,8 @@ export { serverOptions, siteOptions } from './config/to-options.ts';
 export { createLogger, createConsoleLogger, LEVELS, type Logger, type LogLevel, type LoggerOptions } from './log/logger.ts';
 export { RotatingFile, type RotatingFileOptions } from './log/rotating-file.ts';
 export { accessEntry, accessLine, type AccessEntry, type AccessFormat } from './log/formats.ts';
+export { StatusRecorder, type RecorderOptions } from './status/metrics.ts';
+export { statusRoutes, type StatusRouteOptions } from './status/status-routes.ts';
+export { mergeSnapshots, type StatusSnapshot } from './status/snapshot.ts';
+export { renderPrometheus } from './status/prometheus.ts';
+export { UploadCounter, type CacheStatsSource, type UploadStatsSource } from './status/sources.ts';

@@ -9,6 +9,7 @@ import { Router } from './router.ts';
 import { errorHandler, type ErrorPageSource } from './error-response.ts';
 import { serveStatic } from '../static/serve-static.ts';
 import type { Logger } from '../log/logger.ts';
+import { statusRoutes, type StatusRouteOptions } from '../status/status-routes.ts';
 
 export interface SiteOptions {
   documentRoot: string;
@@ -16,6 +17,8 @@ export interface SiteOptions {
   followSymlinks: boolean;
   logger: Logger;
   middleware?: Middleware[];
+  /** Status dashboard, /metrics and health probes (answered before the static files). */
+  status?: StatusRouteOptions;
 }
 
 /** `<status>.html` from the document root when present (the seed's custom error pages). */
@@ -38,5 +41,6 @@ export function createSiteHandler(options: SiteOptions): Handler {
     pages: documentRootErrorPages(options.documentRoot),
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
   });
-  return compose([errors, ...(options.middleware ?? [])], router.handle);
+  const status = options.status === undefined ? [] : [statusRoutes(options.status)];
+  return compose([errors, ...(options.middleware ?? []), ...status], router.handle);
 }

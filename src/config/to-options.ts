@@ -8,6 +8,7 @@ import type { Handler } from '../server/connection.ts';
 import type { SiteOptions } from '../app/site.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Config } from './schema.ts';
+import type { StatusRecorder } from '../status/metrics.ts';
 
 const MS = 1000;
 
@@ -52,11 +53,23 @@ export function serverOptions(config: Config, handler: Handler): ServerOptions {
   };
 }
 
-export function siteOptions(config: Config, logger: Logger): SiteOptions {
+export function siteOptions(config: Config, logger: Logger, recorder?: StatusRecorder): SiteOptions {
   return {
     documentRoot: config.document_root,
     showHiddenFiles: config.show_hidden_files,
     followSymlinks: config.follow_symlinks,
     logger,
+    // Health probes stay on even with the dashboard off: load balancers need them.
+    ...(recorder === undefined
+      ? {}
+      : {
+          status: {
+            recorder,
+            statusPath: config.enable_server_status ? config.server_status_path : null,
+            metricsPath: config.enable_server_status ? config.metrics_path : null,
+            allow: config.status_allow,
+            token: config.status_token,
+          },
+        }),
   };
 }
