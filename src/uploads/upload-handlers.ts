@@ -1,0 +1,172 @@
+// The upload endpoints:
+// - POST upload_path (default /submit): the seed's example form; files go to upload_dir.
+// - POST <folder>/ (upload_in_listing): the listing's upload form; files go into that folder, and
+//   with enable_mkdir a "mkdir" field creates a subfolder instead.
+// - PUT, MKCOL, DELETE: see raw-handlers.ts.
+// Every request is all-or-nothing: if any part fails (limit, malformed body, client gone), the
+// files this request already stored are removed again and nothing half-written remains.
+
+import { mkdir, unlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Handler } from '../server/connection.ts';
+import type { Request } from '../server/request.ts';
+import type { Response } from '../server/response.ts';
+import { HttpError } from '../app/http-error.ts';
+import type { MethodTable } from '../app/router.ts';
+import { DEFAULT_FORM_LIMITS, readJson, readUrlencoded, requestMediaType, streamMultipart, type FilePart, type FormField, type FormLimits } from './form.ts';
+import { sanitizeFileName } from './sanitize-name.ts';
+import { saveUpload, type SavedFile } from './save-upload.ts';
+import { sendSummary, type StoredUpload } from './upload-summary.ts';
+import { resolveWritePath, urlFor, writableFolder, type TargetOptions } from './upload-target.ts';
+import { createRawHandlers, makeFolder } from './raw-handlers.ts';
+
+export interface UploadOptions {
+  /** Absolute real path of the document root. */
+  documentRoot: string;
+  /** upload_dir; null or absent: <documentRoot>/uploads. Created when first needed. */
+  uploadDir?: string | null;
+  /** upload_overwrite: replace same-named files instead of numbering the new one. */
+  overwrite?: boolean;
+  /** upload_path: where the example form posts. */
+  uploadPath?: string;
+  /** upload_in_listing: accept POSTs to folder URLs (the listing's upload form). */
+  inListing?: boolean;
+  /** enable_mkdir: MKCOL and the "mkdir" form action. */
+  enableMkdir?: boolean;
+  /** enable_delete: DELETE of files and empty folders. */
+  enableDelete?: boolean;
+  followSymlinks?: boolean;
+  limits?: Partial<FormLimits>;
+}
+
+export interface ResolvedUploadOptions {
+  root: string;
+  uploadDir: string;
+  overwrite: boolean;
+  uploadPath: string;
+  inListing: boolean;
+  enableMkdir: boolean;
+  enableDelete: boolean;
+  followSymlinks: boolean;
+  limits: FormLimits;
+}
+
+export function resolveUploadOptions(options: UploadOptions): ResolvedUploadOptions {
+  const root = options.documentRoot;
+  return {
+    root,
+    uploadDir: resolve(root, options.uploadDir ?? 'uploads'),
+    overwrite: options.overwrite ?? false,
+    uploadPath: options.uploadPath ?? '/submit',
+    inListing: options.inListing ?? true,
+    enableMkdir: options.enableMkdir ?? false,
+    enableDelete: options.enableDelete ?? false,
+    followSymlinks: options.followSymlinks ?? false,
+    limits: { ...DEFAULT_FORM_LIMITS, ...options.limits },
+  };
+}
+
+/** One line for the start-up banner: where uploaded files go. */
+export function describeUploads(options: UploadOptions): string {
+  const o = resolveUploadOptions(options);
+  const where = [`POST ${o.uploadPath} → ${o.uploadDir}`, `PUT <path> → ${o.root}`];
+  if (o.inListing) where.push('POST <folder>/ → that folder');
+  if (o.enableMkdir) where.push('MKCOL on');
+  if (o.enableDelete) where.push('DELETE on');
+  return `uploads enabled (max ${o.limits.maxUploadSize} bytes): ${where.join('; ')}`;
+}
+
+/** Reads the body of a form post; files are stored in dir, and removed again if the form fails. */
+async function receiveForm(req: Request, o: ResolvedUploadOptions, dir: string): Promise<{ fields: FormField[]; files: StoredUpload[]; json?: unknown }> {
+  const media = requestMediaType(req);
+  if (media === null && !req.hasBody) return { fields: [], files: [] };
+  switch (media?.type) {
+    case 'multipart/form-data':
+      break;
+    case 'application/x-www-form-urlencoded':
+      return { fields: await readUrlencoded(req, o.limits), files: [] };
+    case 'application/json':
+      return { fields: [], files: [], json: await readJson(req, o.limits) };
+    default:
+      throw new HttpError(415, 'Send multipart/form-data, application/x-www-form-urlencoded or application/json', {
+        headers: { 'Accept-Post': 'multipart/form-data, application/x-www-form-urlencoded, application/json' },
+      });
+  }
+  const saved: SavedFile[] = [];
+  const store = async (file: FilePart): Promise<StoredUpload | null> => {
+    const sent = file.filename ?? '';
+    if (sent === '') {
+      // A browser sends an empty, nameless part for a file input left empty: nothing to store.
+      file.stream.resume();
+      await new Promise<void>((done) => file.stream.once('end', done).once('close', done));
+      return null;
+    }
+    await mkdir(dir, { recursive: true });
+    const result = await saveUpload(file.stream, dir, sanitizeFileName(sent), { overwrite: o.overwrite });
+    saved.push(result);
+    return { field: file.field, filename: sent, storedName: result.name, size: result.size, type: file.mimeType, url: urlFor(o.root, result.path), replaced: result.replaced };
+  };
+  try {
+    const form = await streamMultipart(req, o.limits, { onFile: store });
+    return { fields: form.fields, files: form.files.filter((f): f is StoredUpload => f !== null) };
+  } catch (error) {
+    await Promise.all(saved.map((s) => (s.replaced ? undefined : unlink(s.path).catch(() => undefined))));
+    throw error;
+  }
+}
+
+async function uploadDirFor(o: ResolvedUploadOptions): Promise<string> {
+  await mkdir(o.uploadDir, { recursive: true });
+  return o.uploadDir;
+}
+
+export interface UploadHandlers {
+  /** POST upload_path. */
+  submit: Handler;
+  /** POST to a folder URL (upload_in_listing); 405 for anything that is not a folder. */
+  folderPost: Handler;
+  /** The methods to merge into the catch-all (static) route: POST, PUT and, when enabled, MKCOL/DELETE. */
+  methods: MethodTable;
+}
+
+export function createUploadHandlers(options: UploadOptions): UploadHandlers {
+  const o = resolveUploadOptions(options);
+  const target: TargetOptions = { root: o.root, followSymlinks: o.followSymlinks };
+  const raw = createRawHandlers(o);
+
+  const submit: Handler = async (req: Request, res: Response) => {
+    const dir = await uploadDirFor(o);
+    const result = await receiveForm(req, o, dir);
+    sendSummary(req, res, result.files.length > 0 ? 201 : 200, { ...result, backUrl: '/' });
+  };
+
+  const folderPost: Handler = async (req: Request, res: Response) => {
+    const resolved = resolveWritePath(target, req.path);
+    const dir = await writableFolder(target, resolved.path);
+    if (dir === null || !o.inListing) {
+      throw new HttpError(405, 'POST is not allowed here', { headers: { Allow: raw.allowFor(false) } });
+    }
+    const backUrl = urlFor(o.root, resolved.path, true) ?? '/';
+    const result = await receiveForm(req, o, dir);
+    const mkdirField = result.fields.find((f) => f.name === 'mkdir');
+    if (mkdirField !== undefined && result.files.length === 0) {
+      if (!o.enableMkdir) throw new HttpError(403, 'Creating folders is disabled (enable_mkdir)');
+      const made = await makeFolder(o, dir, mkdirField.value);
+      res.setHeader('Location', made.url);
+      res.setHeader('Cache-Control', 'no-store');
+      // A person posting the plain form goes back to the listing, which now shows the folder.
+      if (/(?:^|,)\s*application\/json/.test(req.header('accept') ?? '')) res.json(201, { created: made.name, url: made.url });
+      else {
+        res.setHeader('Location', backUrl);
+        res.send(303, `Created ${made.name}\n`);
+      }
+      return;
+    }
+    sendSummary(req, res, result.files.length > 0 ? 201 : 200, { ...result, backUrl });
+  };
+
+  const methods: MethodTable = { POST: folderPost, PUT: raw.put };
+  if (o.enableMkdir) methods.MKCOL = raw.mkcol;
+  if (o.enableDelete) methods.DELETE = raw.remove;
+  return { submit, folderPost, methods };
+}
