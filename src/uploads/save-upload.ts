@@ -32,6 +32,7 @@ export interface SavedFile {
 }
 
 export const TEMP_PREFIX = '.~upload-';
+const WRITE_QUEUE_BYTES = 256 * 1024;
 // Beyond this many taken alternatives something is wrong (or hostile): stop looking.
 const MAX_ALTERNATIVES = 10_000;
 
@@ -49,7 +50,8 @@ export function tempPathIn(dir: string): string {
 /** Streams source into dir/name (see the file comment for the guarantees). */
 export async function saveUpload(source: Readable, dir: string, name: string, options: SaveOptions = {}): Promise<SavedFile> {
   const temp = tempPathIn(dir);
-  const out = createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644 });
+  // A deeper write queue than the 16 KiB default lets disk writes overlap with network reads.
+  const out = createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644, highWaterMark: WRITE_QUEUE_BYTES });
   try {
     await pipeline(source, out);
     return await commit(temp, dir, name, out.bytesWritten, options.overwrite === true);
