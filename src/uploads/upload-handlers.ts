@@ -6,16 +6,15 @@
 // Every request is all-or-nothing: if any part fails (limit, malformed body, client gone), the
 // files this request already stored are removed again and nothing half-written remains.
 
-import { mkdir, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Handler } from '../server/connection.ts';
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
 import { HttpError } from '../app/http-error.ts';
 import type { MethodTable } from '../app/router.ts';
-import { DEFAULT_FORM_LIMITS, readJson, readUrlencoded, requestMediaType, streamMultipart, type FilePart, type FormField, type FormLimits } from './form.ts';
-import { sanitizeFileName } from './sanitize-name.ts';
-import { saveUpload, type SavedFile } from './save-upload.ts';
+import { DEFAULT_FORM_LIMITS, type FormField, type FormLimits } from './form.ts';
+import { parseBody } from './parse-body.ts';
 import { sendSummary, type StoredUpload } from './upload-summary.ts';
 import { resolveWritePath, urlFor, writableFolder, type TargetOptions } from './upload-target.ts';
 import { createRawHandlers, makeFolder } from './raw-handlers.ts';
@@ -76,43 +75,15 @@ export function describeUploads(options: UploadOptions): string {
   return `uploads enabled (max ${o.limits.maxUploadSize} bytes): ${where.join('; ')}`;
 }
 
-/** Reads the body of a form post; files are stored in dir, and removed again if the form fails. */
+/** Reads the body of a form post; files are stored in dir (all or nothing, see parse-body.ts). */
 async function receiveForm(req: Request, o: ResolvedUploadOptions, dir: string): Promise<{ fields: FormField[]; files: StoredUpload[]; json?: unknown }> {
-  const media = requestMediaType(req);
-  if (media === null && !req.hasBody) return { fields: [], files: [] };
-  switch (media?.type) {
-    case 'multipart/form-data':
-      break;
-    case 'application/x-www-form-urlencoded':
-      return { fields: await readUrlencoded(req, o.limits), files: [] };
-    case 'application/json':
-      return { fields: [], files: [], json: await readJson(req, o.limits) };
-    default:
-      throw new HttpError(415, 'Send multipart/form-data, application/x-www-form-urlencoded or application/json', {
-        headers: { 'Accept-Post': 'multipart/form-data, application/x-www-form-urlencoded, application/json' },
-      });
-  }
-  const saved: SavedFile[] = [];
-  const store = async (file: FilePart): Promise<StoredUpload | null> => {
-    const sent = file.filename ?? '';
-    if (sent === '') {
-      // A browser sends an empty, nameless part for a file input left empty: nothing to store.
-      file.stream.resume();
-      await new Promise<void>((done) => file.stream.once('end', done).once('close', done));
-      return null;
-    }
-    await mkdir(dir, { recursive: true });
-    const result = await saveUpload(file.stream, dir, sanitizeFileName(sent), { overwrite: o.overwrite });
-    saved.push(result);
-    return { field: file.field, filename: sent, storedName: result.name, size: result.size, type: file.mimeType, url: urlFor(o.root, result.path), replaced: result.replaced };
+  const body = await parseBody(req, o.limits, { dir, overwrite: o.overwrite });
+  if (body.type === 'empty') return { fields: [], files: [] };
+  if (body.type === 'json') return { fields: [], files: [], json: body.value };
+  return {
+    fields: body.fields,
+    files: body.files.map((f) => ({ field: f.field, filename: f.filename, storedName: f.storedName, size: f.size, type: f.mimeType, url: urlFor(o.root, f.path), replaced: f.replaced })),
   };
-  try {
-    const form = await streamMultipart(req, o.limits, { onFile: store });
-    return { fields: form.fields, files: form.files.filter((f): f is StoredUpload => f !== null) };
-  } catch (error) {
-    await Promise.all(saved.map((s) => (s.replaced ? undefined : unlink(s.path).catch(() => undefined))));
-    throw error;
-  }
 }
 
 async function uploadDirFor(o: ResolvedUploadOptions): Promise<string> {
