@@ -108,6 +108,15 @@ function bodyFailure(error: unknown): unknown {
 }
 
 /**
+ * An error answered while the body is still arriving also closes the connection (RFC 9112 §9.6):
+ * reading on to the end of a refused body only to find the next request is not worth it.
+ */
+function closing(req: Request, error: unknown): unknown {
+  if (!(error instanceof HttpError) || req.bodyComplete || 'Connection' in error.headers) return error;
+  return new HttpError(error.status, error.message, { headers: { ...error.headers, Connection: 'close' }, expose: error.expose, cause: error.cause });
+}
+
+/**
  * Streams a multipart/form-data body: fields are collected, each file part is handed to onFile as a
  * stream. On any failure the file in progress is destroyed with the error (so its consumer can
  * remove what it wrote), every onFile is awaited, and the failure is thrown.
@@ -223,7 +232,7 @@ export async function streamMultipart<T>(req: Request, limits: FormLimits, handl
     parser.end();
     if (failure !== null) throw failure;
   } catch (error) {
-    const err = bodyFailure(error);
+    const err = closing(req, bodyFailure(error));
     (file as Readable | null)?.destroy(err instanceof Error ? err : new Error(String(err)));
     await Promise.allSettled(tasks);
     throw err;
