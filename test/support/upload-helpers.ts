@@ -5,7 +5,7 @@ import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import busboy from 'busboy';
 import { createServer, type HttpServer } from '../../src/server/http-server.ts';
 import type { Request } from '../../src/server/request.ts';
@@ -141,6 +141,7 @@ export function parseBusboy(contentType: string, chunks: Buffer[]): Promise<Outc
 
 export interface UploadServer {
   server: HttpServer;
+  logs: string[];
   port: number;
   base: string;
   root: string;
@@ -149,7 +150,9 @@ export interface UploadServer {
 
 export async function startUploadServer(uploads: Partial<NonNullable<SiteOptions['uploads']>> = {}, engineMaxBody = 64 * 1024 * 1024): Promise<UploadServer> {
   const root = await realpath(await mkdtemp(join(tmpdir(), 'httpcraft-uploads-')));
-  const logger = createConsoleLogger('ERROR');
+  // Errors the server logs (5xx, provoked 501s) are kept in `logs` rather than printed.
+  const logs: string[] = [];
+  const logger = createConsoleLogger('ERROR', new Writable({ write: (c: Buffer, _e, done) => done(void logs.push(c.toString())) }));
   const server = createServer({
     handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger, uploads: { enabled: true, ...uploads } }),
     limits: { maxBodyBytes: engineMaxBody },
@@ -157,6 +160,7 @@ export async function startUploadServer(uploads: Partial<NonNullable<SiteOptions
   const address = (await server.listen({ host: '127.0.0.1', port: 0 })) as AddressInfo;
   return {
     server,
+    logs,
     port: address.port,
     base: `http://127.0.0.1:${address.port}`,
     root,
