@@ -173,6 +173,10 @@ export async function streamMultipart<T>(req: Request, limits: FormLimits, handl
             highWaterMark: 64 * 1024,
             read: wake,
           });
+          // The form destroys this stream with the error when the body fails; a consumer that has
+          // not attached its own listener yet (still awaiting something) must not turn that into an
+          // uncaught exception. Consumers that listen still see the error.
+          stream.on('error', noop);
           file = stream;
           const task = handlers.onFile({ field: disposition.name, filename: disposition.filename, mimeType, headers, stream });
           // A consumer that finishes or fails early must not leave the form waiting on it.
@@ -242,6 +246,8 @@ export async function streamMultipart<T>(req: Request, limits: FormLimits, handl
   if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
   return { fields, files: settled.map((s) => (s as PromiseFulfilledResult<T>).value) };
 }
+
+function noop(): void {}
 
 /** Reads an application/x-www-form-urlencoded body under the form limits. */
 export async function readUrlencoded(req: Request, limits: FormLimits): Promise<FormField[]> {

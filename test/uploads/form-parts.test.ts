@@ -220,3 +220,27 @@ test('a field part with a charset is decoded with it (RFC 7578 §4.4)', async ()
   const body = multipartBody('XyZ', [{ headers: ['Content-Disposition: form-data; name="a"', 'Content-Type: text/plain; charset=iso-8859-1'], data: Buffer.from([0x63, 0x61, 0x66, 0xe9]) }]);
   assert.deepEqual(await parseOurs(CT, [body]), { ok: true, fields: [['a', 'café']], files: [] });
 });
+
+test('a body failing while a file consumer is still busy never becomes an uncaught error', async () => {
+  // The consumer awaits something else before touching the stream; meanwhile the body ends early.
+  const body = Buffer.from('--XyZ\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n\r\npartial data, then the client goes');
+  let consumerSaw: unknown = null;
+  const { Readable } = await import('node:stream');
+  const { streamMultipart, DEFAULT_FORM_LIMITS } = await import('../../src/uploads/form.ts');
+  const req = { header: () => CT, contentLength: -1, bodyComplete: false, body: Readable.from([body]) } as unknown as Parameters<typeof streamMultipart>[0];
+  await assert.rejects(
+    streamMultipart(req, DEFAULT_FORM_LIMITS, {
+      onFile: async (file) => {
+        await new Promise((r) => setTimeout(r, 20));
+        try {
+          for await (const chunk of file.stream) void chunk;
+        } catch (error) {
+          consumerSaw = error;
+          throw error;
+        }
+      },
+    }),
+    /closing boundary/,
+  );
+  assert.match(String(consumerSaw), /closing boundary|premature/i);
+});
