@@ -8,7 +8,6 @@ import { createServer } from './server/http-server.ts';
 import { createSiteHandler } from './app/site.ts';
 import { createConsoleLogger, LEVELS, type LogLevel } from './log/logger.ts';
 import { VERSION } from './version.ts';
-import { describeUploads } from './uploads/upload-handlers.ts';
 
 function fail(message: string): never {
   process.stderr.write(`httpcraft: ${message}\n`);
@@ -23,14 +22,13 @@ const { values, positionals } = parseArgs({
     'document-root': { type: 'string', short: 'd' },
     directory: { type: 'string' },
     'log-level': { type: 'string' },
-    'enable-file-uploads': { type: 'boolean' },
     version: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help === true) {
-  process.stdout.write(`Usage: httpcraft [options] [ROOT]\n\n  -H, --host HOST            address to bind (default 0.0.0.0)\n  -p, --port PORT            port to listen on (default 8000)\n  -d, --document-root DIR    folder to serve (default htdocs; legacy --directory)\n  --log-level LEVEL          DEBUG, INFO, WARNING or ERROR\n  --enable-file-uploads      accept form posts and uploads (docs/uploads.md)\n  --version                  print the version\n`);
+  process.stdout.write(`Usage: httpcraft [options] [ROOT]\n\n  -H, --host HOST            address to bind (default 0.0.0.0)\n  -p, --port PORT            port to listen on (default 8000)\n  -d, --document-root DIR    folder to serve (default htdocs; legacy --directory)\n  --log-level LEVEL          DEBUG, INFO, WARNING or ERROR\n  --version                  print the version\n`);
   process.exit(0);
 }
 if (values.version === true) {
@@ -53,9 +51,8 @@ const level = (values['log-level'] ?? 'INFO').toUpperCase();
 if (!(level in LEVELS)) fail(`--log-level: ${values['log-level']} is not one of DEBUG, INFO, WARNING, ERROR`);
 const logger = createConsoleLogger(level as LogLevel);
 
-const uploads = { enabled: values['enable-file-uploads'] === true };
 const server = createServer({
-  handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger, uploads }),
+  handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger }),
   serverName: `httpcraft/${VERSION}`,
 });
 server.on('error', (error) => logger.error('server error', error));
@@ -73,7 +70,6 @@ try {
 }
 const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 logger.info(`httpcraft ${VERSION} serving ${root} at http://${shown}:${port}/`);
-if (uploads.enabled) logger.info(describeUploads({ documentRoot: root }));
 
 let stopping = false;
 const stop = (signal: string): void => {

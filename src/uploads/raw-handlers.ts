@@ -107,6 +107,7 @@ export function createRawHandlers(o: ResolvedUploadOptions): RawHandlers {
       if ((error as NodeJS.ErrnoException).code !== undefined) throw error; // a real disk problem: 500
       throw new HttpError(400, `The request body could not be read: ${(error as Error).message}`, { headers: { Connection: 'close' } });
     }
+    o.stats?.recordFile(saved.size);
     const url = urlFor(o.root, saved.path) ?? req.path;
     res.setHeader('Location', url);
     res.setHeader('Cache-Control', 'no-store');

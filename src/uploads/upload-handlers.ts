@@ -36,6 +36,15 @@ export interface UploadOptions {
   enableDelete?: boolean;
   followSymlinks?: boolean;
   limits?: Partial<FormLimits>;
+  /** Counts for the status page (the status module's UploadCounter fits). */
+  stats?: UploadStats;
+}
+
+export interface UploadStats {
+  /** A file was stored. */
+  recordFile(bytes: number): void;
+  /** An upload was refused or aborted (any error answer to a request that tried to write). */
+  recordRejected(): void;
 }
 
 export interface ResolvedUploadOptions {
@@ -48,6 +57,7 @@ export interface ResolvedUploadOptions {
   enableDelete: boolean;
   followSymlinks: boolean;
   limits: FormLimits;
+  stats: UploadStats | null;
 }
 
 export function resolveUploadOptions(options: UploadOptions): ResolvedUploadOptions {
@@ -62,6 +72,7 @@ export function resolveUploadOptions(options: UploadOptions): ResolvedUploadOpti
     enableDelete: options.enableDelete ?? false,
     followSymlinks: options.followSymlinks ?? false,
     limits: { ...DEFAULT_FORM_LIMITS, ...options.limits },
+    stats: options.stats ?? null,
   };
 }
 
@@ -80,6 +91,7 @@ async function receiveForm(req: Request, o: ResolvedUploadOptions, dir: string):
   const body = await parseBody(req, o.limits, { dir, overwrite: o.overwrite });
   if (body.type === 'empty') return { fields: [], files: [] };
   if (body.type === 'json') return { fields: [], files: [], json: body.value };
+  for (const f of body.files) o.stats?.recordFile(f.size);
   return {
     fields: body.fields,
     files: body.files.map((f) => ({ field: f.field, filename: f.filename, storedName: f.storedName, size: f.size, type: f.mimeType, url: urlFor(o.root, f.path), replaced: f.replaced })),
@@ -136,8 +148,20 @@ export function createUploadHandlers(options: UploadOptions): UploadHandlers {
     sendSummary(req, res, result.files.length > 0 ? 201 : 200, { ...result, backUrl });
   };
 
-  const methods: MethodTable = { POST: folderPost, PUT: raw.put };
+  const counted = (handler: Handler): Handler => {
+    const stats = o.stats;
+    if (stats === null) return handler;
+    return async (req, res) => {
+      try {
+        await handler(req, res);
+      } catch (error) {
+        stats.recordRejected();
+        throw error;
+      }
+    };
+  };
+  const methods: MethodTable = { POST: counted(folderPost), PUT: counted(raw.put) };
   if (o.enableMkdir) methods.MKCOL = raw.mkcol;
   if (o.enableDelete) methods.DELETE = raw.remove;
-  return { submit, folderPost, methods };
+  return { submit: counted(submit), folderPost: counted(folderPost), methods };
 }

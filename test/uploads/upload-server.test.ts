@@ -398,3 +398,26 @@ test('MKCOL and DELETE exist only when enabled', async () => {
     await on.close();
   }
 });
+
+test('stored and refused uploads are counted for the status page', async () => {
+  const counts = { files: 0, bytes: 0, rejected: 0 };
+  const stats = {
+    recordFile: (bytes: number) => {
+      counts.files++;
+      counts.bytes += bytes;
+    },
+    recordRejected: () => void counts.rejected++,
+  };
+  const s = await startUploadServer({ stats, limits: { maxUploadSize: 10_000 } });
+  try {
+    const form = new FormData();
+    form.append('a', new Blob(['12345']), 'a.txt');
+    form.append('b', new Blob(['123']), 'b.txt');
+    assert.equal((await fetch(`${s.base}/submit`, { method: 'POST', body: form })).status, 201);
+    assert.equal((await fetch(`${s.base}/c.txt`, { method: 'PUT', body: 'xy' })).status, 201);
+    assert.equal((await fetch(`${s.base}/d.txt`, { method: 'PUT', body: Buffer.alloc(20_000) })).status, 413);
+    assert.deepEqual(counts, { files: 3, bytes: 10, rejected: 1 });
+  } finally {
+    await s.close();
+  }
+});
