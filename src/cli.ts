@@ -8,6 +8,8 @@ import { createServer } from './server/http-server.ts';
 import { createSiteHandler } from './app/site.ts';
 import { createConsoleLogger, LEVELS, type LogLevel } from './log/logger.ts';
 import { VERSION } from './version.ts';
+import { TlsConfigError } from './tls/load-credentials.ts';
+import { httpsBannerLines, prepareHttps, startHttpsServices, type HttpsServices, type PreparedHttps } from './tls/https.ts';
 
 function fail(message: string): never {
   process.stderr.write(`httpcraft: ${message}\n`);
@@ -22,13 +24,16 @@ const { values, positionals } = parseArgs({
     'document-root': { type: 'string', short: 'd' },
     directory: { type: 'string' },
     'log-level': { type: 'string' },
+    ssl: { type: 'boolean' },
+    'ssl-cert': { type: 'string' },
+    'ssl-key': { type: 'string' },
     version: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help === true) {
-  process.stdout.write(`Usage: httpcraft [options] [ROOT]\n\n  -H, --host HOST            address to bind (default 0.0.0.0)\n  -p, --port PORT            port to listen on (default 8000)\n  -d, --document-root DIR    folder to serve (default htdocs; legacy --directory)\n  --log-level LEVEL          DEBUG, INFO, WARNING or ERROR\n  --version                  print the version\n`);
+  process.stdout.write(`Usage: httpcraft [options] [ROOT]\n\n  -H, --host HOST            address to bind (default 0.0.0.0)\n  -p, --port PORT            port to listen on (default 8000)\n  -d, --document-root DIR    folder to serve (default htdocs; legacy --directory)\n  --log-level LEVEL          DEBUG, INFO, WARNING or ERROR\n  --ssl                      serve HTTPS (a development certificate is made when no files are given)\n  --ssl-cert FILE            certificate chain (PEM), server certificate first\n  --ssl-key FILE             private key (PEM)\n  --version                  print the version\n`);
   process.exit(0);
 }
 if (values.version === true) {
@@ -51,9 +56,22 @@ const level = (values['log-level'] ?? 'INFO').toUpperCase();
 if (!(level in LEVELS)) fail(`--log-level: ${values['log-level']} is not one of DEBUG, INFO, WARNING, ERROR`);
 const logger = createConsoleLogger(level as LogLevel);
 
+// TLS: --ssl-cert/--ssl-key imply --ssl. The configuration module supplies the other tls keys.
+let https: PreparedHttps | null = null;
+if (values.ssl === true || values['ssl-cert'] !== undefined || values['ssl-key'] !== undefined) {
+  try {
+    https = await prepareHttps({ certFile: values['ssl-cert'] ?? null, keyFile: values['ssl-key'] ?? null, pfxFile: null, password: null });
+  } catch (error) {
+    if (error instanceof TlsConfigError) fail(error.message);
+    throw error;
+  }
+  for (const warning of https.warnings) logger.warn(warning);
+}
+
 const server = createServer({
   handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger }),
   serverName: `httpcraft/${VERSION}`,
+  ...(https === null ? {} : { tls: https.tls }),
 });
 server.on('error', (error) => logger.error('server error', error));
 server.on('response', (req, res) => {
@@ -69,7 +87,19 @@ try {
   throw error;
 }
 const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-logger.info(`httpcraft ${VERSION} serving ${root} at http://${shown}:${port}/`);
+const bound = server.address();
+const actualPort = bound !== null && typeof bound === 'object' ? bound.port : port;
+let services: HttpsServices | null = null;
+if (https !== null) {
+  try {
+    services = await startHttpsServices(https, server, { host, logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) } });
+  } catch (error) {
+    if (error instanceof TlsConfigError) fail(error.message);
+    throw error;
+  }
+}
+logger.info(`httpcraft ${VERSION} serving ${root} at ${https === null ? 'http' : 'https'}://${shown}:${actualPort}/`);
+if (https !== null) for (const line of httpsBannerLines(https, actualPort, services ?? undefined)) logger.info(line);
 
 let stopping = false;
 const stop = (signal: string): void => {
@@ -79,7 +109,7 @@ const stop = (signal: string): void => {
   }
   stopping = true;
   logger.info(`${signal}: finishing in-flight requests`);
-  void server.close(10_000).then(() => process.exit(0));
+  void Promise.all([server.close(10_000), services?.close(10_000)]).then(() => process.exit(0));
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));

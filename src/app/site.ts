@@ -9,6 +9,7 @@ import { Router } from './router.ts';
 import { errorHandler, type ErrorPageSource } from './error-response.ts';
 import { serveStatic } from '../static/serve-static.ts';
 import type { Logger } from '../log/logger.ts';
+import { hsts } from '../tls/hsts.ts';
 
 export interface SiteOptions {
   documentRoot: string;
@@ -16,6 +17,8 @@ export interface SiteOptions {
   followSymlinks: boolean;
   logger: Logger;
   middleware?: Middleware[];
+  /** hsts_max_age: Strict-Transport-Security on HTTPS responses; 0 or absent for none. */
+  hstsMaxAge?: number;
 }
 
 /** `<status>.html` from the document root when present (the seed's custom error pages). */
@@ -38,5 +41,6 @@ export function createSiteHandler(options: SiteOptions): Handler {
     pages: documentRootErrorPages(options.documentRoot),
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
   });
-  return compose([errors, ...(options.middleware ?? [])], router.handle);
+  const transport = (options.hstsMaxAge ?? 0) > 0 ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
+  return compose([...transport, errors, ...(options.middleware ?? [])], router.handle);
 }

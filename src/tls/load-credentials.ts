@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 
 /** The configuration keys a TLS problem can be blamed on. */
-export type TlsConfigKey = 'ssl_cert' | 'ssl_key' | 'ssl_pfx' | 'ssl_password' | 'ssl_ciphers' | 'min_tls_version' | 'state_dir';
+export type TlsConfigKey = 'ssl_cert' | 'ssl_key' | 'ssl_pfx' | 'ssl_password' | 'ssl_ciphers' | 'min_tls_version' | 'state_dir' | 'redirect_http_port' | 'hsts_max_age';
 
 /** A TLS configuration problem: `key: path: problem`, one line, naming what to fix. */
 export class TlsConfigError extends Error {

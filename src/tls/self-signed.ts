@@ -67,6 +67,8 @@ export interface DevCertificate {
   cert: Buffer;
   key: Buffer;
   x509: X509Certificate;
+  /** The names it was checked (or made) to cover. */
+  names: DevCertificateNames;
   /** True when this call made a new certificate; reason says why. */
   created: boolean;
   reason: string;
@@ -143,7 +145,7 @@ export async function ensureDevCertificate(options: DevCertificateOptions): Prom
     if (check.reason === null && check.x509 !== null) {
       // The key is a secret: keep it private even if someone loosened its mode.
       if (((await stat(keyFile)).mode & 0o077) !== 0) await chmod(keyFile, 0o600);
-      return { certFile, keyFile, cert, key, x509: check.x509, created: false, reason: 'reused' };
+      return { certFile, keyFile, cert, key, x509: check.x509, names, created: false, reason: 'reused' };
     }
     reason = check.reason ?? reason;
   }
@@ -153,5 +155,5 @@ export async function ensureDevCertificate(options: DevCertificateOptions): Prom
   await writeAtomically(keyFile, made.keyPem, 0o600);
   await writeAtomically(certFile, made.certPem, 0o644);
   const certBytes = Buffer.from(made.certPem);
-  return { certFile, keyFile, cert: certBytes, key: Buffer.from(made.keyPem), x509: new X509Certificate(certBytes), created: true, reason };
+  return { certFile, keyFile, cert: certBytes, key: Buffer.from(made.keyPem), x509: new X509Certificate(certBytes), names, created: true, reason };
 }
