@@ -65,7 +65,11 @@ function closeAfterLinger(socket: Socket): void {
  * like a tls.Server's 'secureConnection' listener.
  */
 export function createTlsFront(options: TlsFrontOptions, onSecure: (socket: TLSSocket) => void): TlsFront {
-  const tls = createTlsServer({ ...options.tls, allowHalfOpen: true }, onSecure);
+  const tls = createTlsServer({ ...options.tls }, (socket: TLSSocket) => {
+    // Handshake done: from here a client may half-close after its request and still get the answer.
+    socket.allowHalfOpen = true;
+    onSecure(socket);
+  });
   // A failed handshake (bad client, unknown CA, no shared cipher) concerns that client only.
   tls.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy());
   const pending = new Set<Socket>();
@@ -97,6 +101,10 @@ export function createTlsFront(options: TlsFrontOptions, onSecure: (socket: TLSS
       if (chunk[0] === TLS_HANDSHAKE_RECORD) {
         // Put the bytes back; the TLS socket reads what is buffered before reading the wire.
         socket.unshift(chunk);
+        // Until the handshake completes, an end from the client must close the connection: with
+        // half-open allowed, a client that gives up mid-handshake (say, it rejects our certificate)
+        // would leave the TLS socket waiting until the handshake timeout. The TLS socket copies this.
+        socket.allowHalfOpen = false;
         tls.emit('connection', socket);
         return;
       }
