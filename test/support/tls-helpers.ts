@@ -93,6 +93,7 @@ export function run(cmd: string, args: string[], input = ''): Promise<{ code: nu
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => {}); // a command that never reads stdin may close it first (EPIPE)
     child.stdin.end(input);
   });
 }
