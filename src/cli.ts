@@ -98,8 +98,6 @@ if (https !== null) {
     throw error;
   }
 }
-logger.info(`httpcraft ${VERSION} serving ${root} at ${https === null ? 'http' : 'https'}://${shown}:${actualPort}/`);
-if (https !== null) for (const line of httpsBannerLines(https, actualPort, services ?? undefined)) logger.info(line);
 
 let stopping = false;
 const stop = (signal: string): void => {
@@ -113,3 +111,7 @@ const stop = (signal: string): void => {
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+
+// The banner comes last, once signals are handled: whoever reads it may stop us right away.
+logger.info(`httpcraft ${VERSION} serving ${root} at ${https === null ? 'http' : 'https'}://${shown}:${actualPort}/`);
+if (https !== null) for (const line of httpsBannerLines(https, actualPort, services ?? undefined)) logger.info(line);
