@@ -31,13 +31,19 @@ export interface TlsFront {
   closePending(): void;
 }
 
-/** The first line of a plain-HTTP request, if the bytes look like one: method, target. */
+/**
+ * Whether the bytes start like an HTTP request (a method is an upper-case token in practice), and
+ * if so the target and Host, when the first chunk holds them. A slow client may send only "G" first:
+ * it still gets the answer, without the URL hint.
+ */
 function plainRequest(chunk: Buffer): { target: string; host: string | null } | null {
+  const first = chunk[0] ?? 0;
+  if (first < 0x41 || first > 0x5a) return null;
   const text = chunk.subarray(0, 8192).toString('latin1');
-  const line = /^([A-Z][A-Z0-9!#$%&'*+.^_`|~-]*) (\S+) HTTP\/\d\.\d\r?\n/.exec(text);
-  if (line === null) return /^[A-Z]{3,}[ ]/.test(text) ? { target: '/', host: null } : null;
+  const line = /^[A-Z][A-Z0-9!#$%&'*+.^_`|~-]* (\S+) HTTP\/\d\.\d\r?\n/.exec(text);
+  if (line === null) return { target: '/', host: null };
   const host = /\r?\nhost:[ \t]*([^\r\n]*)/i.exec(text)?.[1]?.trim() ?? null;
-  return { target: line[2]!, host };
+  return { target: line[1]!, host };
 }
 
 /** The 400 answer; names the https:// URL when the request carried a sane Host and origin-form target. */

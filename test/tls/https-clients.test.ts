@@ -137,3 +137,32 @@ test('serves an RSA certificate and an ECDSA one alike', async (t) => {
   assert.match(socket.getCipher().name, /RSA/);
   assert.match(await requestOn(socket, '/'), /^HTTP\/1\.1 200 OK/);
 });
+
+test('serves from an encrypted key given its password', async (t) => {
+  const dir = await tempDir(t);
+  const cert = makeCert();
+  const paths = await writeCert(dir, cert);
+  await writeFile(paths.keyFile, cert.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'hunter2' }) as string);
+  await assert.rejects(prepareHttps({ ...paths, pfxFile: null, password: 'hunter3' }), /ssl_password: wrong password/);
+  const prepared = await prepareHttps({ ...paths, pfxFile: null, password: 'hunter2' });
+  const { port } = await startHttps(t, prepared.tls);
+  const socket = await openTls(port, { ca: cert.certPem });
+  t.after(() => socket.destroy());
+  assert.equal(socket.getPeerCertificate().fingerprint256, cert.x509.fingerprint256);
+  assert.match(await requestOn(socket, '/'), /^HTTP\/1\.1 200 OK/);
+});
+
+test('serves from a PKCS#12 (PFX) bundle', { skip: hasBinary('openssl') ? false : 'openssl is not installed (needed to make a PKCS#12 file)' }, async (t) => {
+  const dir = await tempDir(t);
+  const cert = makeCert({ keyType: 'rsa' });
+  const paths = await writeCert(dir, cert);
+  const pfxFile = join(dir, 'site.pfx');
+  const made = await run('openssl', ['pkcs12', '-export', '-inkey', paths.keyFile, '-in', paths.certFile, '-out', pfxFile, '-passout', 'pass:pfx-pass']);
+  assert.equal(made.code, 0, made.stderr);
+  const prepared = await prepareHttps({ certFile: null, keyFile: null, pfxFile, password: 'pfx-pass' });
+  const { port } = await startHttps(t, prepared.tls);
+  const socket = await openTls(port, { ca: cert.certPem });
+  t.after(() => socket.destroy());
+  assert.equal(socket.getPeerCertificate().fingerprint256, cert.x509.fingerprint256);
+  assert.match(await requestOn(socket, '/'), /^HTTP\/1\.1 200 OK/);
+});

@@ -111,3 +111,9 @@ test('a client that rejects the certificate mid-handshake does not hold up shutd
   await idleClosed;
   assert.equal(srv.stats.open, 0);
 });
+
+test('a client typing by hand gets the answer after its first letter', async (t) => {
+  const { port } = await server(t);
+  const { data } = await rawExchange(port, 'G');
+  assert.match(data, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*This port speaks HTTPS/);
+});
