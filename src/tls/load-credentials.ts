@@ -161,7 +161,6 @@ async function loadPem(files: CredentialFiles, now: Date): Promise<Credentials> 
     keyData = await readConfigured('ssl_key', keyFile);
   }
   const key = parseKey(keyFile, keyData, files.password);
-  if (key.type !== 'private') throw new TlsConfigError('ssl_key', keyFile, 'holds a public key, not a private key');
   if (!leaf.checkPrivateKey(key)) throw new TlsConfigError('ssl_key', keyFile, 'the key does not match the certificate in ssl_cert');
   return {
     secure: { cert: pem, key: key.export({ type: 'pkcs8', format: 'pem' }) as string },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Agent, fetch } from 'undici';
 import { prepareHttps, startHttpsServices } from '../../src/tls/https.ts';
-import { hostWithoutPort } from '../../src/tls/redirect-server.ts';
+import { createRedirectServer, hostWithoutPort } from '../../src/tls/redirect-server.ts';
 import { hstsValue } from '../../src/tls/hsts.ts';
 import { createSiteHandler } from '../../src/app/site.ts';
 import { createServer } from '../../src/server/http-server.ts';
@@ -67,6 +67,13 @@ test('the redirect uses the Host without its port, IPv6 literals included, and t
   assert.equal(location(await raw(httpPort, 'GET http://other.test:81/p?q HTTP/1.1\r\nHost: ignored\r\n\r\n')), `https://other.test:${port}/p?q`);
   // HTTP/1.0 without Host: the fallback host.
   assert.equal(location(await raw(httpPort, 'GET /old HTTP/1.0\r\n\r\n')), `https://127.0.0.1:${port}/old`);
+});
+
+test('the port is left out of the URL when HTTPS is on 443', async (t) => {
+  const redirect = createRedirectServer({ httpsPort: 443, fallbackHost: 'localhost' });
+  const { port } = (await redirect.listen({ host: '127.0.0.1', port: 0 })) as AddressInfo;
+  t.after(() => redirect.close(100));
+  assert.equal(location(await raw(port, 'GET /x?y HTTP/1.1\r\nHost: example.com:80\r\n\r\n')), 'https://example.com/x?y');
 });
 
 test('308 keeps the method: POST and HEAD are redirected as they are', async (t) => {
