@@ -10,7 +10,7 @@ export { errorHandler, sendError } from './app/error-response.ts';
 export { RequestParser, DEFAULT_PARSER_LIMITS, type RequestHead, type ParserSink, type ParserLimits } from './http1/request-parser.ts';
 export { ParseError, PARSE_ERRORS, type ParseErrorCode } from './http1/errors.ts';
 export { serveStatic } from './static/serve-static.ts';
-export { prepareHttps, startHttpsServices, httpsBannerLines, DEFAULT_STATE_DIR, type HttpsOptions, type PreparedHttps, type HttpsServices, type HttpsServiceOptions } from './tls/https.ts';
+export { prepareHttps, startHttpsServices, httpsBannerLines, httpsOptionsFromConfig, DEFAULT_STATE_DIR, type TlsConfigFields, type HttpsOptions, type PreparedHttps, type HttpsServices, type HttpsServiceOptions } from './tls/https.ts';
 export { loadCredentials, TlsConfigError, type Credentials, type CredentialFiles, type TlsConfigKey } from './tls/load-credentials.ts';
 export { ensureDevCertificate, createDevCertificate, devCertificateNames, type DevCertificate } from './tls/self-signed.ts';
 export { CertificateReloader, type ReloadOptions } from './tls/reload.ts';

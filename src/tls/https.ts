@@ -29,6 +29,30 @@ export interface HttpsOptions {
   devCertificateNames?: DevCertificateNames;
 }
 
+/** The tls keys of the configuration, snake_case as in config.json (a structural subset of Config). */
+export interface TlsConfigFields {
+  ssl_cert: string | null;
+  ssl_key: string | null;
+  ssl_pfx: string | null;
+  ssl_password: string | null;
+  min_tls_version: TlsVersion;
+  ssl_ciphers: string | null;
+  state_dir: string;
+}
+
+/** HttpsOptions from the resolved configuration (redirect_http_port and hsts_max_age go elsewhere). */
+export function httpsOptionsFromConfig(config: TlsConfigFields): HttpsOptions {
+  return {
+    certFile: config.ssl_cert,
+    keyFile: config.ssl_key,
+    pfxFile: config.ssl_pfx,
+    password: config.ssl_password,
+    minVersion: config.min_tls_version,
+    ciphers: config.ssl_ciphers,
+    stateDir: config.state_dir,
+  };
+}
+
 export interface PreparedHttps {
   /** Options for createServer({ tls }). */
   readonly tls: TlsOptions;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TlsConfigError, loadCredentials, type CredentialFiles } from '../../src/tls/load-credentials.ts';
-import { prepareHttps } from '../../src/tls/https.ts';
+import { httpsOptionsFromConfig, prepareHttps } from '../../src/tls/https.ts';
 import { parseTlsVersion } from '../../src/tls/tls-options.ts';
 import { hasBinary, makeCert, run, tempDir, writeCert } from '../support/tls-helpers.ts';
 
@@ -141,4 +141,14 @@ test('loads a PKCS#12 bundle and names a wrong or missing password', { skip: OPE
   await rejectsWith(loadCredentials(files({ pfxFile })), `ssl_password: not set, but ${pfxFile} is password-protected`, 'ssl_password');
   await rejectsWith(loadCredentials(files({ pfxFile, certFile: paths.certFile })), `ssl_pfx: ${pfxFile}: cannot be combined with ssl_cert/ssl_key; use one or the other`, 'ssl_pfx');
   await assert.rejects(loadCredentials(files({ pfxFile: paths.certFile })), /^TlsConfigError: ssl_pfx: .*: not a PKCS#12 file OpenSSL can read/);
+});
+
+test('maps the configuration keys onto prepareHttps options', async (t) => {
+  const dir = await tempDir(t);
+  const paths = await writeCert(dir, makeCert());
+  const options = httpsOptionsFromConfig({ ssl_cert: paths.certFile, ssl_key: paths.keyFile, ssl_pfx: null, ssl_password: null, min_tls_version: 'TLSv1.3', ssl_ciphers: null, state_dir: join(dir, 'state') });
+  assert.deepEqual(options, { certFile: paths.certFile, keyFile: paths.keyFile, pfxFile: null, password: null, minVersion: 'TLSv1.3', ciphers: null, stateDir: join(dir, 'state') });
+  const prepared = await prepareHttps(options);
+  assert.equal(prepared.tls.minVersion, 'TLSv1.3');
+  assert.equal(prepared.devCertificate, null);
 });
