@@ -4,10 +4,12 @@
 import { parseArgs } from 'node:util';
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createServer } from './server/http-server.ts';
-import { createSiteHandler } from './app/site.ts';
+import { fileURLToPath } from 'node:url';
 import { createConsoleLogger, LEVELS, type LogLevel } from './log/logger.ts';
 import { VERSION } from './version.ts';
+import { resolveWorkerCount, runServer, type ClusterSettings } from './cluster/run-workers.ts';
+import { describeTarget, systemdListenFd, type ListenTarget } from './cluster/listen-target.ts';
+import { buildCliServer, type CliServerConfig } from './cluster/cli-server.ts';
 
 function fail(message: string): never {
   process.stderr.write(`httpcraft: ${message}\n`);
@@ -22,13 +24,17 @@ const { values, positionals } = parseArgs({
     'document-root': { type: 'string', short: 'd' },
     directory: { type: 'string' },
     'log-level': { type: 'string' },
+    workers: { type: 'string' },
+    'max-threads': { type: 'string' },
+    unix: { type: 'string' },
+    fd: { type: 'string' },
     version: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help === true) {
-  process.stdout.write(`Usage: httpcraft [options] [ROOT]\n\n  -H, --host HOST            address to bind (default 0.0.0.0)\n  -p, --port PORT            port to listen on (default 8000)\n  -d, --document-root DIR    folder to serve (default htdocs; legacy --directory)\n  --log-level LEVEL          DEBUG, INFO, WARNING or ERROR\n  --version                  print the version\n`);
+  process.stdout.write(`Usage: httpcraft [options] [ROOT]\n\n  -H, --host HOST            address to bind (default 0.0.0.0)\n  -p, --port PORT            port to listen on (default 8000)\n  -d, --document-root DIR    folder to serve (default htdocs; legacy --directory)\n  --log-level LEVEL          DEBUG, INFO, WARNING or ERROR\n  --workers N|auto           worker processes (alias --max-threads; auto = one per core)\n  --unix PATH                listen on a Unix socket instead of TCP\n  --fd N                     listen on an inherited socket (systemd: LISTEN_FDS is read by itself)\n  --version                  print the version\n`);
   process.exit(0);
 }
 if (values.version === true) {
@@ -51,35 +57,43 @@ const level = (values['log-level'] ?? 'INFO').toUpperCase();
 if (!(level in LEVELS)) fail(`--log-level: ${values['log-level']} is not one of DEBUG, INFO, WARNING, ERROR`);
 const logger = createConsoleLogger(level as LogLevel);
 
-const server = createServer({
-  handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger }),
-  serverName: `httpcraft/${VERSION}`,
-});
-server.on('error', (error) => logger.error('server error', error));
-server.on('response', (req, res) => {
-  logger.info(`${req.remoteAddress} "${req.method} ${req.target} HTTP/${req.httpVersion}" ${res.status} ${res.bodyBytes}`);
-});
-
-try {
-  await server.listen({ host, port });
-} catch (error) {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') fail(`port ${port} is already in use; stop the other server or pick another with --port`);
-  if (code === 'EACCES') fail(`no permission to listen on port ${port}; use a port above 1023`);
-  throw error;
+// ---- cluster and listen options (issue 8): --workers/--max-threads, --unix, --fd, systemd ----
+const workersArg = values.workers ?? values['max-threads'];
+let workers = 1;
+if (workersArg !== undefined) {
+  const n = workersArg === 'auto' ? 'auto' : Number(workersArg);
+  if (n !== 'auto' && (!Number.isInteger(n) || n < 1 || n > 1024)) fail(`--workers: ${workersArg} is not a number of workers (1-1024, or auto)`);
+  workers = resolveWorkerCount(n);
 }
-const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-logger.info(`httpcraft ${VERSION} serving ${root} at http://${shown}:${port}/`);
+if (values.unix !== undefined && values.fd !== undefined) fail('--unix and --fd are exclusive: give one place to listen');
+let listen: ListenTarget;
+const activated = systemdListenFd(process.env, process.pid);
+if (values.fd !== undefined) {
+  const fd = Number(values.fd);
+  if (!Number.isInteger(fd) || fd < 0) fail(`--fd: ${values.fd} is not a file descriptor number`);
+  listen = { kind: 'fd', fd };
+} else if (values.unix !== undefined) listen = { kind: 'unix', path: resolve(values.unix) };
+else if (activated !== null) listen = { kind: 'fd', fd: activated.fd };
+else listen = { kind: 'tcp', host, port };
+if (activated !== null && activated.count > 1) logger.warn(`systemd passed ${activated.count} sockets; httpcraft listens on the first (fd 3) only`);
 
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) {
-    logger.warn(`${signal} again: exiting now`);
-    process.exit(1);
-  }
-  stopping = true;
-  logger.info(`${signal}: finishing in-flight requests`);
-  void server.close(10_000).then(() => process.exit(0));
+// Re-resolved on SIGHUP, so a deploy that repoints a "current" symlink is picked up by the roll.
+const settingsNow = (): ClusterSettings<CliServerConfig> => {
+  const documentRoot = realpathSync(resolve(rootArg));
+  if (!statSync(documentRoot).isDirectory()) throw new Error(`document root ${rootArg} is not a folder`);
+  return { config: { documentRoot, logLevel: level as LogLevel, serverName: `httpcraft/${VERSION}`, backlog: 511 }, workers, listen, shutdownTimeoutMs: 10_000 };
 };
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
+
+process.exitCode = await runServer({
+  settings: settingsNow(),
+  build: buildCliServer,
+  workerEntry: fileURLToPath(new URL('./cluster/cli-worker.js', import.meta.url)),
+  logger,
+  supervise: workersArg !== undefined,
+  reload: settingsNow,
+  onListening: (address) => {
+    const where = describeTarget(listen, address);
+    logger.info(`httpcraft ${VERSION} serving ${root} at ${where}${workers > 1 || workersArg !== undefined ? ` (${workers} worker${workers === 1 ? '' : 's'})` : ''}`);
+  },
+});
+process.exit();
