@@ -31,6 +31,8 @@ export interface RunServerOptions<C> {
   /** Called once the server listens (banner). */
   onListening?: (address: ReadyMessage['address']) => void;
   backoff?: BackoffPolicy;
+  /** How workers get connections (see SupervisorOptions.scheduling); 'shared' by default. */
+  scheduling?: 'shared' | 'round-robin';
   /** Where process signals come from (tests pass an emitter). */
   signals?: NodeJS.EventEmitter;
   /** The supervisor, once created (cluster mode), for callers that serve aggregated status. */
@@ -114,6 +116,7 @@ function runCluster<C>(options: RunServerOptions<C>, signals: NodeJS.EventEmitte
           },
         }),
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(options.scheduling === undefined ? {} : { scheduling: options.scheduling }),
     ...(options.onListening === undefined ? {} : { onListening: options.onListening }),
   });
   options.onSupervisor?.(supervisor);

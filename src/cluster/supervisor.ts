@@ -1,13 +1,14 @@
 // The cluster primary: forks the workers, replaces a crashed one (with back-off when it keeps
 // crashing), rolls them one at a time on reload, drains them all on stop, and gathers their figures
-// over IPC. It never serves a request itself: with node:cluster's round-robin scheduling it only
-// accepts connections on the shared socket and hands each one to a worker.
+// over IPC. It never serves a request itself: it owns the listening socket (so the socket outlives
+// any one worker) and the workers accept from it.
 //
-// Theory of the zero-downtime roll: a worker is added to the shared socket's rotation when it
-// listens and removed when it closes its listener. For each slot we start the new worker, wait for
-// it to report ready (listening), then tell the old one to drain. A connection the primary hands to
-// a worker that has just closed is refused by that worker and re-dispatched to another, so none is
-// lost; connections the old worker had already accepted are answered before it exits.
+// Theory of the zero-downtime roll: for each slot we start the new worker, wait for it to report
+// ready (listening), then tell the old one to drain. The listening socket stays open throughout,
+// held by the primary. With 'shared' scheduling, connections queued in the kernel are accepted by
+// whichever worker still listens; with 'round-robin', a connection the primary hands to a worker
+// that has just closed is refused by it and re-dispatched to another. Either way none is lost, and
+// connections the old worker had already accepted are answered before it exits.
 
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log/logger.ts';
@@ -37,6 +38,15 @@ export interface SupervisorOptions<C> {
   maxStartFailures?: number;
   /** How long a new worker may take to listen. */
   startTimeoutMs?: number;
+  /**
+   * How connections reach the workers. 'shared' (default): every worker accepts from the one
+   * listening socket. 'round-robin': the primary accepts and hands each connection to a worker over
+   * IPC. Both roll without loss; but under round-robin a connection handed to a worker in the
+   * instant it crashes is orphaned in the primary (Node keeps the handle and never closes it), and
+   * its client hangs, so 'shared' is the default. Round-robin spreads idle-time connections more
+   * evenly.
+   */
+  scheduling?: 'shared' | 'round-robin';
   /** The first worker is listening (print the banner). */
   onListening?: (address: ReadyMessage['address']) => void;
 }
@@ -97,8 +107,8 @@ export class Supervisor<C> {
 
   /** Forks the workers; resolves with the exit status when the cluster has stopped. */
   start(): Promise<number> {
-    // Round-robin in the primary (Linux's default, Windows' not) is what makes rolls lossless: see above.
-    cluster.schedulingPolicy = cluster.SCHED_RR;
+    // Set explicitly: Node's default differs by platform and NODE_CLUSTER_SCHED_POLICY.
+    cluster.schedulingPolicy = this.#options.scheduling === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: this.#options.workerEntry, args: [], serialization: 'json' });
     cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
     for (let id = 1; id <= this.#settings.workers; id++) this.#addSlot(id);
