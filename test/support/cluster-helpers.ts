@@ -87,6 +87,16 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; ext
   };
 }
 
+/** Waits until `pattern` (global) has matched the output at least `count` times. */
+export async function waitForCount(cli: RunningCli, pattern: RegExp, count: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ([...cli.output().matchAll(pattern)].length < count) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} × ${pattern}; output:\n${cli.output()}`);
+    if (cli.child.exitCode !== null) throw new Error(`exited while waiting for ${pattern}; output:\n${cli.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The port from the banner line ("serving … at http://host:PORT/"). */
 export async function bannerPort(cli: RunningCli): Promise<number> {
   const m = await cli.waitFor(/serving .* at http:\/\/[^ ]*:(\d+)\//);
