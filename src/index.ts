@@ -10,3 +10,8 @@ export { errorHandler, sendError } from './app/error-response.ts';
 export { RequestParser, DEFAULT_PARSER_LIMITS, type RequestHead, type ParserSink, type ParserLimits } from './http1/request-parser.ts';
 export { ParseError, PARSE_ERRORS, type ParseErrorCode } from './http1/errors.ts';
 export { serveStatic } from './static/serve-static.ts';
+export { runServer, resolveWorkerCount, type RunServerOptions, type ClusterSettings } from './cluster/run-workers.ts';
+export { runWorker, type ServerBuilder } from './cluster/worker-main.ts';
+export { onStatsRequest, requestClusterSnapshots, clusterSnapshot } from './cluster/worker-stats.ts';
+export type { WorkerReport } from './cluster/ipc.ts';
+export type { ListenTarget } from './cluster/listen-target.ts';

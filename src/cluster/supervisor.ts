@@ -13,7 +13,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log/logger.ts';
 import { CrashTracker, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
-import { isOurs, type PrimaryToWorker, type ReadyMessage, type StatsReplyMessage, type WorkerReport, type WorkerToPrimary } from './ipc.ts';
+import { isOurs, type PrimaryToWorker, type ReadyMessage, type WorkerReport, type WorkerToPrimary } from './ipc.ts';
+import { StatsCollector, type StatsTarget } from './stats-collector.ts';
 import { describeTarget, type ListenTarget } from './listen-target.ts';
 
 /** What the primary needs to run the workers; `reload` returns a fresh one on SIGHUP. */
@@ -75,7 +76,7 @@ export class Supervisor<C> {
   readonly #log: Logger;
   readonly #states = new Map<number, WorkerState>();
   readonly #slots: Slot[] = [];
-  readonly #statsWaiting = new Map<number, (reply: StatsReplyMessage) => void>();
+  readonly #stats = new StatsCollector();
   readonly #startedAt = Date.now();
   #settings: ClusterSettings<C>;
   #generation = 0;
@@ -83,7 +84,6 @@ export class Supervisor<C> {
   #stopping = false;
   #rolling = false;
   #rollAgain = false;
-  #nextStatsId = 1;
   #exitCode = 0;
   readonly #parked: Slot[] = [];
   #done!: (code: number) => void;
@@ -151,7 +151,7 @@ export class Supervisor<C> {
         state.failure = message.message;
         return;
       case 'httpcraft:stats-reply': {
-        this.#statsWaiting.get(message.id)?.(message);
+        this.#stats.onReply(message);
         return;
       }
       case 'httpcraft:cluster-stats-request': {
@@ -381,25 +381,11 @@ export class Supervisor<C> {
    */
   collectWorkerSnapshots(timeoutMs = 2000): Promise<WorkerReport[]> {
     const running = [...this.#states.values()].filter((s) => s.ready && !s.retiring).sort((a, b) => a.slot.id - b.slot.id);
-    return Promise.all(
-      running.map(
-        (state) =>
-          new Promise<WorkerReport>((resolve) => {
-            const id = this.#nextStatsId++;
-            const base = { id: state.slot.id, pid: state.worker.process.pid ?? 0, uptimeSeconds: (Date.now() - state.startedAt) / 1000, restarts: state.slot.tracker.restarts };
-            const timer = setTimeout(() => {
-              this.#statsWaiting.delete(id);
-              resolve({ ...base, snapshot: null, error: `no answer within ${timeoutMs} ms` });
-            }, timeoutMs);
-            this.#statsWaiting.set(id, (reply) => {
-              clearTimeout(timer);
-              this.#statsWaiting.delete(id);
-              resolve({ ...base, snapshot: reply.snapshot, ...(reply.error === undefined ? {} : { error: reply.error }) });
-            });
-            this.#send(state, { type: 'httpcraft:stats-request', id });
-          }),
-      ),
-    );
+    const targets: StatsTarget[] = running.map((state) => ({
+      row: { id: state.slot.id, pid: state.worker.process.pid ?? 0, uptimeSeconds: (Date.now() - state.startedAt) / 1000, restarts: state.slot.tracker.restarts },
+      send: (message) => this.#send(state, message),
+    }));
+    return this.#stats.collect(targets, timeoutMs);
   }
 
   /** Seconds since the primary started. */
