@@ -1,7 +1,9 @@
 // The cluster primary: forks the workers, replaces a crashed one (with back-off when it keeps
 // crashing), rolls them one at a time on reload, drains them all on stop, and gathers their figures
-// over IPC. It never serves a request itself: it owns the listening socket (so the socket outlives
-// any one worker) and the workers accept from it.
+// over IPC. It never serves a request itself: it opens the listening socket (so the socket outlives
+// any one worker) and the workers accept from it. node:cluster closes that socket when the last
+// worker using it is gone; a replacement reopens it (see docs/production.md for what that means for
+// a socket inherited from systemd).
 //
 // Theory of the zero-downtime roll: for each slot we start the new worker, wait for it to report
 // ready (listening), then tell the old one to drain. The listening socket stays open throughout,

@@ -19,6 +19,10 @@ function build(config: FixtureConfig) {
   let requests = 0;
   const server = createServer({
     handler: async (req, res) => {
+      if (req.path === '/crash') {
+        // A request of death: the worker dies before it can answer.
+        process.exit(3);
+      }
       if (req.path === '/stats') {
         res.json(200, await requestClusterSnapshots(5000));
         return;
@@ -46,6 +50,8 @@ if (cluster.isWorker) {
     workerEntry: fileURLToPath(import.meta.url),
     logger: createConsoleLogger('INFO'),
     scheduling: scheduling === 'round-robin' ? 'round-robin' : 'shared',
+    supervise: true,
+    backoff: { initialMs: 300, maxMs: 1200, stableMs: 60_000 },
     reload: settings,
     onListening: (address) => process.stdout.write(`serving fixture at http://127.0.0.1:${typeof address === 'string' ? address : address.port}/\n`),
   });
