@@ -11,7 +11,7 @@ export { RequestParser, DEFAULT_PARSER_LIMITS, type RequestHead, type ParserSink
 export { ParseError, PARSE_ERRORS, type ParseErrorCode } from './http1/errors.ts';
 export { serveStatic } from './static/serve-static.ts';
 export { runServer, resolveWorkerCount, type RunServerOptions, type ClusterSettings } from './cluster/run-workers.ts';
-export { runWorker, type ServerBuilder } from './cluster/worker-main.ts';
+export { runWorker, type ServerBuilder, type BuiltServer } from './cluster/worker-main.ts';
 export { onStatsRequest, requestClusterSnapshots, clusterSnapshot } from './cluster/worker-stats.ts';
 export type { WorkerReport } from './cluster/ipc.ts';
 export type { ListenTarget } from './cluster/listen-target.ts';

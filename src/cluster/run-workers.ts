@@ -10,7 +10,7 @@ import type { BackoffPolicy } from './backoff.ts';
 import type { ReadyMessage } from './ipc.ts';
 import { explainListenError, ListenTargetError, listenOptions, prepareUnixSocket } from './listen-target.ts';
 import { Supervisor, type ClusterSettings } from './supervisor.ts';
-import type { ServerBuilder } from './worker-main.ts';
+import { buildServer, type BuiltServer, type ServerBuilder } from './worker-main.ts';
 
 export type { ClusterSettings } from './supervisor.ts';
 
@@ -63,16 +63,17 @@ export async function runServer<C>(options: RunServerOptions<C>): Promise<number
   if (!(await prepare(settings, logger))) return 1;
   if (settings.workers > 1 || options.supervise === true) return runCluster(options, signals);
 
-  let server;
+  let built: BuiltServer;
   try {
-    server = await options.build(settings.config);
+    built = await buildServer(options.build, settings.config);
   } catch (error) {
     logger.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
   let address: AddressInfo | string;
   try {
-    address = await server.listen(listenOptions(settings.listen));
+    address = await built.server.listen(listenOptions(settings.listen));
+    await built.afterListen?.();
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     logger.error(explainListenError(e, settings.listen) ?? `cannot listen: ${e.message}`);
@@ -89,7 +90,10 @@ export async function runServer<C>(options: RunServerOptions<C>): Promise<number
       }
       stopping = true;
       logger.info(`${signal}: finishing in-flight requests (up to ${settings.shutdownTimeoutMs / 1000} s)`);
-      void server.close(settings.shutdownTimeoutMs).then(() => resolve(0));
+      void built.server.close(settings.shutdownTimeoutMs).then(async () => {
+        await built.close?.();
+        resolve(0);
+      });
     };
     signals.on('SIGINT', () => stop('SIGINT'));
     signals.on('SIGTERM', () => stop('SIGTERM'));

@@ -10,8 +10,24 @@ import { isOurs, type PrimaryToWorker, type StartMessage, type WorkerToPrimary }
 import { explainListenError, listenOptions } from './listen-target.ts';
 import { attachStatsChannel } from './worker-stats.ts';
 
+/**
+ * A built server with optional companions: `afterListen` starts what needs the listening server
+ * (an HTTP→HTTPS redirect listener, certificate reloads), `close` stops them and flushes logs once
+ * the server has drained.
+ */
+export interface BuiltServer {
+  server: HttpServer;
+  afterListen?: () => void | Promise<void>;
+  close?: () => void | Promise<void>;
+}
+
 /** Builds the (not yet listening) server from a configuration; the same function in every mode. */
-export type ServerBuilder<C> = (config: C) => HttpServer | Promise<HttpServer>;
+export type ServerBuilder<C> = (config: C) => HttpServer | BuiltServer | Promise<HttpServer | BuiltServer>;
+
+export async function buildServer<C>(build: ServerBuilder<C>, config: C): Promise<BuiltServer> {
+  const built = await build(config);
+  return 'server' in built && !('listen' in built) ? built : { server: built as HttpServer };
+}
 
 function send(message: WorkerToPrimary): Promise<void> {
   return new Promise((resolve) => {
@@ -30,7 +46,7 @@ function send(message: WorkerToPrimary): Promise<void> {
 export function runWorker<C>(build: ServerBuilder<C>): Promise<number> {
   if (!cluster.isWorker) throw new Error('runWorker must run in a node:cluster worker');
   return new Promise<number>((finish) => {
-    let server: HttpServer | null = null;
+    let built: BuiltServer | null = null;
     let started = false;
     let stopping = false;
     let graceMs = 10_000;
@@ -38,22 +54,28 @@ export function runWorker<C>(build: ServerBuilder<C>): Promise<number> {
     const stop = (grace: number): void => {
       if (stopping) return;
       stopping = true;
-      if (server === null) {
+      if (built === null) {
         finish(0);
         return;
       }
+      const { server, close } = built;
       const closing = server.close(grace);
-      // close() stops the listener synchronously; from here the primary routes new connections to
-      // the other workers (a connection it already handed us is served, see Connection.shutdown).
+      // close() stops the listener synchronously; from here the other workers take the new
+      // connections (one already accepted here is answered, see Connection.shutdown).
       void send({ type: 'httpcraft:draining' });
-      void closing.then(() => finish(0));
+      void closing.then(async () => {
+        await close?.();
+        finish(0);
+      });
     };
 
     const start = async (message: StartMessage<C>): Promise<void> => {
       graceMs = message.graceMs;
       try {
-        server = await build(message.config);
-        const address = await server.listen(listenOptions(message.listen));
+        const b = await buildServer(build, message.config);
+        built = b;
+        const address = await b.server.listen(listenOptions(message.listen));
+        await b.afterListen?.();
         if (stopping) return; // told to stop while starting
         const reported = typeof address === 'string' ? address : { address: (address as AddressInfo).address, family: (address as AddressInfo).family, port: (address as AddressInfo).port };
         await send({ type: 'httpcraft:ready', address: reported });
