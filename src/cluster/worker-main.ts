@@ -29,6 +29,9 @@ export async function buildServer<C>(build: ServerBuilder<C>, config: C): Promis
   return 'server' in built && !('listen' in built) ? built : { server: built as HttpServer };
 }
 
+/** How long a drained worker stays on the IPC channel before it exits (see stop()). */
+const EXIT_LINGER_MS = 250;
+
 function send(message: WorkerToPrimary): Promise<void> {
   return new Promise((resolve) => {
     if (!process.connected || process.send === undefined) {
@@ -65,6 +68,10 @@ export function runWorker<C>(build: ServerBuilder<C>): Promise<number> {
       void send({ type: 'httpcraft:draining' });
       void closing.then(async () => {
         await close?.();
+        // Under round-robin the primary may have handed us a connection just before it learnt
+        // that our listener closed; we answer "not accepted" (it goes to another worker) only
+        // while we are alive. Exiting at once would orphan it in the primary and hang its client.
+        await new Promise((resolve) => setTimeout(resolve, EXIT_LINGER_MS));
         finish(0);
       });
     };
