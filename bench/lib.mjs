@@ -73,14 +73,14 @@ function toMs(value, unit) {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n;
 }
 
-/** Runs wrk and returns {rps, p99Ms, errors, raw}. */
-export function runWrk(url, { connections = 50, threads = HAVE_TASKSET ? 1 : 2, duration = 10, script, scriptArgs = [] } = {}) {
+/** Runs wrk and returns {rps, p99Ms, errors, raw}; pin: false runs it unpinned (all cores shared). */
+export function runWrk(url, { connections = 50, pin = HAVE_TASKSET, threads = pin ? 1 : 2, duration = 10, script, scriptArgs = [] } = {}) {
   return new Promise((resolve, reject) => {
     const args = ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency'];
     if (script) args.push('-s', script);
     args.push(url);
     if (scriptArgs.length) args.push('--', ...scriptArgs);
-    const child = HAVE_TASKSET ? spawn('taskset', ['-c', '1', 'wrk', ...args]) : spawn('wrk', args);
+    const child = pin ? spawn('taskset', ['-c', '1', 'wrk', ...args]) : spawn('wrk', args);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -37,3 +37,8 @@ export { CertificateReloader, type ReloadOptions } from './tls/reload.ts';
 export { createRedirectServer, redirectLocation, type RedirectOptions } from './tls/redirect-server.ts';
 export { hsts, hstsValue, type HstsOptions } from './tls/hsts.ts';
 export { TLS_VERSIONS, parseTlsVersion, type TlsVersion, type TlsSettings } from './tls/tls-options.ts';
+export { runServer, resolveWorkerCount, type RunServerOptions, type ClusterSettings } from './cluster/run-workers.ts';
+export { runWorker, type ServerBuilder, type BuiltServer } from './cluster/worker-main.ts';
+export { onStatsRequest, requestClusterSnapshots, clusterSnapshot } from './cluster/worker-stats.ts';
+export type { WorkerReport } from './cluster/ipc.ts';
+export type { ListenTarget } from './cluster/listen-target.ts';

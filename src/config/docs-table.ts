@@ -13,7 +13,7 @@ function typeText(kind: Kind): string {
     case 'bool':
       return 'bool';
     case 'int':
-      return `int ${kind.min}–${kind.max}${kind.auto === true ? ' or "auto"' : ''}`;
+      return `int ${kind.min}–${kind.max}${kind.auto === true ? ' or "auto"' : ''}${kind.nullable === true ? ' or null' : ''}`;
     case 'bytes':
       return kind.max === Number.MAX_SAFE_INTEGER ? 'bytes' : `bytes ${kind.min}–${kind.max}`;
     case 'seconds':

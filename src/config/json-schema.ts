@@ -12,7 +12,7 @@ function kindSchema(kind: Kind): Record<string, unknown> {
     case 'bool':
       return { type: 'boolean' };
     case 'int':
-      return kind.auto === true ? { anyOf: [{ type: 'integer', minimum: kind.min, maximum: kind.max }, { const: 'auto' }] } : { type: 'integer', minimum: kind.min, maximum: kind.max };
+      return kind.auto === true ? { anyOf: [{ type: 'integer', minimum: kind.min, maximum: kind.max }, { const: 'auto' }] } : orNull({ type: 'integer', minimum: kind.min, maximum: kind.max }, kind.nullable);
     case 'bytes':
       return { anyOf: [{ type: 'integer', minimum: kind.min, maximum: kind.max }, sizeString] };
     case 'seconds':

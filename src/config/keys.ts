@@ -62,6 +62,8 @@ export const KEYS = [
   { key: 'document_root', group: 'server', kind: PATH, default: 'htdocs', short: 'd', legacyFlags: ['directory'], isPath: true, description: 'Folder to serve; also the positional ROOT argument.' },
   { key: 'server_name', group: 'server', kind: TEXT, default: 'httpcraft', description: 'Server header product name ("" sends no Server header).' },
   { key: 'server_version', group: 'server', kind: TEXT, default: VERSION, description: 'Version shown after the name in the Server header and banner.' },
+  { key: 'unix_socket', group: 'server', kind: { type: 'path', nullable: true }, default: null, isPath: true, flags: ['unix'], description: 'Listen on this Unix socket instead of host:port (a stale socket file is replaced).' },
+  { key: 'listen_fd', group: 'server', kind: { type: 'int', min: 0, max: 65535, nullable: true }, default: null, flags: ['fd'], description: 'Listen on an inherited, already-open socket (systemd socket activation is detected by itself).' },
   { key: 'workers', group: 'server', kind: { type: 'int', min: 1, max: 1024, auto: true }, default: 1, aliases: ['max_threads'], description: 'Worker processes (node:cluster); "auto" = one per CPU core.' },
   { key: 'shutdown_timeout', group: 'server', kind: SECONDS, default: 10, description: 'Seconds in-flight requests get to finish on SIGINT/SIGTERM.' },
   { key: 'state_dir', group: 'server', kind: PATH, default: '.httpcraft', isPath: true, description: 'Folder for generated state (development certificate, …).' },

@@ -5,7 +5,7 @@
 
 export type Kind =
   | { readonly type: 'bool' }
-  | { readonly type: 'int'; readonly min: number; readonly max: number; readonly auto?: boolean }
+  | { readonly type: 'int'; readonly min: number; readonly max: number; readonly auto?: boolean; readonly nullable?: boolean }
   | { readonly type: 'bytes'; readonly min: number; readonly max: number }
   | { readonly type: 'seconds'; readonly min: number; readonly max: number }
   | { readonly type: 'string'; readonly nullable?: boolean; readonly nonEmpty?: boolean; readonly prefix?: string }
@@ -36,7 +36,7 @@ export function describeKind(kind: Kind): string {
     case 'bool':
       return 'true or false';
     case 'int':
-      return `an integer from ${kind.min} to ${kind.max}${kind.auto === true ? ' or "auto"' : ''}`;
+      return `an integer from ${kind.min} to ${kind.max}${kind.auto === true ? ' or "auto"' : ''}${kind.nullable === true ? ' or null' : ''}`;
     case 'bytes':
       return `a size in bytes ${kind.max === Number.MAX_SAFE_INTEGER ? `of at least ${kind.min}` : `from ${kind.min} to ${kind.max}`} (a number, or a string like "64k" or "10m")`;
     case 'seconds':
@@ -100,6 +100,7 @@ export function fromJson(kind: Kind, value: unknown): Coerced {
       return typeof value === 'boolean' ? ok(value) : bad(`expected ${want}`);
     case 'int':
       if (kind.auto === true && value === 'auto') return ok('auto');
+      if (kind.nullable === true && value === null) return ok(null);
       if (typeof value !== 'number' || !Number.isInteger(value)) return bad(`expected ${want}`);
       return inRange(value, kind.min, kind.max) ? ok(value) : bad(`out of range; expected ${want}`);
     case 'bytes':
@@ -144,6 +145,7 @@ export function fromText(kind: Kind, text: string): Coerced {
     }
     case 'int': {
       if (kind.auto === true && t.toLowerCase() === 'auto') return ok('auto');
+      if (kind.nullable === true && (t === '' || t === 'null')) return ok(null);
       if (!/^[+-]?\d+$/.test(t)) return bad(`expected ${want}`);
       return fromJson(kind, Number(t));
     }

@@ -18,6 +18,8 @@ export interface Config {
   document_root: string;
   server_name: string;
   server_version: string;
+  unix_socket: string | null;
+  listen_fd: number | null;
   workers: number | 'auto';
   shutdown_timeout: number;
   state_dir: string;

@@ -334,10 +334,17 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
 
   // ---- lifecycle ----
 
-  /** Server shutdown: close now when idle; otherwise let the current response finish with "close". */
+  /**
+   * Server shutdown. An idle keep-alive connection is closed now (a client that races us with a new
+   * request may retry it, RFC 9112 §9.3.1). A request in progress finishes, and its response says
+   * "Connection: close" because the host is draining (keepAliveAfter); marking the connection
+   * closing here would drop the rest of that request's body. A connection that was accepted but has
+   * not sent its first request yet is not closed: its client is about to send one, and during a
+   * rolling restart it was accepted in the instant before the listener closed. It gets one answer
+   * (with "close"), or the idle deadline ends it.
+   */
   shutdown(): void {
-    if (this.idle) this.#closeGracefully();
-    else this.#closing = true;
+    if (this.idle && this.#requests > 0) this.#closeGracefully();
   }
 
   /** Forced close (shutdown deadline passed). */

@@ -1,0 +1,171 @@
+// Issue 8's benchmark: requests/s on a 1 KiB static file with 1 and 2 workers, httpcraft (our real
+// CLI) next to nginx (worker_processes 1 and 2, access log off), driven by wrk with keep-alive.
+// Nothing is pinned: using every core is the point, and wrk shares those cores with the servers.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_DIR, cpuMs, fmt, runWrk, table } from './lib.mjs';
+
+const CLI = join(BENCH_DIR, '../dist/src/cli.js');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once a GET of `path` answers 200 (or rejects after 15 s). */
+async function answering(port, path) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = connect({ port, host: '127.0.0.1' }, () => s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      let out = '';
+      s.on('data', (d) => (out += d));
+      s.on('close', () => resolve(out.startsWith('HTTP/1.1 200')));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** CPU milliseconds of a process and its children (the workers). */
+function treeCpuMs(pid) {
+  const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  return [pid, ...children].reduce((sum, p) => sum + (Number.isFinite(cpuMs(p)) ? cpuMs(p) : 0), 0);
+}
+
+function stopProcess(child, signal = 'SIGTERM') {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }, 5000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+async function startOurs(root, workers) {
+  const port = await freePort();
+  const args = [CLI, '-H', '127.0.0.1', '-p', String(port), '--log-level', 'WARNING', ...(workers > 1 ? ['--workers', String(workers)] : []), root];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  await answering(port, '/kib.txt');
+  return { port, pid: child.pid, stop: () => stopProcess(child) };
+}
+
+async function startNginx(root, workers) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'httpcraft-bench-nginx-'));
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes ${workers};
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+  }
+}
+`,
+  );
+  const child = spawn('nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  try {
+    await answering(port, '/kib.txt');
+  } catch (error) {
+    await stopProcess(child, 'SIGKILL');
+    throw new Error(`${error.message}; nginx error log:\n${safeRead(join(dir, 'error.log'))}`);
+  }
+  return {
+    port,
+    pid: child.pid,
+    stop: async () => {
+      await stopProcess(child, 'SIGQUIT');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function safeRead(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function haveNginx() {
+  return spawnSync('nginx', ['-v']).error === undefined;
+}
+
+export async function run({ duration = 10, connections = 50 } = {}) {
+  const root = mkdtempSync(join(tmpdir(), 'httpcraft-bench-workers-'));
+  // Readable by nginx's unprivileged workers when the bench runs as root.
+  chmodSync(root, 0o755);
+  writeFileSync(join(root, 'kib.txt'), Buffer.alloc(1024, 'k'));
+  chmodSync(join(root, 'kib.txt'), 0o644);
+  const servers = [
+    { name: 'httpcraft', workers: 1, start: () => startOurs(root, 1) },
+    { name: 'httpcraft', workers: 2, start: () => startOurs(root, 2) },
+  ];
+  if (haveNginx()) servers.push({ name: 'nginx', workers: 1, start: () => startNginx(root, 1) }, { name: 'nginx', workers: 2, start: () => startNginx(root, 2) });
+  else console.error('nginx is not installed (sudo apt-get install -y nginx): its rows are skipped');
+  // Other work on the machine skews every row; say how busy it was.
+  const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const rows = [];
+  const results = {};
+  try {
+    for (const s of servers) {
+      const server = await s.start();
+      try {
+        const url = `http://127.0.0.1:${server.port}/kib.txt`;
+        await runWrk(url, { connections, duration: 2, pin: false }); // warm-up; every worker is up by now
+        const cpuBefore = treeCpuMs(server.pid);
+        const r = await runWrk(url, { connections, duration, pin: false });
+        const cpuUsPerReq = ((treeCpuMs(server.pid) - cpuBefore) * 1000) / r.total;
+        results[`${s.name}/${s.workers}`] = r;
+        rows.push({ server: s.name, workers: s.workers, 'req/s': fmt(r.rps), 'p99 ms': fmt(r.p99Ms, 2), 'server CPU us/req': fmt(cpuUsPerReq, 1), errors: r.errors });
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  for (const r of rows) {
+    const one = results[`${r.server}/1`];
+    r['2w/1w'] = r.workers === 2 && one ? `${fmt(results[`${r.server}/2`].rps / one.rps, 2)}x` : '';
+    const nginx = results[`nginx/${r.workers}`];
+    r['vs nginx'] = nginx ? `${fmt(results[`${r.server}/${r.workers}`].rps / nginx.rps, 2)}x` : 'n/a';
+  }
+  console.log(`\n== workers: GET /kib.txt (1 KiB static file), ${connections} keep-alive connections, ${duration}s, wrk 2 threads; unpinned, wrk shares the ${availableParallelism()} cores; load average before: ${loadBefore} ==`);
+  table(rows);
+  return { results };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run({ duration: Number(process.env.BENCH_DURATION ?? 10) });

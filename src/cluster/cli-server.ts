@@ -1,0 +1,100 @@
+// The server the command line runs, built from the resolved configuration, so that the
+// single-process mode and every cluster worker build exactly the same thing: logger, status
+// recorder, site handler, HTTPS, and the engine. The primary of a cluster never calls this.
+
+import cluster from 'node:cluster';
+import { basename, dirname, extname, join } from 'node:path';
+import { createServer } from '../server/http-server.ts';
+import { createSiteHandler } from '../app/site.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { RotatingFile } from '../log/rotating-file.ts';
+import { accessEntry } from '../log/formats.ts';
+import { shouldColor } from '../log/colors.ts';
+import type { Config } from '../config/schema.ts';
+import { serverOptions, siteOptions } from '../config/to-options.ts';
+import { StatusRecorder } from '../status/metrics.ts';
+import { UploadCounter } from '../status/sources.ts';
+import { mergeSnapshots, type StatusSnapshot } from '../status/snapshot.ts';
+import { prepareHttps, httpsOptionsFromConfig, startHttpsServices, type HttpsServices } from '../tls/https.ts';
+import { clusterSnapshot, onStatsRequest } from './worker-stats.ts';
+import type { BuiltServer } from './worker-main.ts';
+
+/**
+ * Where a process writes its log file. Workers of a cluster each write their own file
+ * (server.log → server.worker-1.log, by slot): one writer per file keeps rotation race-free.
+ */
+export function logFileFor(logFile: string, slot: string | undefined): string {
+  if (slot === undefined) return logFile;
+  const ext = extname(logFile);
+  return join(dirname(logFile), `${basename(logFile, ext)}.worker-${slot}${ext}`);
+}
+
+/** The logger a process uses: console (colored on a TTY), plus the rotating file when configured. */
+export function createConfiguredLogger(config: Config, slot?: string): Logger {
+  const file =
+    config.log_file === null
+      ? null
+      : new RotatingFile({
+          path: logFileFor(config.log_file, slot),
+          maxBytes: config.log_max_size,
+          daily: config.log_rotate === 'daily',
+          keep: config.log_keep,
+          compress: config.log_compress,
+          onError: (error) => process.stderr.write(`httpcraft: cannot write log file ${config.log_file}: ${error.message}\n`),
+        });
+  const logger = createLogger({
+    level: config.log_level,
+    format: config.access_log_format,
+    console: process.stdout,
+    errorConsole: process.stderr,
+    color: shouldColor(config.colored_logging, process.stdout, process.env),
+    file,
+  });
+  if (file !== null) {
+    // SIGUSR2: reopen the file after an external logrotate moved it away.
+    process.on('SIGUSR2', () => {
+      file.reopen();
+      logger.info('SIGUSR2: log file reopened');
+    });
+  }
+  return logger;
+}
+
+export async function buildCliServer(config: Config): Promise<BuiltServer> {
+  const slot = cluster.isWorker ? process.env.HTTPCRAFT_WORKER_SLOT : undefined;
+  const logger = createConfiguredLogger(config, slot);
+  const uploads = new UploadCounter();
+  const recorder = new StatusRecorder({ name: config.server_name === '' ? 'httpcraft' : config.server_name, version: config.server_version, uploads });
+  // In a cluster the status page shows every worker: the primary gathers and merges their figures.
+  const snapshot = cluster.isWorker ? () => clusterSnapshot<StatusSnapshot>((snaps) => mergeSnapshots(snaps)) : undefined;
+  if (cluster.isWorker) onStatsRequest(() => recorder.snapshot());
+
+  const https = config.enable_ssl ? await prepareHttps(httpsOptionsFromConfig(config)) : null;
+  const site = siteOptions(config, logger, { recorder, uploads });
+  if (site.status !== undefined && snapshot !== undefined) site.status.snapshot = snapshot;
+  const server = createServer(serverOptions(config, createSiteHandler(site), https?.tls));
+  recorder.attach(server, { record: config.enable_server_status });
+  const logHeaders = config.access_log_format !== 'common';
+  server.on('response', (req, res) => logger.access(accessEntry(req, res, Date.now(), logHeaders)));
+  server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));
+
+  let services: HttpsServices | null = null;
+  return {
+    server,
+    afterListen: async () => {
+      if (https === null) return;
+      services = await startHttpsServices(https, server, {
+        host: config.host,
+        redirectHttpPort: config.redirect_http_port,
+        // In a cluster the primary answers SIGHUP by rolling workers, which reloads certificates too.
+        ...(cluster.isWorker ? { reloadSignal: null } : {}),
+        logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+      });
+    },
+    close: async () => {
+      await services?.close();
+      logger.info('stopped');
+      await logger.close();
+    },
+  };
+}
