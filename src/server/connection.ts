@@ -62,6 +62,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #req: Request | null = null;
   #res: Response | null = null;
   #bodyDone = true;
+  // The parser has delivered onEnd for the current message. Distinct from #bodyDone: a handler may
+  // answer synchronously inside onHead, before the parser has finished the message and paused.
+  #messageEnded = true;
   #continueSent = false;
   #closing = false;
   #closed = false;
@@ -157,6 +160,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#req = req;
     this.#res = res;
     this.#bodyDone = !req.hasBody;
+    this.#messageEnded = false;
     this.#drained = 0;
     if (this.#bodyDone) this.#clearDeadline();
     else this.#setDeadlineAt(D_REQUEST, this.#requestStart + this.#host.timeouts.requestTimeoutMs);
@@ -201,6 +205,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
 
   onEnd(): void {
     this.#bodyDone = true;
+    this.#messageEnded = true;
     if (this.#deadlineKind === D_REQUEST) this.#clearDeadline();
     this.#req?.endBody();
     if (this.#res?.finished === true) this.#next();
@@ -284,10 +289,13 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     const req = this.#req!;
     this.#host.responded(req, res);
     if (!res.keepAlive) this.#closing = true;
-    if (this.#bodyDone) {
+    if (this.#messageEnded) {
       this.#next();
       return;
     }
+    // Answered from inside onHead on a request without a body: the parser's onEnd comes right after
+    // and moves on (resuming the parser before it has paused would leave it paused for good).
+    if (this.#bodyDone) return;
     if (this.#closing) {
       req.failBody(new Error('response finished before the request body'));
       this.#closeGracefully();
