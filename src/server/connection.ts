@@ -134,7 +134,14 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   }
 
   #onDrain(): void {
-    if (this.#deadlineKind === D_WRITE) this.#clearDeadline();
+    // The stall is over: go back to the deadline the connection's state calls for. Merely clearing
+    // it would leave a connection that finished its response with no idle (or linger) deadline.
+    if (this.#deadlineKind === D_WRITE) {
+      if (this.#closing && this.#res === null) this.#setDeadline(D_LINGER, LINGER_MS);
+      else if (this.#res === null) this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
+      else if (!this.#bodyDone) this.#setDeadlineAt(D_REQUEST, this.#requestStart + this.#host.timeouts.requestTimeoutMs);
+      else this.#clearDeadline();
+    }
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const w of waiters) w();
@@ -342,7 +349,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
         } else this.#destroy();
         return;
       case D_IDLE:
-        // The last response may still be flushing to a slow reader: that is a write stall, not idling.
+      case D_LINGER:
+        // The last response may still be flushing to a slow reader: that is a write stall, not idling,
+        // and destroying the socket now would cut the response short.
         if (this.#socket.writableLength > 0) this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
         else this.#destroy();
         return;
