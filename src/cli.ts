@@ -60,8 +60,11 @@ server.on('response', (req, res) => {
   logger.info(`${req.remoteAddress} "${req.method} ${req.target} HTTP/${req.httpVersion}" ${res.status} ${res.bodyBytes}`);
 });
 
+let boundPort = port;
 try {
-  await server.listen({ host, port });
+  const address = await server.listen({ host, port });
+  // With -p 0 the system picks a free port: show the real one.
+  if (typeof address === 'object') boundPort = address.port;
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') fail(`port ${port} is already in use; stop the other server or pick another with --port`);
@@ -69,7 +72,7 @@ try {
   throw error;
 }
 const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-logger.info(`httpcraft ${VERSION} serving ${root} at http://${shown}:${port}/`);
+logger.info(`httpcraft ${VERSION} serving ${root} at http://${shown}:${boundPort}/`);
 
 let stopping = false;
 const stop = (signal: string): void => {
@@ -79,7 +82,10 @@ const stop = (signal: string): void => {
   }
   stopping = true;
   logger.info(`${signal}: finishing in-flight requests`);
-  void server.close(10_000).then(() => process.exit(0));
+  void server.close(10_000).then(() => {
+    logger.info('stopped');
+    process.exit(0);
+  });
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
