@@ -81,8 +81,10 @@ const stop = (signal: string): void => {
     process.exit(1);
   }
   stopping = true;
+  // Close the listener first, so that once this line is out no new connection is accepted.
+  const closed = server.close(10_000);
   logger.info(`${signal}: finishing in-flight requests`);
-  void server.close(10_000).then(() => {
+  void closed.then(() => {
     logger.info('stopped');
     process.exit(0);
   });
