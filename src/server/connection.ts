@@ -71,6 +71,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #peerEnded = false;
   #readPaused = false;
   #drained = 0;
+  #bodyReceived = 0;
   #requests = 0;
   #deadline = 0;
   #deadlineKind = D_NONE;
@@ -169,6 +170,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#bodyDone = !req.hasBody;
     this.#messageEnded = false;
     this.#drained = 0;
+    this.#bodyReceived = 0;
     if (this.#bodyDone) this.#clearDeadline();
     else this.#setDeadlineAt(D_REQUEST, this.#requestStart + this.#host.timeouts.requestTimeoutMs);
 
@@ -197,6 +199,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   onData(chunk: Buffer): void {
     const req = this.#req;
     if (req === null) return;
+    this.#bodyReceived += chunk.length;
     if (this.#res?.finished === true) {
       // Draining an unread body after the response: bounded.
       this.#drained += chunk.length;
@@ -308,7 +311,15 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#closeGracefully();
       return;
     }
-    // Keep-alive with a body still arriving: read and drop the rest, then go on (see onEnd).
+    // A body the handler read only part of: reading and dropping a long (or chunked, unbounded)
+    // remainder is not worth it, and destroying the socket mid-drain could reset away the response
+    // we just sent. Close gracefully instead (FIN, then linger).
+    if (req.contentLength < 0 || req.contentLength - this.#bodyReceived > MAX_DRAIN_BYTES) {
+      req.failBody(new Error('response finished before the request body'));
+      this.#closeGracefully();
+      return;
+    }
+    // Keep-alive with a short remainder still arriving: read and drop it, then go on (see onEnd).
     req.discardBody();
   }
 

@@ -204,6 +204,46 @@ describe('unread request bodies', () => {
     });
   });
 
+  test('a large body read only in part: the response arrives intact, then a graceful close (no reset)', async () => {
+    const TOTAL = 16 * MiB;
+    const handler: Handler = async (req, res) => {
+      for await (const chunk of req.body as AsyncIterable<Buffer>) {
+        res.send(200, `first chunk ${chunk.length > 0}`);
+        return;
+      }
+    };
+    await withServer(handler, { limits: { maxBodyBytes: 64 * MiB } }, async (s) => {
+      const c = await rawRequest(s.port, `POST /a HTTP/1.1\r\nHost: t\r\nContent-Length: ${TOTAL}\r\n\r\n`);
+      const sent = c.write(Buffer.alloc(TOTAL, 'q')).then(
+        () => 'sent',
+        (error: Error) => error.message,
+      );
+      const r = await c.response();
+      assert.equal(r.text, 'first chunk true');
+      await c.closed(20_000);
+      assert.equal(c.error, null, 'the connection ended with a FIN, not a reset');
+      assert.equal(await sent, 'sent');
+      await s.close();
+    });
+  });
+
+  test('a small body read only in part is drained and the connection kept', async () => {
+    const handler: Handler = async (req, res) => {
+      if (req.method === 'GET') return res.send(200, 'next');
+      for await (const chunk of req.body as AsyncIterable<Buffer>) {
+        res.send(200, `first ${chunk.length > 0}`);
+        return;
+      }
+    };
+    await withServer(handler, {}, async (s) => {
+      const c = await rawRequest(s.port, 'POST /a HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n' + 'q'.repeat(1000));
+      assert.equal((await c.response()).text, 'first true');
+      await c.write('q'.repeat(99_000) + get('/next'));
+      assert.equal((await c.response()).text, 'next');
+      c.destroy();
+    });
+  });
+
   test('an unread chunked body closes the connection', async () => {
     await withServer(ignoresBody, {}, async (s) => {
       const c = await rawRequest(s.port, 'POST /a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
