@@ -4,12 +4,15 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { RawClient, rawRequest, type RawResponse } from '../support/raw-client.ts';
 import { startServer, type StartedServer } from '../support/start-server.ts';
 import { compose } from '../../src/app/pipeline.ts';
 import { Router } from '../../src/app/router.ts';
 import { errorHandler } from '../../src/app/error-response.ts';
+import { HttpError } from '../../src/app/http-error.ts';
 import type { Handler } from '../../src/server/connection.ts';
 
 const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/;
@@ -326,5 +329,102 @@ describe('parse errors end to end: minimal response, Connection: close, then the
     const r = await client.response();
     assertMinimalError(r, 'HTTP/1.1 400 Bad Request');
     await client.closed();
+  });
+});
+
+describe('handler pipeline and streamed bodies', () => {
+  test('middleware runs in order, can act after next(), and errors become proper responses', async () => {
+    const order: string[] = [];
+    const router = new Router();
+    router.route('/ok', { GET: (_req, res) => void (order.push('handler'), res.send(200, 'ok')) });
+    router.route('/limited', {
+      GET: () => {
+        throw new HttpError(429, 'slow down', { headers: { 'Retry-After': '7' } });
+      },
+    });
+    router.route('/twice', { GET: () => undefined });
+    const handler = compose(
+      [
+        errorHandler(),
+        async (req, res, next) => {
+          order.push('outer in');
+          res.setHeader('X-Outer', '1');
+          await next();
+          order.push(`outer out ${res.status}`);
+        },
+        (req, _res, next) => {
+          order.push('inner');
+          if (req.path === '/twice') {
+            void next();
+            return next();
+          }
+          return next();
+        },
+      ],
+      router.handle,
+    );
+    const s = await startServer(handler);
+    try {
+      const c = await rawRequest(s.port, get('/ok'));
+      const r = await c.response();
+      assert.equal(r.text, 'ok');
+      assert.equal(r.header('x-outer'), '1');
+      assert.deepEqual(order, ['outer in', 'inner', 'handler', 'outer out 200']);
+
+      await c.write(get('/limited', 'Accept: application/json\r\n'));
+      const limited = await c.response();
+      assert.equal(limited.status, 429);
+      assert.equal(limited.header('retry-after'), '7');
+      assert.equal(limited.header('content-type'), 'application/json; charset=utf-8');
+      assert.deepEqual(JSON.parse(limited.text), { error: { status: 429, reason: 'Too Many Requests', message: 'slow down' } });
+      assert.equal(limited.headerCount('connection'), 0, 'an HttpError does not cost the connection');
+
+      await c.write(get('/twice'));
+      const twice = await c.response();
+      assert.equal(twice.status, 500, 'next() called twice is a bug, answered 500');
+      assert.doesNotMatch(twice.text, /twice/);
+      c.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('request and response bodies are streams: pipeline(req.body, transform, res.writable)', async () => {
+    const handler: Handler = async (req, res) => {
+      res.setHeader('Content-Type', 'text/plain');
+      const upper = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          done(null, Buffer.from(chunk.toString('latin1').toUpperCase(), 'latin1'));
+        },
+      });
+      await pipeline(req.body, upper, res.writable);
+    };
+    const s = await startServer(handler);
+    try {
+      const c = await rawRequest(s.port, 'POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n');
+      await delay(20);
+      await c.write('5\r\nworld\r\n0\r\n\r\n');
+      const r = await c.response();
+      assert.equal(r.status, 200);
+      assert.equal(r.header('transfer-encoding'), 'chunked');
+      assert.equal(r.text, 'HELLO WORLD');
+      await c.write('POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc');
+      assert.equal((await c.response()).text, 'ABC');
+      c.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('bytes pipelined after a Connection: close request are never answered', async () => {
+    const s = await startServer(app());
+    try {
+      const c = await rawRequest(s.port, get('/hello', 'Connection: close\r\n') + get('/hello'));
+      const r = await c.response();
+      assert.equal(r.header('connection'), 'close');
+      assert.equal((await c.closed()).length, 0);
+    } finally {
+      await s.close();
+    }
   });
 });
