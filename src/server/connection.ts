@@ -72,6 +72,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #readPaused = false;
   #drained = 0;
   #bodyReceived = 0;
+  #awaitingDrain = false;
   #requests = 0;
   #deadline = 0;
   #deadlineKind = D_NONE;
@@ -118,7 +119,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
 
   #onData(chunk: Buffer): void {
     if (this.#closing) return; // lingering: read and drop
-    if (this.#res === null && !this.#parser.midMessage) {
+    if (this.#res === null && !this.#parser.midMessage && !this.#awaitingDrain) {
       this.#requestStart = this.#host.now();
       this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
     }
@@ -130,7 +131,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     // The client half-closed its side (allowHalfOpen): answer what it already sent, then close.
     this.#peerEnded = true;
     if (this.#closing) this.#destroy();
-    else if (this.#res === null) this.#closeGracefully();
+    else if (this.#res === null && !this.#awaitingDrain) this.#closeGracefully();
     else if (!this.#bodyDone) this.#req?.failBody(new Error('client closed the connection before the body was complete'));
   }
 
@@ -379,13 +380,31 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       return;
     }
     this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
+    if (this.#socket.writableNeedDrain) {
+      // Backpressure on pipelining: a client that sends requests without reading the responses
+      // must not make us answer (and buffer) them all. Take the next one once the socket drains.
+      this.#awaitingDrain = true;
+      this.pauseReading();
+      this.onDrain(() => {
+        this.#awaitingDrain = false;
+        if (this.#closing || this.#closed) this.#closeGracefully();
+        else this.#startNext();
+      });
+      return;
+    }
+    this.#startNext();
+  }
+
+  #startNext(): void {
     if (this.#parser.pendingBytes > 0) {
       // A pipelined request is already here: its clock starts now.
       this.#requestStart = this.#host.now();
       this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
     }
+    const started = this.#requests;
     this.#parser.resume();
-    if (this.#req !== null) return;
+    // A request began (it may even have been answered already, synchronously): its end moves on.
+    if (this.#requests !== started) return;
     if (this.#peerEnded) this.#closeGracefully();
     else this.resumeReading();
   }

@@ -52,6 +52,7 @@ async function until(cond: () => boolean, what: string, maxMs = 10_000): Promise
   }
 }
 
+let s0: StartedServer | undefined;
 const hello: Handler = (req, res) => res.send(200, `hello ${req.path}`);
 
 describe('persistence (RFC 9112 §9.3)', () => {
@@ -153,6 +154,37 @@ describe('pipelining (RFC 9112 §9.3.2)', () => {
       assert.equal((await c.response()).text, 'answer /after');
       c.destroy();
     });
+  });
+
+  test('a client that pipelines without reading does not make the server buffer every response', async () => {
+    const N = 400;
+    const SIZE = 64 * 1024;
+    let handled = 0;
+    let maxWritable = 0;
+    await withServer(
+      (_req, res) => {
+        handled++;
+        maxWritable = Math.max(maxWritable, s0?.sockets[0]?.writableLength ?? 0);
+        res.send(200, Buffer.alloc(SIZE, 'r'));
+      },
+      {},
+      async (s) => {
+        s0 = s;
+        const c = await RawClient.connect(s.port);
+        c.socket.pause();
+        await c.write(get('/r').repeat(N));
+        c.end(); // and a half-close: every request sent must still be answered
+        const stalled = await untilStable(() => handled);
+        assert.ok(stalled < N / 2, `the server stopped answering while the client did not read (${stalled} of ${N})`);
+        assert.ok(maxWritable < 4 * MiB, `socket.writableLength stayed small (max ${maxWritable})`);
+        c.socket.resume();
+        let total = 0;
+        for (let i = 0; i < N; i++) total += (await c.response({ bodySink: () => {} })).bodyLength;
+        assert.equal(total, N * SIZE);
+        assert.equal(handled, N);
+        await c.closed();
+      },
+    );
   });
 
   test('synchronous handlers answering inside the parse keep the connection going', async () => {
