@@ -108,7 +108,9 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       this.#net.once('error', onError);
       const done = (): void => {
         this.#net.off('error', onError);
-        this.#net.on('error', (error) => this.emit('error', error, null));
+        // Errors after listen (EMFILE on accept, say) are reported, never thrown: an 'error' event
+        // without a listener would take the whole process down.
+        this.#net.on('error', (error) => this.reportError(error, null));
         this.#startSweeper();
         const address = this.#net.address();
         resolve(address ?? '');

@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { RawClient, rawRequest } from '../support/raw-client.ts';
 import { startServer, type StartedServer } from '../support/start-server.ts';
 import type { Handler } from '../../src/server/connection.ts';
+import { createServer } from '../../src/server/http-server.ts';
 
 const MiB = 1024 * 1024;
 
@@ -617,6 +618,21 @@ describe('connection cap, isolation and handler failures', () => {
       other.destroy();
       fresh.destroy();
     });
+  });
+
+  test('a listener error (EMFILE on accept, say) without an error listener does not crash the process', async () => {
+    const server = createServer({ handler: hello });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const error = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' });
+      assert.doesNotThrow(() => server.netServer.emit('error', error));
+      const port = (server.address() as AddressInfo).port;
+      const c = await rawRequest(port, get('/still'));
+      assert.equal((await c.response()).text, 'hello /still');
+      c.destroy();
+    } finally {
+      await server.close(200);
+    }
   });
 
   test('a handler that throws or rejects gets a 500 and the server keeps serving', async () => {
