@@ -417,7 +417,15 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       return;
     }
     this.#closing = true;
-    res.send(500, 'Internal Server Error\n');
+    try {
+      // The handler's headers (a length, a type) describe the answer it failed to give, not this one.
+      res.clearHeaders();
+      res.send(500, 'Internal Server Error\n');
+    } catch (secondError) {
+      // Nothing may escape into a socket callback: an error here ends this connection only.
+      this.#host.reportError(secondError, req);
+      this.#destroy();
+    }
   }
 
   /** A response written by the connection itself (parse errors, timeouts): always closes. */

@@ -42,6 +42,9 @@ export class Response {
   #noBody = false;
   #keepAlive = true;
   #bodyBytes = 0;
+  // The Content-Length a handler declared (-1: none, or no body allowed). Holding the body to it
+  // keeps a keep-alive connection in sync: a short or long body would corrupt the next response.
+  #declaredLength = -1;
   #writable: Writable | null = null;
 
   constructor(sink: ResponseSink, method: string, httpVersion: string) {
@@ -105,6 +108,13 @@ export class Response {
     return this;
   }
 
+  /** Removes every header set so far (before the head is sent). */
+  clearHeaders(): this {
+    this.#assertOpen();
+    this.#fields = [];
+    return this;
+  }
+
   /** Header names and values as set (name, value, …). */
   get headerList(): readonly string[] {
     return this.#fields;
@@ -123,6 +133,7 @@ export class Response {
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (!this.#headersSent) this.#sendHead(-1);
     if (this.#noBody || data.length === 0) return true;
+    this.#checkLength(data.length);
     this.#bodyBytes += data.length;
     if (this.#chunked) {
       this.#sink.cork();
@@ -140,19 +151,28 @@ export class Response {
     if (this.#finished) return;
     const data = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     this.#sink.cork();
-    if (!this.#headersSent) {
-      // The whole body is known: frame it with Content-Length (unless the handler set one).
-      this.#sendHead(data === undefined ? 0 : data.length);
-      if (data !== undefined && !this.#noBody) {
-        this.#bodyBytes += data.length;
-        this.#sink.write(data);
+    try {
+      if (!this.#headersSent) {
+        // The whole body is known: frame it with Content-Length (unless the handler set one).
+        this.#sendHead(data === undefined ? 0 : data.length);
+        if (data !== undefined && !this.#noBody) {
+          this.#bodyBytes += data.length;
+          this.#sink.write(data);
+        }
+      } else {
+        if (data !== undefined && data.length > 0) this.write(data);
+        if (this.#chunked && !this.#noBody) this.#sink.write(LAST_CHUNK, 'latin1');
       }
-    } else {
-      if (data !== undefined && data.length > 0) this.write(data);
-      if (this.#chunked && !this.#noBody) this.#sink.write(LAST_CHUNK, 'latin1');
+      this.#finished = true;
+    } finally {
+      this.#sink.uncork();
     }
-    this.#finished = true;
-    this.#sink.uncork();
+    if (this.#declaredLength > this.#bodyBytes) {
+      // Fewer bytes than promised (a file truncated while we sent it, say): the client would wait for
+      // the rest and take the next response as body. Closing is the only honest end.
+      this.#sink.abort(new Error(`response body of ${this.#bodyBytes} bytes is shorter than its Content-Length ${this.#declaredLength}`));
+      return;
+    }
     this.#sink.finish(this);
   }
 
@@ -224,6 +244,7 @@ export class Response {
     this.#noBody = this.#isHead || statusForbidsBody(status);
     let lines = '';
     let hasLength = false;
+    let declared = -1;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i]!;
@@ -233,8 +254,15 @@ export class Response {
         // RFC 9110 §8.6: never in 1xx or 204 responses.
         if (status < 200 || status === 204) continue;
         hasLength = true;
+        declared = Number(fields[i + 1]);
       }
       lines += `${name}: ${fields[i + 1]!}\r\n`;
+    }
+    if (hasLength && !this.#noBody) {
+      if (!Number.isSafeInteger(declared) || declared < 0) throw new RangeError(`Invalid Content-Length ${JSON.stringify(this.getHeader('content-length'))}`);
+      // end(body) with a declared length that does not match: refuse before anything is sent.
+      if (knownLength >= 0 && knownLength !== declared) throw new RangeError(`Content-Length ${declared} does not match the ${knownLength}-byte body`);
+      this.#declaredLength = declared;
     }
     let keepAlive = this.#sink.keepAliveAfter();
     if (!hasLength && status >= 200 && status !== 204 && status !== 304) {
@@ -254,6 +282,12 @@ export class Response {
     else if (this.#http10) lines += 'Connection: keep-alive\r\n';
     this.#headersSent = true;
     this.#sink.write(serializeHead(status, this.#sink.serverName, lines), 'latin1');
+  }
+
+  #checkLength(bytes: number): void {
+    if (this.#declaredLength >= 0 && this.#bodyBytes + bytes > this.#declaredLength) {
+      throw new RangeError(`response body exceeds its Content-Length ${this.#declaredLength}`);
+    }
   }
 
   #find(name: string): number {

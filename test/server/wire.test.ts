@@ -428,3 +428,61 @@ describe('handler pipeline and streamed bodies', () => {
     }
   });
 });
+
+describe('Content-Length declared by a handler is held to', () => {
+  const handler: Handler = async (req, res) => {
+    if (req.path === '/short') {
+      res.setHeader('Content-Length', 10);
+      await res.stream(Readable.from([Buffer.from('12345')]));
+    } else if (req.path === '/long') {
+      res.setHeader('Content-Length', 3);
+      await res.stream(Readable.from([Buffer.from('123'), Buffer.from('456')]));
+    } else if (req.path === '/mismatch') {
+      res.setHeader('Content-Length', 3);
+      res.end('too long');
+    } else if (req.path === '/bad') {
+      res.setHeader('Content-Length', 'abc');
+      res.end('x');
+    } else res.send(200, 'fine');
+  };
+
+  test('a body shorter than its Content-Length closes the connection rather than desync it', async () => {
+    const s = await startServer(handler);
+    try {
+      const c = await rawRequest(s.port, get('/short') + get('/next'));
+      await assert.rejects(c.response(), /5 body bytes missing/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a body longer than its Content-Length is cut at the length and the connection closed', async () => {
+    const s = await startServer(handler);
+    try {
+      const c = await rawRequest(s.port, get('/long') + get('/next'));
+      const r = await c.response();
+      assert.equal(r.text, '123');
+      assert.equal((await c.closed()).length, 0, 'not one byte past the declared length');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('end(body) that contradicts the declared length, or a malformed length, is a clean 500', async () => {
+    const s = await startServer(handler);
+    try {
+      for (const path of ['/mismatch', '/bad']) {
+        const c = await rawRequest(s.port, get(path));
+        const r = await c.response();
+        assert.equal(r.status, 500, path);
+        assert.equal(Number(r.header('content-length')), r.body.length);
+        c.destroy();
+      }
+      const c = await rawRequest(s.port, get('/ok'));
+      assert.equal((await c.response()).text, 'fine', 'the server keeps serving');
+      c.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+});
