@@ -6,7 +6,7 @@
 
 import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { serializeHead, unsafeFieldValue } from '../http1/response-head.ts';
+import { serializeHead, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 
@@ -187,6 +187,25 @@ export class Response {
     this.send(status, JSON.stringify(value) + '\n', 'application/json; charset=utf-8');
   }
 
+  /**
+   * Sends an interim response (RFC 9110 §15.2), such as 103 Early Hints, before the final one. Not
+   * sent to HTTP/1.0 clients, which do not understand 1xx (§15.2). 100 Continue is the engine's to
+   * send (when the body is read) and 101 belongs to a protocol upgrade.
+   */
+  inform(status: number, headers: Record<string, HeaderValue> = {}): void {
+    if (!Number.isInteger(status) || status < 102 || status > 199) throw new RangeError(`inform() takes a 1xx status from 102 to 199, not ${status}`);
+    this.#assertOpen();
+    if (this.#http10) return;
+    let lines = '';
+    for (const [name, value] of Object.entries(headers)) {
+      for (const v of typeof value === 'object' ? value : [String(value)]) {
+        if (unsafeFieldValue(v) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+        lines += `${name}: ${v}\r\n`;
+      }
+    }
+    this.#sink.write(`${statusLine(status)}${lines}\r\n`, 'latin1');
+  }
+
   /** Resolves when the socket can take more (immediately when it can now). */
   drained(): Promise<void> {
     return new Promise((resolve) => this.#sink.onDrain(resolve));
@@ -241,6 +260,8 @@ export class Response {
   #sendHead(knownLength: number): void {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
+    // A 1xx is never final (RFC 9110 §15.2): sent as one, the client would wait for the real answer.
+    if (status < 200 && status !== 101) throw new RangeError(`${status} is an interim status: use inform()`);
     this.#noBody = this.#isHead || statusForbidsBody(status);
     let lines = '';
     let hasLength = false;

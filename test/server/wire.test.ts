@@ -486,3 +486,54 @@ describe('Content-Length declared by a handler is held to', () => {
     }
   });
 });
+
+describe('interim 1xx responses (RFC 9110 §15.2)', () => {
+  const handler: Handler = (req, res) => {
+    if (req.path === '/final-1xx') {
+      res.writeHead(102).end();
+      return;
+    }
+    res.inform(103, { Link: ['</style.css>; rel=preload; as=style', '</app.js>; rel=preload; as=script'] });
+    res.send(200, 'final');
+  };
+
+  test('103 Early Hints goes out before the final response, with its fields and no body', async () => {
+    const s = await startServer(handler);
+    try {
+      const c = await rawRequest(s.port, get('/page'));
+      const { interim, response } = await c.finalResponse();
+      assert.equal(interim.length, 1);
+      assert.equal(interim[0]!.head.split('\r\n')[0], 'HTTP/1.1 103 Early Hints');
+      assert.equal(interim[0]!.headerCount('link'), 2);
+      assert.equal(interim[0]!.body.length, 0);
+      assert.equal(response.text, 'final');
+      await c.write(get('/again'));
+      assert.equal((await c.finalResponse()).response.text, 'final', 'the connection stays in sync');
+      c.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('an HTTP/1.0 client gets no 1xx', async () => {
+    const s = await startServer(handler);
+    try {
+      const c = await rawRequest(s.port, 'GET /page HTTP/1.0\r\n\r\n');
+      const r = await c.response();
+      assert.equal(r.status, 200);
+      assert.equal(r.text, 'final');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a 1xx used as a final status is refused with a 500, not sent', async () => {
+    const s = await startServer(handler);
+    try {
+      const c = await rawRequest(s.port, get('/final-1xx'));
+      assert.equal((await c.response()).status, 500);
+    } finally {
+      await s.close();
+    }
+  });
+});
