@@ -27,6 +27,9 @@ export interface ResponseSink {
   readonly closed: boolean;
 }
 
+// A body up to this size is copied behind its head into one buffer; a larger one goes out by writev.
+const MAX_COALESCE_BYTES = 16 * 1024;
+
 export type HeaderValue = string | number | readonly string[];
 
 export class Response {
@@ -150,23 +153,34 @@ export class Response {
   end(chunk?: string | Buffer): void {
     if (this.#finished) return;
     const data = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    this.#sink.cork();
-    try {
-      if (!this.#headersSent) {
-        // The whole body is known: frame it with Content-Length (unless the handler set one).
-        this.#sendHead(data === undefined ? 0 : data.length);
-        if (data !== undefined && !this.#noBody) {
-          this.#bodyBytes += data.length;
-          this.#sink.write(data);
-        }
+    if (!this.#headersSent) {
+      // The whole body is known: frame it with Content-Length (unless the handler set one), and send
+      // head and body as one buffer: one write call, no writev, no cork.
+      const head = this.#buildHead(data === undefined ? 0 : data.length);
+      if (data === undefined || this.#noBody || data.length === 0) this.#sink.write(head, 'latin1');
+      else if (data.length > MAX_COALESCE_BYTES) {
+        this.#sink.cork();
+        this.#sink.write(head, 'latin1');
+        this.#sink.write(data);
+        this.#sink.uncork();
       } else {
+        const headBytes = Buffer.byteLength(head, 'latin1');
+        const out = Buffer.allocUnsafe(headBytes + data.length);
+        out.write(head, 0, 'latin1');
+        data.copy(out, headBytes);
+        this.#sink.write(out);
+      }
+      if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
+    } else {
+      this.#sink.cork();
+      try {
         if (data !== undefined && data.length > 0) this.write(data);
         if (this.#chunked && !this.#noBody) this.#sink.write(LAST_CHUNK, 'latin1');
+      } finally {
+        this.#sink.uncork();
       }
-      this.#finished = true;
-    } finally {
-      this.#sink.uncork();
     }
+    this.#finished = true;
     if (this.#declaredLength > this.#bodyBytes) {
       // Fewer bytes than promised (a file truncated while we sent it, say): the client would wait for
       // the rest and take the next response as body. Closing is the only honest end.
@@ -258,6 +272,11 @@ export class Response {
   }
 
   #sendHead(knownLength: number): void {
+    this.#sink.write(this.#buildHead(knownLength), 'latin1');
+  }
+
+  /** Decides framing and keep-alive, marks the head as sent, and returns it serialized. */
+  #buildHead(knownLength: number): string {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
     // A 1xx is never final (RFC 9110 §15.2): sent as one, the client would wait for the real answer.
@@ -302,7 +321,7 @@ export class Response {
     if (!keepAlive) lines += 'Connection: close\r\n';
     else if (this.#http10) lines += 'Connection: keep-alive\r\n';
     this.#headersSent = true;
-    this.#sink.write(serializeHead(status, this.#sink.serverName, lines), 'latin1');
+    return serializeHead(status, this.#sink.serverName, lines);
   }
 
   #checkLength(bytes: number): void {
