@@ -188,6 +188,16 @@ describe('pipelining (RFC 9112 §9.3.2)', () => {
     );
   });
 
+  test('2000 pipelined requests in one write are all answered, in order', async () => {
+    await withServer(hello, {}, async (s) => {
+      let bytes = '';
+      for (let i = 0; i < 2000; i++) bytes += get(`/${i}`);
+      const c = await rawRequest(s.port, bytes);
+      for (let i = 0; i < 2000; i++) assert.equal((await c.response()).text, `hello /${i}`);
+      c.destroy();
+    });
+  });
+
   test('synchronous handlers answering inside the parse keep the connection going', async () => {
     await withServer(hello, {}, async (s) => {
       const c = await rawRequest(s.port, get('/1') + get('/2') + get('/3'));
@@ -499,6 +509,26 @@ describe('timeouts', () => {
       await c.closed();
       await trickle;
       assert.ok(sent < 400, 'the timeout counts from the first byte, not the latest one');
+    });
+  });
+
+  test('the header timeout also guards the next request on a kept-alive connection', async () => {
+    await withServer(hello, { timeouts }, async (s) => {
+      const c = await rawRequest(s.port, get('/first'));
+      assert.equal((await c.response()).text, 'hello /first');
+      await c.write('GET /second HTTP/1.1\r\n');
+      let sent = 0;
+      const trickle = (async () => {
+        while (!c.ended && sent < 400) {
+          await delay(25);
+          if (!c.ended) c.socket.write(`X-${sent++}: 1\r\n`);
+        }
+      })();
+      const r = await c.response();
+      assert.equal(r.status, 408);
+      await c.closed();
+      await trickle;
+      assert.ok(sent < 400);
     });
   });
 

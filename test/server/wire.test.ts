@@ -217,6 +217,14 @@ describe('response writer', () => {
     client.destroy();
   });
 
+  test('an absolute-form target is routed by its path (RFC 9112 §3.2.2)', async () => {
+    const client = await rawRequest(s.port, 'GET http://test/hello?x=1 HTTP/1.1\r\nHost: other\r\n\r\n');
+    const r = await client.response();
+    assert.equal(r.status, 200);
+    assert.equal(r.text, 'hello world\n');
+    client.destroy();
+  });
+
   test('no Server header when serverName is empty', async () => {
     const quiet = await startServer((_req, res) => res.send(200, 'x'), { serverName: '' });
     try {
