@@ -9,16 +9,11 @@ import type { Response } from '../server/response.ts';
 import type { Handler } from '../server/connection.ts';
 import { HttpError } from './http-error.ts';
 
-export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'PATCH';
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'PATCH' | 'MKCOL';
 export type MethodTable = Partial<Record<Method, Handler>>;
 
 /** Decides whether a route serves a path. Exact string, prefix ending in "/", or a function. */
 export type PathMatcher = string | ((path: string, req: Request) => boolean);
-
-// Methods RFC 9110 §9 (and RFC 5789 PATCH) define. We recognize them all, so a resource that does not
-// allow one answers 405 with Allow (§15.5.6); only a method outside this set is "not implemented"
-// (501, §15.6.2) unless a route implements it.
-const RECOGNIZED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 interface Route {
   match: (path: string, req: Request) => boolean;
@@ -48,7 +43,7 @@ export class Router {
 
   readonly handle: Handler = (req: Request, res: Response) => {
     const method = req.method;
-    if (!this.#implemented.has(method) && !RECOGNIZED_METHODS.has(method)) throw new HttpError(501, `${method} is not implemented`);
+    if (!this.#implemented.has(method)) throw new HttpError(501, `${method} is not implemented`);
     if (req.targetForm === 'asterisk') {
       res.setHeader('Allow', this.implementedMethods);
       res.writeHead(204).end();

@@ -9,6 +9,8 @@ import { Router } from './router.ts';
 import { errorHandler, type ErrorPageSource } from './error-response.ts';
 import { serveStatic } from '../static/serve-static.ts';
 import type { Logger } from '../log/logger.ts';
+import { statusRoutes, type StatusRouteOptions } from '../status/status-routes.ts';
+import { createUploadHandlers, type UploadOptions } from '../uploads/upload-handlers.ts';
 
 export interface SiteOptions {
   documentRoot: string;
@@ -16,6 +18,10 @@ export interface SiteOptions {
   followSymlinks: boolean;
   logger: Logger;
   middleware?: Middleware[];
+  /** Status dashboard, /metrics and health probes (answered before the static files). */
+  status?: StatusRouteOptions;
+  /** Forms and uploads (enable_file_uploads and the uploads keys); off unless enabled is true. */
+  uploads?: Omit<UploadOptions, 'documentRoot'> & { enabled: boolean };
 }
 
 /** `<status>.html` from the document root when present (the seed's custom error pages). */
@@ -31,12 +37,16 @@ export function documentRootErrorPages(root: string): ErrorPageSource {
 
 export function createSiteHandler(options: SiteOptions): Handler {
   const router = new Router();
+  const uploads = options.uploads?.enabled === true ? createUploadHandlers({ ...options.uploads, documentRoot: options.documentRoot, followSymlinks: options.followSymlinks }) : null;
+  if (uploads !== null) router.route(options.uploads?.uploadPath ?? '/submit', { POST: uploads.submit });
   router.route(() => true, {
     GET: serveStatic({ root: options.documentRoot, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks }),
+    ...uploads?.methods,
   });
   const errors = errorHandler({
     pages: documentRootErrorPages(options.documentRoot),
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
   });
-  return compose([errors, ...(options.middleware ?? [])], router.handle);
+  const status = options.status === undefined ? [] : [statusRoutes(options.status)];
+  return compose([errors, ...(options.middleware ?? []), ...status], router.handle);
 }
