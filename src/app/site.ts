@@ -11,6 +11,7 @@ import { serveStatic } from '../static/serve-static.ts';
 import type { Logger } from '../log/logger.ts';
 import { statusRoutes, type StatusRouteOptions } from '../status/status-routes.ts';
 import { createUploadHandlers, type UploadOptions } from '../uploads/upload-handlers.ts';
+import { hsts } from '../tls/hsts.ts';
 
 export interface SiteOptions {
   documentRoot: string;
@@ -22,6 +23,8 @@ export interface SiteOptions {
   status?: StatusRouteOptions;
   /** Forms and uploads (enable_file_uploads and the uploads keys); off unless enabled is true. */
   uploads?: Omit<UploadOptions, 'documentRoot'> & { enabled: boolean };
+  /** hsts_max_age: Strict-Transport-Security on HTTPS responses; 0 or absent for none. */
+  hstsMaxAge?: number;
 }
 
 /** `<status>.html` from the document root when present (the seed's custom error pages). */
@@ -48,5 +51,6 @@ export function createSiteHandler(options: SiteOptions): Handler {
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
   });
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
-  return compose([errors, ...(options.middleware ?? []), ...status], router.handle);
+  const transport = (options.hstsMaxAge ?? 0) > 0 ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
+  return compose([...transport, errors, ...(options.middleware ?? []), ...status], router.handle);
 }
