@@ -41,6 +41,10 @@ export interface ConnectionHost {
 
 // An unread body shorter than this is read and dropped to keep the connection; a longer one closes it.
 const MAX_DRAIN_BYTES = 256 * 1024;
+// Responses a pipelining client has not read yet, beyond which we answer its next request only after
+// the socket drains. Above the socket's own 16 KiB mark so that one read's worth of small pipelined
+// responses still leaves in one write.
+const MAX_UNREAD_RESPONSE_BYTES = 256 * 1024;
 // Pipelined bytes held while a response is in progress before we stop reading the socket.
 const MAX_HELD_BYTES = 64 * 1024;
 // After our last response on a closing connection, keep reading (and dropping) this long, so the
@@ -71,6 +75,8 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #uncorkScheduled = false;
   #corked = false;
   #drained = 0;
+  #bodyReceived = 0;
+  #awaitingDrain = false;
   #requests = 0;
   #deadline = 0;
   #deadlineKind = D_NONE;
@@ -118,7 +124,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
 
   #onData(chunk: Buffer): void {
     if (this.#closing) return; // lingering: read and drop
-    if (this.#res === null && !this.#parser.midMessage) {
+    if (this.#res === null && !this.#parser.midMessage && !this.#awaitingDrain) {
       this.#requestStart = this.#host.now();
       this.#requestStartHr = performance.now();
       this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
@@ -155,12 +161,19 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     // The client half-closed its side (allowHalfOpen): answer what it already sent, then close.
     this.#peerEnded = true;
     if (this.#closing) this.#destroy();
-    else if (this.#res === null) this.#closeGracefully();
+    else if (this.#res === null && !this.#awaitingDrain) this.#closeGracefully();
     else if (this.#req !== null && !this.#req.bodyComplete) this.#req.failBody(new Error('client closed the connection before the body was complete'));
   }
 
   #onDrain(): void {
-    if (this.#deadlineKind === D_WRITE) this.#clearDeadline();
+    // The stall is over: go back to the deadline the connection's state calls for. Merely clearing
+    // it would leave a connection that finished its response with no idle (or linger) deadline.
+    if (this.#deadlineKind === D_WRITE) {
+      if (this.#closing && this.#res === null) this.#setDeadline(D_LINGER, LINGER_MS);
+      else if (this.#res === null) this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
+      else if (this.#req !== null && !this.#req.bodyComplete) this.#setDeadlineAt(D_REQUEST, this.#requestStart + this.#host.timeouts.requestTimeoutMs);
+      else this.#clearDeadline();
+    }
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const w of waiters) w();
@@ -187,6 +200,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#res = res;
     this.#messageEnded = false;
     this.#drained = 0;
+    this.#bodyReceived = 0;
     if (!req.hasBody) this.#clearDeadline();
     else this.#setDeadlineAt(D_REQUEST, this.#requestStart + this.#host.timeouts.requestTimeoutMs);
 
@@ -215,6 +229,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   onData(chunk: Buffer): void {
     const req = this.#req;
     if (req === null) return;
+    this.#bodyReceived += chunk.length;
     if (this.#res?.finished === true) {
       // Draining an unread body after the response: bounded.
       this.#drained += chunk.length;
@@ -323,7 +338,15 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#closeGracefully();
       return;
     }
-    // Keep-alive with a body still arriving: read and drop the rest, then go on (see onEnd).
+    // A body the handler read only part of: reading and dropping a long (or chunked, unbounded)
+    // remainder is not worth it, and destroying the socket mid-drain could reset away the response
+    // we just sent. Close gracefully instead (FIN, then linger).
+    if (req.contentLength < 0 || req.contentLength - this.#bodyReceived > MAX_DRAIN_BYTES) {
+      req.failBody(new Error('response finished before the request body'));
+      this.#closeGracefully();
+      return;
+    }
+    // Keep-alive with a short remainder still arriving: read and drop it, then go on (see onEnd).
     req.discardBody();
   }
 
@@ -371,7 +394,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
         } else this.#destroy();
         return;
       case D_IDLE:
-        // The last response may still be flushing to a slow reader: that is a write stall, not idling.
+      case D_LINGER:
+        // The last response may still be flushing to a slow reader: that is a write stall, not idling,
+        // and destroying the socket now would cut the response short.
         if (this.#socket.writableLength > 0) this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
         else this.#destroy();
         return;
@@ -387,11 +412,30 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#closeGracefully();
       return;
     }
+    this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
+    if (this.#socket.writableLength > MAX_UNREAD_RESPONSE_BYTES) {
+      // Backpressure on pipelining: a client that sends requests without reading the responses
+      // must not make us answer (and buffer) them all. Take the next one once the socket drains.
+      this.#awaitingDrain = true;
+      this.pauseReading();
+      this.onDrain(() => {
+        this.#awaitingDrain = false;
+        if (this.#closing || this.#closed) this.#closeGracefully();
+        else this.#startNext();
+      });
+      return;
+    }
+    this.#startNext();
+  }
+
+  #startNext(): void {
     // Bytes of the next request may already be here (pipelined, whole or in part): its clock starts now.
     this.#requestStart = this.#host.now();
     this.#requestStartHr = performance.now();
+    const started = this.#requests;
     this.#parser.resume();
-    if (this.#req !== null) return; // the next request is already being handled
+    // A request began (it may even have been answered already, synchronously): its end moves on.
+    if (this.#requests !== started) return;
     // A partly received head is under the header deadline (slowloris), not the idle one.
     if (this.#parser.midMessage) this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
     else this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
@@ -407,7 +451,15 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       return;
     }
     this.#closing = true;
-    res.send(500, 'Internal Server Error\n');
+    try {
+      // The handler's headers (a length, a type) describe the answer it failed to give, not this one.
+      res.clearHeaders();
+      res.send(500, 'Internal Server Error\n');
+    } catch (secondError) {
+      // Nothing may escape into a socket callback: an error here ends this connection only.
+      this.#host.reportError(secondError, req);
+      this.#destroy();
+    }
   }
 
   /** A response written by the connection itself (parse errors, timeouts): always closes. */

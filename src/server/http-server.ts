@@ -58,6 +58,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   readonly #net: NetServer;
   readonly #tls: TlsFront | null;
   readonly #connections = new Set<Connection>();
+  readonly #refusedSockets = new Set<Socket>();
   #sweeper: NodeJS.Timeout | null = null;
   #draining = false;
   #totalConnections = 0;
@@ -124,7 +125,9 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       this.#net.once('error', onError);
       const done = (): void => {
         this.#net.off('error', onError);
-        this.#net.on('error', (error) => this.emit('error', error, null));
+        // Errors after listen (EMFILE on accept, say) are reported, never thrown: an 'error' event
+        // without a listener would take the whole process down.
+        this.#net.on('error', (error) => this.reportError(error, null));
         this.#startSweeper();
         const address = this.#net.address();
         resolve(address ?? '');
@@ -157,10 +160,14 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       else queueMicrotask(finish);
       this.#tls?.closePending();
       for (const c of this.#connections) c.shutdown();
+      for (const socket of this.#refusedSockets) socket.destroy();
+      // Kept referenced: a connection that is neither reading nor writing (a paused upload, say)
+      // holds no active handle, and the process must not drift out of the event loop before this
+      // bound forces the close and resolves the promise.
       forced = setTimeout(() => {
         for (const c of this.#connections) c.destroy();
+        for (const socket of this.#refusedSockets) socket.destroy();
       }, graceMs);
-      forced.unref();
     });
   }
 
@@ -188,6 +195,11 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       const body = 'Too many open connections; try again shortly.\n';
       const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`);
       socket.end(head + body, 'latin1');
+      // Read and drop whatever the client sent, so that its FIN is seen and the socket closes (an
+      // unread socket is not an active handle, and its close would never come); bounded by a timer.
+      this.#refusedSockets.add(socket);
+      socket.on('close', () => this.#refusedSockets.delete(socket));
+      socket.resume();
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }

@@ -107,8 +107,9 @@ export class Request {
     return this.#head.keepAlive;
   }
 
+  /** RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored. */
   get expectsContinue(): boolean {
-    return this.#head.expect === '100-continue';
+    return this.#head.expect === '100-continue' && this.#head.versionMinor === 1;
   }
 
   /** One header's value (lower-case lookup; repeated fields joined with ", " per RFC 9110 §5.3). */

@@ -6,7 +6,7 @@
 
 import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { serializeHead, unsafeFieldValue } from '../http1/response-head.ts';
+import { serializeHead, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 
@@ -45,6 +45,9 @@ export class Response {
   #noBody = false;
   #keepAlive = true;
   #bodyBytes = 0;
+  // The Content-Length a handler declared (-1: none, or no body allowed). Holding the body to it
+  // keeps a keep-alive connection in sync: a short or long body would corrupt the next response.
+  #declaredLength = -1;
   #writable: Writable | null = null;
 
   constructor(sink: ResponseSink, method: string, httpVersion: string) {
@@ -108,6 +111,13 @@ export class Response {
     return this;
   }
 
+  /** Removes every header set so far (before the head is sent). */
+  clearHeaders(): this {
+    this.#assertOpen();
+    this.#fields = [];
+    return this;
+  }
+
   /** Header names and values as set (name, value, …). */
   get headerList(): readonly string[] {
     return this.#fields;
@@ -126,6 +136,7 @@ export class Response {
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (!this.#headersSent) this.#sendHead(-1);
     if (this.#noBody || data.length === 0) return true;
+    this.#checkLength(data.length);
     this.#bodyBytes += data.length;
     if (this.#chunked) {
       this.#sink.cork();
@@ -162,11 +173,20 @@ export class Response {
       if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
     } else {
       this.#sink.cork();
-      if (data !== undefined && data.length > 0) this.write(data);
-      if (this.#chunked && !this.#noBody) this.#sink.write(LAST_CHUNK, 'latin1');
-      this.#sink.uncork();
+      try {
+        if (data !== undefined && data.length > 0) this.write(data);
+        if (this.#chunked && !this.#noBody) this.#sink.write(LAST_CHUNK, 'latin1');
+      } finally {
+        this.#sink.uncork();
+      }
     }
     this.#finished = true;
+    if (this.#declaredLength > this.#bodyBytes) {
+      // Fewer bytes than promised (a file truncated while we sent it, say): the client would wait for
+      // the rest and take the next response as body. Closing is the only honest end.
+      this.#sink.abort(new Error(`response body of ${this.#bodyBytes} bytes is shorter than its Content-Length ${this.#declaredLength}`));
+      return;
+    }
     this.#sink.finish(this);
   }
 
@@ -179,6 +199,25 @@ export class Response {
 
   json(status: number, value: unknown): void {
     this.send(status, JSON.stringify(value) + '\n', 'application/json; charset=utf-8');
+  }
+
+  /**
+   * Sends an interim response (RFC 9110 §15.2), such as 103 Early Hints, before the final one. Not
+   * sent to HTTP/1.0 clients, which do not understand 1xx (§15.2). 100 Continue is the engine's to
+   * send (when the body is read) and 101 belongs to a protocol upgrade.
+   */
+  inform(status: number, headers: Record<string, HeaderValue> = {}): void {
+    if (!Number.isInteger(status) || status < 102 || status > 199) throw new RangeError(`inform() takes a 1xx status from 102 to 199, not ${status}`);
+    this.#assertOpen();
+    if (this.#http10) return;
+    let lines = '';
+    for (const [name, value] of Object.entries(headers)) {
+      for (const v of typeof value === 'object' ? value : [String(value)]) {
+        if (unsafeFieldValue(v) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+        lines += `${name}: ${v}\r\n`;
+      }
+    }
+    this.#sink.write(`${statusLine(status)}${lines}\r\n`, 'latin1');
   }
 
   /** Resolves when the socket can take more (immediately when it can now). */
@@ -240,9 +279,12 @@ export class Response {
   #buildHead(knownLength: number): string {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
+    // A 1xx is never final (RFC 9110 §15.2): sent as one, the client would wait for the real answer.
+    if (status < 200 && status !== 101) throw new RangeError(`${status} is an interim status: use inform()`);
     this.#noBody = this.#isHead || statusForbidsBody(status);
     let lines = '';
     let hasLength = false;
+    let declared = -1;
     // A handler may ask to close (RFC 9112 §9.6), e.g. after refusing a large upload midway; the
     // header itself is still ours to write.
     let handlerClose = false;
@@ -258,8 +300,15 @@ export class Response {
         // RFC 9110 §8.6: never in 1xx or 204 responses.
         if (status < 200 || status === 204) continue;
         hasLength = true;
+        declared = Number(fields[i + 1]);
       }
       lines += `${name}: ${fields[i + 1]!}\r\n`;
+    }
+    if (hasLength && !this.#noBody) {
+      if (!Number.isSafeInteger(declared) || declared < 0) throw new RangeError(`Invalid Content-Length ${JSON.stringify(this.getHeader('content-length'))}`);
+      // end(body) with a declared length that does not match: refuse before anything is sent.
+      if (knownLength >= 0 && knownLength !== declared) throw new RangeError(`Content-Length ${declared} does not match the ${knownLength}-byte body`);
+      this.#declaredLength = declared;
     }
     let keepAlive = !handlerClose && this.#sink.keepAliveAfter();
     if (!hasLength && status >= 200 && status !== 204 && status !== 304) {
@@ -279,6 +328,12 @@ export class Response {
     else if (this.#http10) lines += 'Connection: keep-alive\r\n';
     this.#headersSent = true;
     return serializeHead(status, this.#sink.serverName, lines);
+  }
+
+  #checkLength(bytes: number): void {
+    if (this.#declaredLength >= 0 && this.#bodyBytes + bytes > this.#declaredLength) {
+      throw new RangeError(`response body exceeds its Content-Length ${this.#declaredLength}`);
+    }
   }
 
   #find(name: string): number {
