@@ -41,10 +41,6 @@ export interface ConnectionHost {
 
 // An unread body shorter than this is read and dropped to keep the connection; a longer one closes it.
 const MAX_DRAIN_BYTES = 256 * 1024;
-// Responses a pipelining client has not read yet, beyond which we answer its next request only after
-// the socket drains. Above the socket's own 16 KiB mark so that one read's worth of small pipelined
-// responses still leaves in one write.
-const MAX_UNREAD_RESPONSE_BYTES = 256 * 1024;
 // Pipelined bytes held while a response is in progress before we stop reading the socket.
 const MAX_HELD_BYTES = 64 * 1024;
 // After our last response on a closing connection, keep reading (and dropping) this long, so the
@@ -413,7 +409,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       return;
     }
     this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
-    if (this.#socket.writableLength > MAX_UNREAD_RESPONSE_BYTES) {
+    if (this.#socket.writableNeedDrain) {
       // Backpressure on pipelining: a client that sends requests without reading the responses
       // must not make us answer (and buffer) them all. Take the next one once the socket drains.
       this.#awaitingDrain = true;
