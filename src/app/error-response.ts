@@ -16,6 +16,17 @@ export interface ErrorHandlerOptions {
   report?: (error: unknown, req: Request) => void;
 }
 
+// Headers a middleware set for every response (security headers, CORS) that must survive when the
+// response turns into an error page.
+const KEPT = new WeakMap<Response, Set<string>>();
+
+/** Marks headers already set on `res` as also belonging on an error response, should one follow. */
+export function keepOnError(res: Response, ...names: string[]): void {
+  let set = KEPT.get(res);
+  if (set === undefined) KEPT.set(res, (set = new Set()));
+  for (const name of names) set.add(name.toLowerCase());
+}
+
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -60,7 +71,7 @@ export async function sendError(req: Request, res: Response, error: unknown, opt
   for (const name of [...new Set(res.headerList.filter((_, i) => i % 2 === 0))]) {
     // Headers set for the success path (type, length, validators) do not describe an error page.
     const lower = name.toLowerCase();
-    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options') res.removeHeader(name);
+    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options' && KEPT.get(res)?.has(lower) !== true) res.removeHeader(name);
   }
   if (http) for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
   res.setHeader('Cache-Control', 'no-store');

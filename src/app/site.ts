@@ -1,14 +1,20 @@
-// Assembles the server's handler from its options: error handling, then the routes (static files for
-// now; uploads, status and the rest plug in here as they arrive).
+// Assembles the server's handler from its options: error handling, security headers, CORS, then the
+// routes (static files for now; uploads, status and the rest plug in here as they arrive).
+// Option names are the camelCase forms of the config keys (directory_listing → directoryListing).
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Handler } from '../server/connection.ts';
 import { compose, type Middleware } from './pipeline.ts';
 import { Router } from './router.ts';
-import { errorHandler, type ErrorPageSource } from './error-response.ts';
+import { errorHandler } from './error-response.ts';
 import { serveStatic } from '../static/serve-static.ts';
+import { documentRootErrorPages } from '../static/error-pages.ts';
+import type { CacheControlRule } from '../static/cache-control.ts';
+import type { CacheStats } from '../static/file-cache.ts';
+import { securityHeaders } from '../middleware/security-headers.ts';
+import { cors } from '../middleware/cors.ts';
 import type { Logger } from '../log/logger.ts';
+
+export { documentRootErrorPages };
 
 export interface SiteOptions {
   documentRoot: string;
@@ -16,27 +22,77 @@ export interface SiteOptions {
   followSymlinks: boolean;
   logger: Logger;
   middleware?: Middleware[];
+  indexFile?: string;
+  directoryListing?: boolean;
+  enableCache?: boolean;
+  cacheMaxSize?: number;
+  /** Seconds. */
+  cacheMaxAge?: number;
+  cacheMaxBytes?: number;
+  cacheFileMaxBytes?: number;
+  enableBrowserCaching?: boolean;
+  /** Seconds. */
+  browserCacheTime?: number;
+  cacheControl?: readonly CacheControlRule[];
+  enableCompression?: boolean;
+  compressionMinSize?: number;
+  enableSecurityHeaders?: boolean;
+  securityHeaders?: Readonly<Record<string, string | null>>;
+  enableCors?: boolean;
+  corsAllowOrigin?: string | readonly string[];
+  corsAllowMethods?: readonly string[];
+  corsAllowHeaders?: readonly string[];
+  corsExposeHeaders?: readonly string[];
+  corsAllowCredentials?: boolean;
+  /** Seconds. */
+  corsMaxAge?: number;
 }
 
-/** `<status>.html` from the document root when present (the seed's custom error pages). */
-export function documentRootErrorPages(root: string): ErrorPageSource {
-  return async (status) => {
-    try {
-      return await readFile(join(root, `${status}.html`));
-    } catch {
-      return undefined;
-    }
-  };
+export interface SiteHandler extends Handler {
+  /** File-cache counters (hits, misses, evictions, entries, bytes) for the status page. */
+  cacheStats(): CacheStats;
 }
 
-export function createSiteHandler(options: SiteOptions): Handler {
+export function createSiteHandler(options: SiteOptions): SiteHandler {
+  const files = serveStatic(
+    {
+      root: options.documentRoot,
+      showHiddenFiles: options.showHiddenFiles,
+      followSymlinks: options.followSymlinks,
+      indexFile: options.indexFile,
+      directoryListing: options.directoryListing,
+      enableCache: options.enableCache,
+      cacheMaxSize: options.cacheMaxSize,
+      cacheMaxAge: options.cacheMaxAge,
+      cacheMaxBytes: options.cacheMaxBytes,
+      cacheFileMaxBytes: options.cacheFileMaxBytes,
+      enableBrowserCaching: options.enableBrowserCaching,
+      browserCacheTime: options.browserCacheTime,
+      cacheControl: options.cacheControl,
+      enableCompression: options.enableCompression,
+      compressionMinSize: options.compressionMinSize,
+    },
+  );
   const router = new Router();
-  router.route(() => true, {
-    GET: serveStatic({ root: options.documentRoot, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks }),
-  });
+  router.route(() => true, { GET: files });
   const errors = errorHandler({
     pages: documentRootErrorPages(options.documentRoot),
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
   });
-  return compose([errors, ...(options.middleware ?? [])], router.handle);
+  const chain: Middleware[] = [errors];
+  if (options.enableSecurityHeaders !== false) chain.push(securityHeaders({ headers: options.securityHeaders }));
+  if (options.enableCors === true) {
+    chain.push(
+      cors({
+          allowOrigin: options.corsAllowOrigin,
+          allowMethods: options.corsAllowMethods,
+          allowHeaders: options.corsAllowHeaders,
+          exposeHeaders: options.corsExposeHeaders,
+          allowCredentials: options.corsAllowCredentials,
+        maxAge: options.corsMaxAge,
+      }),
+    );
+  }
+  const handler = compose([...chain, ...(options.middleware ?? [])], router.handle);
+  return Object.assign(handler, { cacheStats: () => files.stats() });
 }

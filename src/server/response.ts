@@ -218,6 +218,44 @@ export class Response {
     if (this.#writable !== null) await finished(this.#writable);
   }
 
+  /**
+   * The fast path for a response known in full: `fieldLines` are preformatted "Name: value\r\n" lines
+   * (including Content-Length when there is a body), computed once per cached file. Headers set
+   * earlier with setHeader (security headers, CORS) are added before them; Date, Server and
+   * Connection are ours as always. Head and body go to the socket in one corked write. Ends the
+   * response. `body` is ignored for HEAD and for statuses that carry none.
+   */
+  sendPrepared(status: number, fieldLines: string, body: Buffer | null): void {
+    this.#assertOpen();
+    this.status = status;
+    this.#noBody = this.#isHead || statusForbidsBody(status);
+    let lines = '';
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i]!;
+      const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
+      if (lower === 'connection' || lower === 'transfer-encoding' || lower === 'content-length') continue;
+      lines += `${name}: ${fields[i + 1]!}\r\n`;
+    }
+    lines += fieldLines + this.#connectionLine(this.#sink.keepAliveAfter());
+    this.#headersSent = true;
+    this.#sink.cork();
+    this.#sink.write(serializeHead(status, this.#sink.serverName, lines), 'latin1');
+    if (body !== null && !this.#noBody && body.length > 0) {
+      this.#bodyBytes += body.length;
+      this.#sink.write(body);
+    }
+    this.#finished = true;
+    this.#sink.uncork();
+    this.#sink.finish(this);
+  }
+
+  #connectionLine(keepAlive: boolean): string {
+    this.#keepAlive = keepAlive;
+    if (!keepAlive) return 'Connection: close\r\n';
+    return this.#http10 ? 'Connection: keep-alive\r\n' : '';
+  }
+
   #sendHead(knownLength: number): void {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
@@ -249,9 +287,7 @@ export class Response {
         }
       }
     }
-    this.#keepAlive = keepAlive;
-    if (!keepAlive) lines += 'Connection: close\r\n';
-    else if (this.#http10) lines += 'Connection: keep-alive\r\n';
+    lines += this.#connectionLine(keepAlive);
     this.#headersSent = true;
     this.#sink.write(serializeHead(status, this.#sink.serverName, lines), 'latin1');
   }

@@ -1,0 +1,86 @@
+// Serves a directory listing (HTML or JSON, chosen by ?format= or by Accept), with a short-lived
+// cache of rendered pages: a listing is re-read at most once per interval (1 s by default), so a
+// busy folder costs one readdir per second rather than one per request.
+
+import { createHash } from 'node:crypto';
+import type { Request } from '../server/request.ts';
+import type { Response } from '../server/response.ts';
+import { prefersJson } from '../app/error-response.ts';
+import { compressBuffer, negotiateEncoding, CODINGS, type Coding } from '../middleware/compression.ts';
+import { evaluateConditionals } from './conditional.ts';
+import { filterEntries, parseListingQuery, readListing, sortEntries, type ReadListingOptions } from './listing.ts';
+import { LISTING_CSP, renderListingHtml } from './listing-html.ts';
+import { renderListingJson } from './listing-json.ts';
+import { toLines } from './representation.ts';
+
+export interface DirectoryOptions {
+  root: string;
+  showHiddenFiles: boolean;
+  followSymlinks: boolean;
+  enableCompression: boolean;
+  compressionMinSize: number;
+  /** How long a rendered listing is reused without looking at the disk (ms). */
+  freshMs: number;
+}
+
+interface RenderedListing {
+  body: Buffer;
+  lines: string;
+  notModifiedLines: string;
+  etag: string;
+  createdAt: number;
+  encoded: Map<Coding, Promise<Buffer>>;
+}
+
+const MAX_RENDERED = 256;
+
+export function directoryServer(options: DirectoryOptions): (req: Request, res: Response, dirPath: string, urlPath: string) => Promise<void> {
+  const rendered = new Map<string, RenderedListing>();
+  const readOptions: Omit<ReadListingOptions, 'atRoot'> = { root: options.root, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks };
+
+  async function render(dirPath: string, urlPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number): Promise<RenderedListing> {
+    const all = await readListing(dirPath, { ...readOptions, atRoot: dirPath === options.root });
+    const entries = sortEntries(filterEntries(all, query.filter), query.sort, query.order);
+    const view = { urlPath, entries, query, total: all.length };
+    const body = Buffer.from(json ? renderListingJson(view) : renderListingHtml(view));
+    const etag = `W/"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
+    const validators: [string, string][] = [['ETag', etag], ['Cache-Control', 'no-cache'], ['Vary', 'Accept, Accept-Encoding']];
+    const fields: [string, string][] = [['Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'], ...validators];
+    if (!json) fields.push(['Content-Security-Policy', LISTING_CSP]);
+    return { body, lines: toLines(fields), notModifiedLines: toLines(validators), etag, createdAt: now, encoded: new Map() };
+  }
+
+  return async (req, res, dirPath, urlPath) => {
+    const query = parseListingQuery(req.query);
+    const json = query.format === 'json' || (query.format === null && prefersJson(req));
+    const key = `${dirPath}\0${json ? 'j' : 'h'}\0${query.sort}\0${query.order}\0${query.filter}`;
+    const now = Date.now();
+    let listing = rendered.get(key);
+    if (listing === undefined || now - listing.createdAt >= options.freshMs) {
+      listing = await render(dirPath, urlPath, query, json, now);
+      if (rendered.size >= MAX_RENDERED) rendered.clear();
+      rendered.set(key, listing);
+    }
+    const sniff = res.hasHeader('X-Content-Type-Options') ? '' : 'X-Content-Type-Options: nosniff\r\n';
+    const ifNoneMatch = req.header('if-none-match');
+    if (ifNoneMatch !== undefined && evaluateConditionals(req.method, { ifNoneMatch }, { etag: listing.etag, lastModifiedMs: 0 }) === 'not-modified') {
+      res.sendPrepared(304, listing.notModifiedLines, null);
+      return;
+    }
+    let body = listing.body;
+    let encoding = '';
+    if (options.enableCompression && body.length >= options.compressionMinSize) {
+      const coding = negotiateEncoding(req.header('accept-encoding'), CODINGS);
+      if (coding !== 'identity') {
+        let pending = listing.encoded.get(coding);
+        if (pending === undefined) {
+          pending = compressBuffer(body, coding);
+          listing.encoded.set(coding, pending);
+        }
+        body = await pending;
+        encoding = `Content-Encoding: ${coding}\r\n`;
+      }
+    }
+    res.sendPrepared(200, `${listing.lines}${encoding}${sniff}Content-Length: ${body.length}\r\n`, body);
+  };
+}
