@@ -84,5 +84,6 @@ export function isCompressibleType(contentType: string): boolean {
   const semi = contentType.indexOf(';');
   const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
   if (type.startsWith('text/') || TEXT_LIKE.test(type)) return true;
-  return db[type]?.compressible === true;
+  // mime-db marks octet-stream compressible; for us it means "unknown bytes", which we leave alone.
+  return type !== 'application/octet-stream' && db[type]?.compressible === true;
 }

@@ -48,7 +48,7 @@ export function parseRange(value: string, size: number, maxRanges = MAX_RANGES):
     }
     if (!DIGITS.test(first) || (last !== '' && !DIGITS.test(last))) return { kind: 'ignore' };
     const start = Number(first);
-    const end = last === '' ? size - 1 : Number(last);
+    const end = last === '' ? Infinity : Number(last);
     if (end < start) return { kind: 'ignore' }; // §14.1.1: invalid range-spec → whole field invalid
     if (start >= size) continue; // unsatisfiable on its own
     ranges.push({ start, end: Math.min(end, size - 1) });
