@@ -61,12 +61,14 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   readonly #peer: { remoteAddress: string; remotePort: number; localPort: number; secure: boolean };
   #req: Request | null = null;
   #res: Response | null = null;
-  #bodyDone = true;
+  // The parser has emitted onEnd for the current request (it may come after a synchronous response).
+  #messageEnded = true;
   #continueSent = false;
   #closing = false;
   #closed = false;
   #peerEnded = false;
   #readPaused = false;
+  #uncorkScheduled = false;
   #drained = 0;
   #requests = 0;
   #deadline = 0;
@@ -118,16 +120,29 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#requestStart = this.#host.now();
       this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
     }
+    // Responses produced while this chunk is parsed (pipelined requests) leave in one writev: cork
+    // now, uncork once the synchronous work is done, or on the next turn when a handler went async.
+    this.#socket.cork();
     this.#parser.push(chunk);
     if (this.#parser.pendingBytes > MAX_HELD_BYTES) this.pauseReading();
+    if (this.#res === null) this.#socket.uncork();
+    else if (!this.#uncorkScheduled) {
+      this.#uncorkScheduled = true;
+      setImmediate(this.#uncorkLater);
+    }
   }
+
+  readonly #uncorkLater = (): void => {
+    this.#uncorkScheduled = false;
+    if (!this.#closed) this.#socket.uncork();
+  };
 
   #onPeerEnd(): void {
     // The client half-closed its side (allowHalfOpen): answer what it already sent, then close.
     this.#peerEnded = true;
     if (this.#closing) this.#destroy();
     else if (this.#res === null) this.#closeGracefully();
-    else if (!this.#bodyDone) this.#req?.failBody(new Error('client closed the connection before the body was complete'));
+    else if (this.#req !== null && !this.#req.bodyComplete) this.#req.failBody(new Error('client closed the connection before the body was complete'));
   }
 
   #onDrain(): void {
@@ -156,9 +171,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     const res = new Response(this, head.method, req.httpVersion);
     this.#req = req;
     this.#res = res;
-    this.#bodyDone = !req.hasBody;
+    this.#messageEnded = false;
     this.#drained = 0;
-    if (this.#bodyDone) this.#clearDeadline();
+    if (!req.hasBody) this.#clearDeadline();
     else this.#setDeadlineAt(D_REQUEST, this.#requestStart + this.#host.timeouts.requestTimeoutMs);
 
     // RFC 9110 §10.1.1: an expectation we cannot meet gets 417.
@@ -200,7 +215,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   }
 
   onEnd(): void {
-    this.#bodyDone = true;
+    this.#messageEnded = true;
     if (this.#deadlineKind === D_REQUEST) this.#clearDeadline();
     this.#req?.endBody();
     if (this.#res?.finished === true) this.#next();
@@ -270,7 +285,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   keepAliveAfter(): boolean {
     const req = this.#req;
     if (req === null || this.#closing || this.#host.draining || !req.keepAlive) return false;
-    if (!this.#bodyDone && !req.bodyRequested) {
+    if (!req.bodyComplete && !req.bodyRequested) {
       // RFC 9110 §10.1.1: a client waiting on 100-continue may or may not send the body now; only a
       // close makes the next request unambiguous. Otherwise drain a short body, close on a long one.
       if (req.expectsContinue && !this.#continueSent) return false;
@@ -284,10 +299,11 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     const req = this.#req!;
     this.#host.responded(req, res);
     if (!res.keepAlive) this.#closing = true;
-    if (this.#bodyDone) {
+    if (this.#messageEnded) {
       this.#next();
       return;
     }
+    if (req.bodyComplete) return; // the parser's onEnd is on its way and calls #next()
     if (this.#closing) {
       req.failBody(new Error('response finished before the request body'));
       this.#closeGracefully();

@@ -27,6 +27,9 @@ export interface ResponseSink {
   readonly closed: boolean;
 }
 
+// A body up to this size is copied behind its head into one buffer; a larger one goes out by writev.
+const MAX_COALESCE_BYTES = 16 * 1024;
+
 export type HeaderValue = string | number | readonly string[];
 
 export class Response {
@@ -139,20 +142,31 @@ export class Response {
   end(chunk?: string | Buffer): void {
     if (this.#finished) return;
     const data = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    this.#sink.cork();
     if (!this.#headersSent) {
-      // The whole body is known: frame it with Content-Length (unless the handler set one).
-      this.#sendHead(data === undefined ? 0 : data.length);
-      if (data !== undefined && !this.#noBody) {
-        this.#bodyBytes += data.length;
+      // The whole body is known: frame it with Content-Length (unless the handler set one), and send
+      // head and body as one buffer: one write call, no writev, no cork.
+      const head = this.#buildHead(data === undefined ? 0 : data.length);
+      if (data === undefined || this.#noBody || data.length === 0) this.#sink.write(head, 'latin1');
+      else if (data.length > MAX_COALESCE_BYTES) {
+        this.#sink.cork();
+        this.#sink.write(head, 'latin1');
         this.#sink.write(data);
+        this.#sink.uncork();
+      } else {
+        const headBytes = Buffer.byteLength(head, 'latin1');
+        const out = Buffer.allocUnsafe(headBytes + data.length);
+        out.write(head, 0, 'latin1');
+        data.copy(out, headBytes);
+        this.#sink.write(out);
       }
+      if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
     } else {
+      this.#sink.cork();
       if (data !== undefined && data.length > 0) this.write(data);
       if (this.#chunked && !this.#noBody) this.#sink.write(LAST_CHUNK, 'latin1');
+      this.#sink.uncork();
     }
     this.#finished = true;
-    this.#sink.uncork();
     this.#sink.finish(this);
   }
 
@@ -257,6 +271,11 @@ export class Response {
   }
 
   #sendHead(knownLength: number): void {
+    this.#sink.write(this.#buildHead(knownLength), 'latin1');
+  }
+
+  /** Decides framing and keep-alive, marks the head as sent, and returns it serialized. */
+  #buildHead(knownLength: number): string {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
     this.#noBody = this.#isHead || statusForbidsBody(status);
@@ -289,7 +308,7 @@ export class Response {
     }
     lines += this.#connectionLine(keepAlive);
     this.#headersSent = true;
-    this.#sink.write(serializeHead(status, this.#sink.serverName, lines), 'latin1');
+    return serializeHead(status, this.#sink.serverName, lines);
   }
 
   #find(name: string): number {

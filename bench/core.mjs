@@ -1,0 +1,45 @@
+// Issue 2's benchmark: httpcraft vs a minimal node:http server, both answering GET / with the same
+// in-memory 1 KiB body, one process each, driven by wrk in the same run: keep-alive with 50
+// connections, then 16-deep pipelining. Reports requests/s, p99 latency, peak RSS and the ratios.
+import { join } from 'node:path';
+import { BENCH_DIR, PINNING, cpuMs, fmt, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+
+const SERVERS = [
+  { name: 'httpcraft', script: join(BENCH_DIR, 'servers/ours.mjs') },
+  { name: 'node:http', script: join(BENCH_DIR, 'servers/node-http.mjs') },
+];
+
+export async function run({ duration = 10, connections = 50 } = {}) {
+  const results = {};
+  for (const mode of ['keep-alive', 'pipelined-16']) {
+    for (const s of SERVERS) {
+      const server = await startServer(s.script);
+      try {
+        const url = `http://127.0.0.1:${server.port}/`;
+        await runWrk(url, { connections, duration: 2, ...(mode === 'pipelined-16' ? { script: join(BENCH_DIR, 'pipeline.lua'), scriptArgs: ['16'] } : {}) }); // warm-up
+        const cpuBefore = cpuMs(server.pid);
+        const r = await runWrk(url, { connections, duration, ...(mode === 'pipelined-16' ? { script: join(BENCH_DIR, 'pipeline.lua'), scriptArgs: ['16'] } : {}) });
+        const cpuUsPerReq = ((cpuMs(server.pid) - cpuBefore) * 1000) / r.total;
+        results[`${mode}/${s.name}`] = { ...r, cpuUsPerReq, rssMiB: peakRssMiB(server.pid) };
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const rows = [];
+  for (const mode of ['keep-alive', 'pipelined-16']) {
+    const ours = results[`${mode}/httpcraft`];
+    const base = results[`${mode}/node:http`];
+    for (const s of SERVERS) {
+      const r = results[`${mode}/${s.name}`];
+      rows.push({ case: mode, server: s.name, 'req/s': fmt(r.rps), 'p99 ms': fmt(r.p99Ms, 2), 'CPU us/req': fmt(r.cpuUsPerReq, 2), 'peak RSS MiB': fmt(r.rssMiB, 1), errors: r.errors, ratio: s.name === 'httpcraft' ? `${fmt(ours.rps / base.rps, 2)}x` : '1.00x' });
+    }
+  }
+  console.log(`\n== core: GET / 1 KiB in-memory body, ${connections} connections, ${duration}s; ${PINNING} ==`);
+  table(rows);
+  return {
+    keepAliveRatio: results['keep-alive/httpcraft'].rps / results['keep-alive/node:http'].rps,
+    pipelinedRatio: results['pipelined-16/httpcraft'].rps / results['pipelined-16/node:http'].rps,
+    results,
+  };
+}

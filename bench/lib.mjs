@@ -1,0 +1,112 @@
+// Shared benchmark plumbing: start a server script as a child process, read its peak RSS, run wrk and
+// parse its figures. Everything talks to 127.0.0.1 only and stops what it starts.
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+// On a 2-core machine an unpinned server and wrk fight for both cores and wrk saturates first, which
+// hides the server's own cost. We pin the server to CPU 0 and wrk to CPU 1 (when taskset exists).
+const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+export const PINNING = HAVE_TASKSET ? 'server on CPU 0, wrk on CPU 1 (taskset)' : 'unpinned (taskset missing)';
+
+export function haveWrk() {
+  return spawnSync('wrk', ['--version']).error === undefined;
+}
+
+/** Forks a server script; resolves with {port, pid, stop()} once it reports its port over IPC. */
+export function startServer(script, { env = {}, args = [], cpu = '0' } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      ...(HAVE_TASKSET && cpu !== null ? { execPath: 'taskset', execArgv: ['-c', cpu, process.execPath] } : {}),
+    });
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 10_000);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${script} exited early (${code})`)));
+    child.once('message', (msg) => {
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({
+        port: msg.port,
+        pid: child.pid,
+        stop: () =>
+          new Promise((done) => {
+            const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+            child.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+/** Peak resident set size of a process in MiB (VmHWM), or NaN when unavailable. */
+export function peakRssMiB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc (NaN if unavailable). */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+function toMs(value, unit) {
+  const n = Number(value);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n;
+}
+
+/** Runs wrk and returns {rps, p99Ms, errors, raw}. */
+export function runWrk(url, { connections = 50, threads = HAVE_TASKSET ? 1 : 2, duration = 10, script, scriptArgs = [] } = {}) {
+  return new Promise((resolve, reject) => {
+    const args = ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency'];
+    if (script) args.push('-s', script);
+    args.push(url);
+    if (scriptArgs.length) args.push('--', ...scriptArgs);
+    const child = HAVE_TASKSET ? spawn('taskset', ['-c', '1', 'wrk', ...args]) : spawn('wrk', args);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', () => {
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+      const p99 = /\s99%\s+([\d.]+)(us|ms|s|m)/.exec(out);
+      const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+      const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const errors = Number(errs?.[1] ?? 0) + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+      const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+      resolve({ rps, total, p99Ms: p99 ? toMs(p99[1], p99[2]) : NaN, errors, raw: out });
+    });
+  });
+}
+
+export function fmt(n, digits = 0) {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+/** Prints a table of rows (objects with the same keys). */
+export function table(rows) {
+  const keys = Object.keys(rows[0] ?? {});
+  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (vals) => vals.map((v, i) => String(v).padEnd(widths[i])).join('  ');
+  console.log(line(keys));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(keys.map((k) => r[k])));
+}
