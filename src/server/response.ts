@@ -145,21 +145,7 @@ export class Response {
     if (!this.#headersSent) {
       // The whole body is known: frame it with Content-Length (unless the handler set one), and send
       // head and body as one buffer: one write call, no writev, no cork.
-      const head = this.#buildHead(data === undefined ? 0 : data.length);
-      if (data === undefined || this.#noBody || data.length === 0) this.#sink.write(head, 'latin1');
-      else if (data.length > MAX_COALESCE_BYTES) {
-        this.#sink.cork();
-        this.#sink.write(head, 'latin1');
-        this.#sink.write(data);
-        this.#sink.uncork();
-      } else {
-        const headBytes = Buffer.byteLength(head, 'latin1');
-        const out = Buffer.allocUnsafe(headBytes + data.length);
-        out.write(head, 0, 'latin1');
-        data.copy(out, headBytes);
-        this.#sink.write(out);
-      }
-      if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
+      this.#writeWhole(this.#buildHead(data === undefined ? 0 : data.length), data);
     } else {
       this.#sink.cork();
       if (data !== undefined && data.length > 0) this.write(data);
@@ -236,7 +222,7 @@ export class Response {
    * The fast path for a response known in full: `fieldLines` are preformatted "Name: value\r\n" lines
    * (including Content-Length when there is a body), computed once per cached file. Headers set
    * earlier with setHeader (security headers, CORS) are added before them; Date, Server and
-   * Connection are ours as always. Head and body go to the socket in one corked write. Ends the
+   * Connection are ours as always. Head and body go to the socket in one write. Ends the
    * response. `body` is ignored for HEAD and for statuses that carry none.
    */
   sendPrepared(status: number, fieldLines: string, body: Buffer | null): void {
@@ -253,15 +239,28 @@ export class Response {
     }
     lines += fieldLines + this.#connectionLine(this.#sink.keepAliveAfter());
     this.#headersSent = true;
-    this.#sink.cork();
-    this.#sink.write(serializeHead(status, this.#sink.serverName, lines), 'latin1');
-    if (body !== null && !this.#noBody && body.length > 0) {
-      this.#bodyBytes += body.length;
-      this.#sink.write(body);
-    }
+    this.#writeWhole(serializeHead(status, this.#sink.serverName, lines), body ?? undefined);
     this.#finished = true;
-    this.#sink.uncork();
     this.#sink.finish(this);
+  }
+
+  /** Head and complete body in one write: a small body is copied behind the head into one buffer
+   * (one write call, no writev); a large one goes out corked with it. */
+  #writeWhole(head: string, data: Buffer | undefined): void {
+    if (data === undefined || this.#noBody || data.length === 0) this.#sink.write(head, 'latin1');
+    else if (data.length > MAX_COALESCE_BYTES) {
+      this.#sink.cork();
+      this.#sink.write(head, 'latin1');
+      this.#sink.write(data);
+      this.#sink.uncork();
+    } else {
+      const headBytes = Buffer.byteLength(head, 'latin1');
+      const out = Buffer.allocUnsafe(headBytes + data.length);
+      out.write(head, 0, 'latin1');
+      data.copy(out, headBytes);
+      this.#sink.write(out);
+    }
+    if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
   }
 
   #connectionLine(keepAlive: boolean): string {
