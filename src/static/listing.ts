@@ -104,11 +104,13 @@ export function sortEntries(entries: readonly ListingEntry[], sort: SortKey, ord
   const dir = order === 'asc' ? 1 : -1;
   return [...entries].sort((a, b) => {
     if (a.isDirectory !== b.isDirectory) return a.isDirectory ? -1 : 1;
+    const byName = collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     let c = 0;
     if (sort === 'size') c = a.size - b.size;
     else if (sort === 'modified') c = a.mtimeMs - b.mtimeMs;
-    if (c === 0) c = collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    return c * dir;
+    else return byName * dir;
+    // Equal sizes or dates (all folders, say) stay in name order whichever way the column runs.
+    return c === 0 ? byName : c * dir;
   });
 }
 
