@@ -98,7 +98,8 @@ export function parseResponse(bytes: Buffer): RawResponse {
     const name = line.slice(0, colon).toLowerCase();
     headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
   }
-  const body = bytes.subarray(end + 4);
+  let body = bytes.subarray(end + 4);
+  if (headers.get('transfer-encoding')?.[0] === 'chunked') body = dechunk(body);
   return { status: Number(statusLine.split(' ')[1]), headers, head, body, h: (name) => headers.get(name.toLowerCase())?.[0] };
 }
 
@@ -116,4 +117,20 @@ export function curl(args: string[]): Promise<{ stdout: string; stderr: string }
       else resolve({ stdout, stderr });
     });
   });
+}
+
+/** Decodes a chunked body (RFC 9112 §7.1), strictly: a malformed one throws. */
+export function dechunk(data: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let pos = 0;
+  for (;;) {
+    const eol = data.indexOf('\r\n', pos);
+    if (eol === -1) throw new Error('chunked body: missing size line');
+    const size = parseInt(data.subarray(pos, eol).toString('latin1').split(';')[0]!, 16);
+    if (Number.isNaN(size)) throw new Error('chunked body: bad size');
+    pos = eol + 2;
+    if (size === 0) return Buffer.concat(out);
+    out.push(data.subarray(pos, pos + size));
+    pos += size + 2;
+  }
 }
