@@ -18,13 +18,14 @@ export interface ErrorHandlerOptions {
 
 // Headers a middleware set for every response (security headers, CORS) that must survive when the
 // response turns into an error page.
-const KEPT = new WeakMap<Response, Set<string>>();
+// Kept as the caller's own (lower-case) array: no allocation per request on the hot path.
+const KEPT = new WeakMap<Response, readonly string[]>();
 
-/** Marks headers already set on `res` as also belonging on an error response, should one follow. */
-export function keepOnError(res: Response, ...names: string[]): void {
-  let set = KEPT.get(res);
-  if (set === undefined) KEPT.set(res, (set = new Set()));
-  for (const name of names) set.add(name.toLowerCase());
+/** Marks headers set on `res` (lower-case names) as also belonging on an error response, should one
+ * follow. Middleware passes one array built once, not a new one per request. */
+export function keepOnError(res: Response, lowerCaseNames: readonly string[]): void {
+  const known = KEPT.get(res);
+  KEPT.set(res, known === undefined ? lowerCaseNames : [...known, ...lowerCaseNames]);
 }
 
 export function escapeHtml(s: string): string {
@@ -71,7 +72,7 @@ export async function sendError(req: Request, res: Response, error: unknown, opt
   for (const name of [...new Set(res.headerList.filter((_, i) => i % 2 === 0))]) {
     // Headers set for the success path (type, length, validators) do not describe an error page.
     const lower = name.toLowerCase();
-    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options' && KEPT.get(res)?.has(lower) !== true) res.removeHeader(name);
+    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options' && KEPT.get(res)?.includes(lower) !== true) res.removeHeader(name);
   }
   if (http) for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
   res.setHeader('Cache-Control', 'no-store');

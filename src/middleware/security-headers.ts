@@ -41,11 +41,11 @@ export function resolveSecurityHeaders(overrides: Readonly<Record<string, string
 
 export function securityHeaders(options: SecurityHeadersOptions = {}): Middleware {
   const headers = resolveSecurityHeaders(options.headers);
-  const names = headers.map(([name]) => name);
+  const names = headers.map(([name]) => name.toLowerCase());
   return (_req, res, next) => {
     // Appended, not set: nothing has set them yet at the top of the chain, and appending skips a scan.
     for (const [name, value] of headers) res.appendHeader(name, value);
-    keepOnError(res, ...names);
+    keepOnError(res, names);
     return next();
   };
 }
