@@ -15,7 +15,7 @@ import { contentRange, multipartLayout, parseRange, unsatisfiedRange, type ByteR
 import { toLines, variantFor, type FileEntry, type Variant } from './representation.ts';
 
 const NOSNIFF = 'X-Content-Type-Options: nosniff\r\n';
-const READ_CHUNK_BYTES = 256 * 1024;
+const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface SendFileOptions {
   maxInMemoryBytes: number;
