@@ -134,8 +134,9 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     if (st === null) throw new HttpError(404, 'Not Found');
     if (st.isDirectory()) {
       if (!req.path.endsWith('/')) {
-        // A folder is addressed with its trailing slash, so relative links inside it resolve.
-        res.setHeader('Location', req.path + '/' + (req.query === '' ? '' : `?${req.query}`));
+        // A folder is addressed with its trailing slash, so relative links inside it resolve. Leading
+        // slashes are collapsed: "//evil.example" must not become a protocol-relative redirect.
+        res.setHeader('Location', '/' + req.path.replace(/^\/+/, '') + '/' + (req.query === '' ? '' : `?${req.query}`));
         res.send(301, 'Moved Permanently\n');
         return;
       }

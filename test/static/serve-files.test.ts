@@ -150,6 +150,8 @@ for (const mode of ['cached', 'streamed'] as const) {
       assert.equal(idx.h('content-type'), 'text/html; charset=utf-8');
       assert.equal(idx.body.toString(), '<h1>sub</h1>');
       assert.equal((await raw(site.port, '/nolist/')).status, 404);
+      // no open redirect through a protocol-relative Location
+      assert.equal((await raw(site.port, '//sub')).h('location'), '/sub/');
       assert.equal((await raw(site.port, '/missing.txt')).status, 404);
     });
 
