@@ -25,6 +25,8 @@ export interface ResponseSink {
   /** Something went wrong after the head was sent: the only honest answer is to close. */
   abort(error: Error): void;
   readonly closed: boolean;
+  /** True when the socket holds no unwritten bytes (everything written so far is in the kernel). */
+  readonly flushed?: boolean;
 }
 
 // A body up to this size is copied behind its head into one buffer; a larger one goes out by writev.
@@ -65,6 +67,23 @@ export class Response {
   /** Body bytes written so far (not counting the head or chunk framing). */
   get bodyBytes(): number {
     return this.#bodyBytes;
+  }
+
+  /** True once the connection is gone: a body producer should stop. */
+  get aborted(): boolean {
+    return this.#sink.closed;
+  }
+
+  /** True when every body byte written so far has left the process (the socket's queue is empty), so
+   * buffers passed to write() may be reused. False when unknown. */
+  get flushed(): boolean {
+    return this.#sink.flushed === true;
+  }
+
+  /** Gives up on a body that cannot be completed (a read failed mid-way): after the head is out,
+   * closing the connection is the only honest answer. */
+  abort(error: Error): void {
+    this.#sink.abort(error);
   }
 
   /** Whether the connection stays open after this response (known once the head is out). */
