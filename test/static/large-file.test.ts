@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { open } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { makeTree, raw, startSite } from '../support/static-helpers.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { makeTree, parseResponse, raw, startSite } from '../support/static-helpers.ts';
 
 const SIZE = 2 * 1024 ** 3;
 const MAX_RSS_GROWTH = 150 * 1024 * 1024;
@@ -72,6 +73,38 @@ test('ranges beyond 32 bits and HEAD on a 2 GiB file', async () => {
     const head = await raw(site.port, '/huge.bin', {}, 'HEAD');
     assert.equal(head.h('content-length'), String(SIZE));
     assert.equal(head.h('content-type'), 'application/octet-stream');
+  } finally {
+    await site.close();
+    await tree.cleanup();
+  }
+});
+
+test('concurrent downloads of a streamed file are byte-exact (recycled read buffers are never reused early)', { timeout: 120_000 }, async () => {
+  const data = randomBytes(6 * 1024 * 1024 + 12345);
+  const tree = await makeTree({ 'rand.bin': data });
+  const site = await startSite(tree.root);
+  const expected = createHash('sha256').update(data).digest('hex');
+  try {
+    const download = (slow: boolean, range?: string) =>
+      new Promise<Buffer>((resolve, reject) => {
+        const socket = connect({ port: site.port, host: '127.0.0.1' });
+        const chunks: Buffer[] = [];
+        let n = 0;
+        socket.on('data', (c: Buffer) => {
+          chunks.push(c);
+          if (slow && ++n % 16 === 0) {
+            socket.pause();
+            setImmediate(() => socket.resume());
+          }
+        });
+        socket.on('end', () => resolve(parseResponse(Buffer.concat(chunks)).body));
+        socket.on('error', reject);
+        socket.write(`GET /rand.bin HTTP/1.1\r\nHost: x\r\n${range === undefined ? '' : `Range: ${range}\r\n`}Connection: close\r\n\r\n`);
+      });
+    const bodies = await Promise.all([download(false), download(true), download(false), download(true), download(false, 'bytes=1000-5000000'), download(true, 'bytes=-3000000')]);
+    for (const body of bodies.slice(0, 4)) assert.equal(createHash('sha256').update(body).digest('hex'), expected);
+    assert.deepEqual(bodies[4], data.subarray(1000, 5000001));
+    assert.deepEqual(bodies[5], data.subarray(data.length - 3000000));
   } finally {
     await site.close();
     await tree.cleanup();
