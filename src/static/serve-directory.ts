@@ -36,6 +36,7 @@ const MAX_RENDERED = 256;
 
 export function directoryServer(options: DirectoryOptions): (req: Request, res: Response, dirPath: string, urlPath: string) => Promise<void> {
   const rendered = new Map<string, RenderedListing>();
+  const rendering = new Map<string, Promise<RenderedListing>>();
   const readOptions: Omit<ReadListingOptions, 'atRoot'> = { root: options.root, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks };
 
   async function render(dirPath: string, urlPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number): Promise<RenderedListing> {
@@ -57,7 +58,14 @@ export function directoryServer(options: DirectoryOptions): (req: Request, res: 
     const now = Date.now();
     let listing = rendered.get(key);
     if (listing === undefined || now - listing.createdAt >= options.freshMs) {
-      listing = await render(dirPath, urlPath, query, json, now);
+      // One render per folder at a time: concurrent requests share it rather than each reading the
+      // folder (a busy listing would otherwise re-read it once per waiting request, every second).
+      let pending = rendering.get(key);
+      if (pending === undefined) {
+        pending = render(dirPath, urlPath, query, json, now).finally(() => rendering.delete(key));
+        rendering.set(key, pending);
+      }
+      listing = await pending;
       if (rendered.size >= MAX_RENDERED) rendered.clear();
       rendered.set(key, listing);
     }

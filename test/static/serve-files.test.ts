@@ -196,7 +196,7 @@ for (const mode of ['cached', 'streamed'] as const) {
   });
 }
 
-test('HTTP/1.0 client gets Connection: keep-alive only when it asked, from the cached fast path too', async () => {
+test('cached fast path keeps Date and Connection right for HTTP/1.0 clients (close, or keep-alive when asked)', async () => {
   const tree = await makeTree({ 'a.txt': 'abc' });
   const site = await startSite(tree.root);
   try {
@@ -205,6 +205,14 @@ test('HTTP/1.0 client gets Connection: keep-alive only when it asked, from the c
     assert.equal(r.status, 200);
     assert.equal(r.h('connection'), 'close');
     assert.equal(r.body.toString(), 'abc');
+    assert.ok(r.h('date'));
+    // a 1.0 client asking for keep-alive gets it said explicitly, then a second cached answer
+    const two = (await rawExchange(site.port, 'GET /a.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /a.txt HTTP/1.0\r\n\r\n')).toString('latin1');
+    const heads = two.split('HTTP/1.1 200 OK').slice(1);
+    assert.equal(heads.length, 2);
+    assert.match(heads[0]!, /\r\nConnection: keep-alive\r\n/);
+    assert.match(heads[1]!, /\r\nConnection: close\r\n/);
+    assert.equal(site.handler.cacheStats().hits, 3);
   } finally {
     await site.close();
     await tree.cleanup();
