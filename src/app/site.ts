@@ -54,25 +54,23 @@ export interface SiteHandler extends Handler {
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
-  const files = serveStatic(
-    {
-      root: options.documentRoot,
-      showHiddenFiles: options.showHiddenFiles,
-      followSymlinks: options.followSymlinks,
-      indexFile: options.indexFile,
-      directoryListing: options.directoryListing,
-      enableCache: options.enableCache,
-      cacheMaxSize: options.cacheMaxSize,
-      cacheMaxAge: options.cacheMaxAge,
-      cacheMaxBytes: options.cacheMaxBytes,
-      cacheFileMaxBytes: options.cacheFileMaxBytes,
-      enableBrowserCaching: options.enableBrowserCaching,
-      browserCacheTime: options.browserCacheTime,
-      cacheControl: options.cacheControl,
-      enableCompression: options.enableCompression,
-      compressionMinSize: options.compressionMinSize,
-    },
-  );
+  const files = serveStatic({
+    root: options.documentRoot,
+    showHiddenFiles: options.showHiddenFiles,
+    followSymlinks: options.followSymlinks,
+    indexFile: options.indexFile,
+    directoryListing: options.directoryListing,
+    enableCache: options.enableCache,
+    cacheMaxSize: options.cacheMaxSize,
+    cacheMaxAge: options.cacheMaxAge,
+    cacheMaxBytes: options.cacheMaxBytes,
+    cacheFileMaxBytes: options.cacheFileMaxBytes,
+    enableBrowserCaching: options.enableBrowserCaching,
+    browserCacheTime: options.browserCacheTime,
+    cacheControl: options.cacheControl,
+    enableCompression: options.enableCompression,
+    compressionMinSize: options.compressionMinSize,
+  });
   const router = new Router();
   router.route(() => true, { GET: files });
   const errors = errorHandler({
@@ -84,11 +82,11 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   if (options.enableCors === true) {
     chain.push(
       cors({
-          allowOrigin: options.corsAllowOrigin,
-          allowMethods: options.corsAllowMethods,
-          allowHeaders: options.corsAllowHeaders,
-          exposeHeaders: options.corsExposeHeaders,
-          allowCredentials: options.corsAllowCredentials,
+        allowOrigin: options.corsAllowOrigin,
+        allowMethods: options.corsAllowMethods,
+        allowHeaders: options.corsAllowHeaders,
+        exposeHeaders: options.corsExposeHeaders,
+        allowCredentials: options.corsAllowCredentials,
         maxAge: options.corsMaxAge,
       }),
     );
