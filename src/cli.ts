@@ -1,85 +1,168 @@
 #!/usr/bin/env node
-// Command line entry: argv → options → server. The only module that calls process.exit.
+// Command line entry: argv → config → start(); the banner; graceful shutdown. The only module that
+// calls process.exit. Exit status: 0 clean stop, 1 cannot start (port in use, …), 2 usage/config error.
 
-import { parseArgs } from 'node:util';
-import { realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { createServer } from './server/http-server.ts';
 import { createSiteHandler } from './app/site.ts';
-import { createConsoleLogger, LEVELS, type LogLevel } from './log/logger.ts';
+import { createLogger, type Logger } from './log/logger.ts';
+import { RotatingFile } from './log/rotating-file.ts';
+import { accessEntry } from './log/formats.ts';
+import { ansi, plain, shouldColor } from './log/colors.ts';
+import { parseArgv } from './config/argv.ts';
+import { loadConfig, type Loaded } from './config/load.ts';
+import { ConfigErrors } from './config/errors.ts';
+import { helpText } from './config/help.ts';
+import { printConfig, printConfigJson } from './config/print.ts';
+import { serverOptions, siteOptions } from './config/to-options.ts';
+import { StatusRecorder } from './status/metrics.ts';
+import { bannerText, enabledFeatures } from './banner.ts';
 import { VERSION } from './version.ts';
 
-function fail(message: string): never {
-  process.stderr.write(`httpcraft: ${message}\n`);
-  process.exit(2);
+const EXIT_CANNOT_START = 1;
+const EXIT_USAGE = 2;
+
+function die(lines: readonly string[], status: number): never {
+  process.stderr.write(lines.map((l) => `httpcraft: ${l}\n`).join(''));
+  process.exit(status);
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    host: { type: 'string', short: 'H' },
-    port: { type: 'string', short: 'p' },
-    'document-root': { type: 'string', short: 'd' },
-    directory: { type: 'string' },
-    'log-level': { type: 'string' },
-    version: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+function load(argv: string[]): Loaded {
+  // --help and --version work even beside a broken config file.
+  const quick = parseArgv(argv);
+  if (quick.errors.length === 0 && quick.action === 'help') {
+    process.stdout.write(helpText(VERSION));
+    process.exit(0);
+  }
+  if (quick.errors.length === 0 && quick.action === 'version') {
+    process.stdout.write(`httpcraft ${VERSION}\n`);
+    process.exit(0);
+  }
+  try {
+    return loadConfig({ argv, env: process.env, cwd: process.cwd() });
+  } catch (error) {
+    if (error instanceof ConfigErrors) die([...error.warnings.map((w) => `warning: ${w}`), ...error.errors.map((e) => e.toString()), 'run "httpcraft --help" for the options'], EXIT_USAGE);
+    throw error;
+  }
+}
 
-if (values.help === true) {
-  process.stdout.write(`Usage: httpcraft [options] [ROOT]\n\n  -H, --host HOST            address to bind (default 0.0.0.0)\n  -p, --port PORT            port to listen on (default 8000)\n  -d, --document-root DIR    folder to serve (default htdocs; legacy --directory)\n  --log-level LEVEL          DEBUG, INFO, WARNING or ERROR\n  --version                  print the version\n`);
+/** One line for the errors a user can cause by where they ask us to listen. */
+function listenProblem(error: NodeJS.ErrnoException, host: string, port: number): string | null {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is already in use (is another server running?); stop it, or pick another port: --port ${port === 65535 ? 8000 : port + 1} (or -p 0 for any free port)`;
+    case 'EACCES':
+      return `no permission to listen on port ${port}${port < 1024 ? ' (ports below 1024 need privileges)' : ''}; use a port from 1024 up, e.g. --port 8080`;
+    case 'EADDRNOTAVAIL':
+      return `address ${host} does not belong to this machine; use 0.0.0.0 (every interface) or 127.0.0.1 with --host`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host name ${host} cannot be resolved; give an IP address with --host`;
+    default:
+      return null;
+  }
+}
+
+const loaded = load(process.argv.slice(2));
+const { config } = loaded;
+for (const w of loaded.warnings) process.stderr.write(`httpcraft: warning: ${w}\n`);
+if (loaded.action === 'print-config') {
+  process.stdout.write(loaded.printFormat === 'json' ? printConfigJson(config, loaded.sources) : printConfig(config, loaded.sources, loaded.configFile));
   process.exit(0);
 }
-if (values.version === true) {
-  process.stdout.write(`httpcraft ${VERSION}\n`);
-  process.exit(0);
-}
 
-const host = values.host ?? '0.0.0.0';
-const port = Number(values.port ?? 8000);
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: ${values.port} is not a port (0-65535)`);
-const rootArg = positionals[0] ?? values['document-root'] ?? values.directory ?? 'htdocs';
-let root: string;
-try {
-  root = realpathSync(resolve(rootArg));
-  if (!statSync(root).isDirectory()) fail(`document root ${rootArg} is not a folder`);
-} catch {
-  fail(`document root ${rootArg} does not exist`);
-}
-const level = (values['log-level'] ?? 'INFO').toUpperCase();
-if (!(level in LEVELS)) fail(`--log-level: ${values['log-level']} is not one of DEBUG, INFO, WARNING, ERROR`);
-const logger = createConsoleLogger(level as LogLevel);
-
-const server = createServer({
-  handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger }),
-  serverName: `httpcraft/${VERSION}`,
-});
-server.on('error', (error) => logger.error('server error', error));
-server.on('response', (req, res) => {
-  logger.info(`${req.remoteAddress} "${req.method} ${req.target} HTTP/${req.httpVersion}" ${res.status} ${res.bodyBytes}`);
+const color = shouldColor(config.colored_logging, process.stdout);
+const file =
+  config.log_file === null
+    ? null
+    : new RotatingFile({
+        path: config.log_file,
+        maxBytes: config.log_max_size,
+        daily: config.log_rotate === 'daily',
+        keep: config.log_keep,
+        compress: config.log_compress,
+        onError: (error) => process.stderr.write(`httpcraft: cannot write log file ${config.log_file}: ${error.message}\n`),
+      });
+const logger: Logger = createLogger({
+  level: config.log_level,
+  format: config.access_log_format,
+  console: process.stdout,
+  errorConsole: process.stderr,
+  color: color,
+  file,
 });
 
+const recorder = new StatusRecorder({ name: config.server_name === '' ? 'httpcraft' : config.server_name, version: config.server_version });
+const site = createSiteHandler(siteOptions(config, logger, recorder));
+recorder.cache = site.cache; // the dashboard's cache hit rate
+const options = serverOptions(config, site);
+if (config.enable_ssl && options.tls === undefined) {
+  die([`${loaded.sources.enable_ssl}: enable_ssl needs ssl_cert and ssl_key (or ssl_pfx); development certificates are not available in this build`], EXIT_USAGE);
+}
+if (config.workers !== 1) logger.warn(`workers: ${config.workers} requested (${loaded.sources.workers}); this build runs a single process`);
+
+const server = createServer(options);
+recorder.attach(server, { record: config.enable_server_status });
+const logHeaders = config.access_log_format !== 'common';
+server.on('response', (req, res) => logger.access(accessEntry(req, res, Date.now(), logHeaders)));
+server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));
+
+let address: AddressInfo;
 try {
-  await server.listen({ host, port });
+  address = (await server.listen({ host: config.host, port: config.port })) as AddressInfo;
 } catch (error) {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') fail(`port ${port} is already in use; stop the other server or pick another with --port`);
-  if (code === 'EACCES') fail(`no permission to listen on port ${port}; use a port above 1023`);
-  throw error;
+  const line = listenProblem(error as NodeJS.ErrnoException, config.host, config.port);
+  await logger.close();
+  die([line ?? `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`], EXIT_CANNOT_START);
 }
-const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-logger.info(`httpcraft ${VERSION} serving ${root} at http://${shown}:${port}/`);
+
+process.stdout.write(
+  bannerText(
+    {
+      name: config.server_name === '' ? 'httpcraft' : config.server_name,
+      version: config.server_version,
+      documentRoot: config.document_root,
+      host: config.host,
+      port: address.port,
+      secure: server.secure,
+      features: enabledFeatures(config),
+      logFile: config.log_file,
+    },
+    color ? ansi : plain,
+  ),
+);
+logger.info(`httpcraft ${VERSION} listening on ${config.host}:${address.port}, serving ${config.document_root}`);
+logger.debug(`config file: ${loaded.configFile ?? '(none)'}`);
+for (const [key, source] of Object.entries(loaded.sources)) if (source !== 'default') logger.debug(`setting ${key} from ${source}`);
 
 let stopping = false;
-const stop = (signal: string): void => {
+function stop(signal: string): void {
   if (stopping) {
-    logger.warn(`${signal} again: exiting now`);
+    // A second signal: the user wants out now. Write what is queued and go.
+    logger.warn(`${signal} again: exiting without waiting`);
+    logger.flushSync();
     process.exit(1);
   }
   stopping = true;
-  logger.info(`${signal}: finishing in-flight requests`);
-  void server.close(10_000).then(() => process.exit(0));
-};
+  logger.info(`${signal}: finishing in-flight requests (up to ${config.shutdown_timeout}s)`);
+  void server
+    .close(config.shutdown_timeout * 1000)
+    .then(async () => {
+      logger.info('stopped');
+      await logger.close();
+      process.exit(0);
+    });
+}
+// SIGUSR2: reopen the log file, for an external logrotate that moved it away (nginx uses USR1,
+// which Node reserves for its inspector).
+process.on('SIGUSR2', () => {
+  file?.reopen();
+  logger.info('SIGUSR2: log file reopened');
+});
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('uncaughtException', (error) => {
+  logger.error('uncaught exception; exiting', error);
+  logger.flushSync();
+  process.exit(1);
+});

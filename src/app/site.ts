@@ -10,9 +10,11 @@ import { serveStatic } from '../static/serve-static.ts';
 import { documentRootErrorPages } from '../static/error-pages.ts';
 import type { CacheControlRule } from '../static/cache-control.ts';
 import type { CacheStats } from '../static/file-cache.ts';
+import type { CacheStatsSource } from '../status/sources.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
 import { cors } from '../middleware/cors.ts';
 import type { Logger } from '../log/logger.ts';
+import { statusRoutes, type StatusRouteOptions } from '../status/status-routes.ts';
 
 export { documentRootErrorPages };
 
@@ -46,11 +48,15 @@ export interface SiteOptions {
   corsAllowCredentials?: boolean;
   /** Seconds. */
   corsMaxAge?: number;
+  /** Status dashboard, /metrics and health probes (answered before the static files). */
+  status?: StatusRouteOptions;
 }
 
 export interface SiteHandler extends Handler {
-  /** File-cache counters (hits, misses, evictions, entries, bytes) for the status page. */
+  /** File-cache counters (hits, misses, evictions, entries, bytes) as a snapshot. */
   cacheStats(): CacheStats;
+  /** The file cache as the status page reads it (live getters); null when enable_cache is off. */
+  readonly cache: CacheStatsSource | null;
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
@@ -91,6 +97,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
       }),
     );
   }
-  const handler = compose([...chain, ...(options.middleware ?? [])], router.handle);
-  return Object.assign(handler, { cacheStats: () => files.stats() });
+  const status = options.status === undefined ? [] : [statusRoutes(options.status)];
+  const handler = compose([...chain, ...(options.middleware ?? []), ...status], router.handle);
+  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache });
 }

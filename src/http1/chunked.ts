@@ -12,53 +12,53 @@ const BACKSLASH = 0x5c;
  *   chunk-ext     = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
  *   chunk-ext-val = token / quoted-string
  * Extensions carry no meaning for us; they are checked so that junk after a size is refused.
+ * BWS only comes before ";" and around "=": whitespace ending the line is refused, as in
+ * "5 \r\n" (a size followed by spaces is one of the forms servers disagree on).
  */
 export function validChunkExtension(buf: Uint8Array, start: number, end: number): boolean {
   let i = start;
-  const skipWs = (): void => {
-    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
-  };
   while (true) {
-    skipWs();
-    if (i === end) return true;
+    const wsStart = i;
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+    if (i === end) return i === wsStart && i > start;
     if (buf[i] !== SEMI) return false;
     i++;
-    skipWs();
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
     const nameStart = i;
     while (i < end && TCHAR[buf[i]!] === 1) i++;
     if (i === nameStart) return false;
-    skipWs();
-    if (i < end && buf[i] === EQUALS) {
-      i++;
-      skipWs();
-      if (i < end && buf[i] === DQUOTE) {
-        i++;
-        let closed = false;
-        while (i < end) {
-          const b = buf[i]!;
-          if (b === DQUOTE) {
-            closed = true;
-            i++;
-            break;
-          }
-          if (b === BACKSLASH) {
-            // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
-            i++;
-            if (i === end || !(buf[i] === HTAB || buf[i]! >= 0x20) || buf[i] === 0x7f) return false;
-            i++;
-            continue;
-          }
-          if (QDTEXT[b] !== 1) return false;
-          i++;
-        }
-        if (!closed) return false;
-      } else {
-        const valueStart = i;
-        while (i < end && TCHAR[buf[i]!] === 1) i++;
-        if (i === valueStart) return false;
-      }
+    const afterName = i;
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+    if (i === end || buf[i] !== EQUALS) {
+      i = afterName; // no value: the whitespace belongs to the next round (and is refused at the end)
+      continue;
+    }
+    i++;
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+    if (i < end && buf[i] === DQUOTE) {
+      i = quotedStringEnd(buf, i + 1, end);
+      if (i === -1) return false;
+    } else {
+      const valueStart = i;
+      while (i < end && TCHAR[buf[i]!] === 1) i++;
+      if (i === valueStart) return false;
     }
   }
+}
+
+/** The index after the closing DQUOTE of a quoted-string whose content starts at i, or -1. */
+function quotedStringEnd(buf: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const b = buf[i]!;
+    if (b === DQUOTE) return i + 1;
+    if (b === BACKSLASH) {
+      // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+      i++;
+      if (i === end || !(buf[i] === HTAB || buf[i]! >= 0x20) || buf[i] === 0x7f) return -1;
+    } else if (QDTEXT[b] !== 1) return -1;
+    i++;
+  }
+  return -1;
 }
 
 const CRLF = '\r\n';

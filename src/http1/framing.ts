@@ -17,7 +17,7 @@ export interface Framing {
 const MAX_CONTENT_LENGTH_DIGITS = 15;
 
 export function decideFraming(fields: readonly string[], versionMinor: number, maxBodyBytes: number): Framing | ParseErrorCode {
-  let contentLength = -1;
+  let lengthDigits = '';
   let hasContentLength = false;
   let codings: string[] | null = null;
   let close = false;
@@ -51,10 +51,11 @@ export function decideFraming(fields: readonly string[], versionMinor: number, m
         if (name.toLowerCase() === 'content-length') {
           // RFC 9110 §8.6: a list of identical values may be taken as one; anything else is an error.
           for (const element of value.split(',')) {
-            const parsed = parseContentLength(element.trim());
-            if (typeof parsed === 'string') return parsed;
-            if (hasContentLength && parsed !== contentLength) return 'CONFLICTING_CONTENT_LENGTH';
-            contentLength = parsed;
+            const digits = significantDigits(element.trim());
+            if (digits === null) return 'BAD_CONTENT_LENGTH';
+            // Compared as digit strings, so two differing values too large for a number still differ.
+            if (hasContentLength && digits !== lengthDigits) return 'CONFLICTING_CONTENT_LENGTH';
+            lengthDigits = digits;
             hasContentLength = true;
           }
         }
@@ -62,7 +63,9 @@ export function decideFraming(fields: readonly string[], versionMinor: number, m
       case 17:
         if (name.toLowerCase() === 'transfer-encoding') {
           codings ??= [];
-          for (const coding of listElements(value)) codings.push(coding.split(';', 1)[0]!.trim());
+          // Codings are compared with their parameters: "chunked;q=1" is not chunked (chunked has
+          // no parameters, RFC 9112 §7.1), so it is refused like any coding that is not chunked.
+          for (const coding of listElements(value)) codings.push(coding);
         }
         break;
       default:
@@ -80,21 +83,25 @@ export function decideFraming(fields: readonly string[], versionMinor: number, m
     if (codings.length > 1) return 'UNSUPPORTED_TRANSFER_CODING';
     chunked = true;
   }
-  if (hasContentLength && contentLength > maxBodyBytes) return 'BODY_TOO_LARGE';
+  // Past 15 digits the value cannot be exact in a double, nor a body we would take.
+  const contentLength = !hasContentLength ? 0 : lengthDigits.length > MAX_CONTENT_LENGTH_DIGITS ? Infinity : Number(lengthDigits);
+  if (contentLength > maxBodyBytes || contentLength === Infinity) return 'BODY_TOO_LARGE';
 
   const keepAlive = versionMinor === 1 ? !close : keepAliveToken && !close;
-  return { contentLength: hasContentLength ? contentLength : 0, chunked, keepAlive, expect, host, hostCount };
+  return { contentLength, chunked, keepAlive, expect, host, hostCount };
 }
 
-// RFC 9110 §8.6: Content-Length = 1*DIGIT
-function parseContentLength(s: string): number | ParseErrorCode {
-  if (s.length === 0) return 'BAD_CONTENT_LENGTH';
+// RFC 9110 §8.6: Content-Length = 1*DIGIT. Returns the digits without leading zeros ("0" for zero),
+// or null when s is not 1*DIGIT.
+function significantDigits(s: string): string | null {
+  if (s.length === 0) return null;
+  let first = -1;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return 'BAD_CONTENT_LENGTH';
+    if (c < 0x30 || c > 0x39) return null;
+    if (first === -1 && c !== 0x30) first = i;
   }
-  if (s.length > MAX_CONTENT_LENGTH_DIGITS) return 'BODY_TOO_LARGE';
-  return Number(s);
+  return first === -1 ? '0' : first === 0 ? s : s.slice(first);
 }
 
 /** RFC 9110 §5.6.1 list elements, lower-cased, empty elements dropped. */

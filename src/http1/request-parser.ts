@@ -12,63 +12,26 @@
 // - Any violation ends in DEAD with one onError(ParseError) carrying the status to answer; nothing
 //   that a peer sends makes push() throw.
 
-import { COLON, CR, FIELD_VALUE, HEX_VALUE, HOST_CHAR, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn } from './chars.ts';
+import { COLON, CR, FIELD_VALUE, HEX_VALUE, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn } from './chars.ts';
 import { ParseError, type ParseErrorCode } from './errors.ts';
 import { decideFraming } from './framing.ts';
 import { validChunkExtension } from './chunked.ts';
+import { type TargetForm, isValidHost, targetForm } from './target.ts';
 
-export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
+import { DEFAULT_PARSER_LIMITS, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
 
-export interface RequestHead {
-  method: string;
-  target: string;
-  targetForm: TargetForm;
-  versionMajor: number;
-  versionMinor: number;
-  /** Field lines as received: name, value, name, value, … (values trimmed of OWS). */
-  rawHeaders: string[];
-  /** -1 when the body is chunked; 0 when there is none. */
-  contentLength: number;
-  chunked: boolean;
-  keepAlive: boolean;
-  /** The Expect field value, lower-cased, or '' when absent. */
-  expect: string;
-  /** The Host field value ('' when absent). */
-  host: string;
-}
-
-export interface ParserSink {
-  onHead(head: RequestHead): void;
-  onData(chunk: Buffer): void;
-  onTrailers(rawTrailers: string[]): void;
-  onEnd(): void;
-  onError(error: ParseError): void;
-}
-
-export interface ParserLimits {
-  /** Longest request line accepted, in bytes (414 beyond). */
-  maxRequestLineBytes: number;
-  /** Largest header section (field lines and their CRLFs), in bytes (431 beyond); trailers too. */
-  maxHeaderBytes: number;
-  /** Most field lines accepted (431 beyond); trailers too. */
-  maxHeaderCount: number;
-  /** Largest body accepted, in bytes (413 beyond, answered before the body is read). */
-  maxBodyBytes: number;
-}
-
-export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = {
-  maxRequestLineBytes: 8 * 1024,
-  maxHeaderBytes: 16 * 1024,
-  maxHeaderCount: 100,
-  maxBodyBytes: 10 * 1024 * 1024,
-};
+// The parser's vocabulary lives in request-head.ts; importers keep using this module.
+export { DEFAULT_PARSER_LIMITS, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
+export type { TargetForm } from './target.ts';
 
 // RFC 9112 §2.2: ignore at least one empty line before a request line; we allow a few, not unbounded.
 const MAX_LEADING_EMPTY_LINES = 4;
 // Chunk-size lines carry extensions we ignore; bound them so they cannot be used to stream forever.
 const MAX_CHUNK_LINE_BYTES = 4096;
-// More hex digits than this cannot be a size we would accept (2^48 bytes).
-const MAX_CHUNK_SIZE_DIGITS = 12;
+// A chunk size stays below 2^48 bytes (far past any body limit, exact in a double): a size this
+// large before one more hex digit is refused.
+const MAX_CHUNK_SIZE_BEFORE_DIGIT = 2 ** 44 - 1;
+const SEMI = 0x3b;
 
 const S_REQUEST_LINE = 0;
 const S_HEADERS = 1;
@@ -95,8 +58,11 @@ export class RequestParser {
   // A line that began in an earlier chunk: bytes [0, #lineLen) of #lineBuf.
   #lineBuf: Buffer = EMPTY;
   #lineLen = 0;
-  // Bytes received while paused (or left over at pause), parsed after resume().
+  // Bytes received while paused (or left over at pause), parsed after resume(): a queue of
+  // #pending[#pendingHead..]. An index rather than shift(), which copies the array each time: a peer
+  // sending many tiny segments must not make draining the queue quadratic.
   #pending: Buffer[] = [];
+  #pendingHead = 0;
   #pendingBytes = 0;
   #running = false;
 
@@ -152,19 +118,15 @@ export class RequestParser {
     this.#state = S_REQUEST_LINE;
     this.#resetMessage();
     if (this.#running) return; // the running loop picks the held bytes up
-    while (this.#pending.length > 0 && this.#accepting()) {
-      const next = this.#pending.shift()!;
-      this.#pendingBytes -= next.length;
-      this.#run(next);
-    }
+    const next = this.#takeHeld();
+    if (next !== undefined) this.#run(next);
   }
 
   /** Hands back held bytes that were never parsed (for example on a protocol upgrade). */
   takePending(): Buffer {
-    const out = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    return out;
+    const held = this.#pending.slice(this.#pendingHead);
+    this.#clearHeld();
+    return held.length === 1 ? held[0]! : Buffer.concat(held);
   }
 
   #accepting(): boolean {
@@ -176,40 +138,70 @@ export class RequestParser {
     this.#pendingBytes += chunk.length;
   }
 
-  #run(chunk: Buffer): void {
+  /** The rest of the chunk being parsed goes back in front of everything held after it. */
+  #holdFirst(chunk: Buffer): void {
+    // When that chunk came from the queue its slot is free; otherwise the queue holds only bytes
+    // pushed from a callback during this run, a short array.
+    if (this.#pendingHead > 0) this.#pending[--this.#pendingHead] = chunk;
+    else this.#pending.unshift(chunk);
+    this.#pendingBytes += chunk.length;
+  }
+
+  #takeHeld(): Buffer | undefined {
+    if (this.#pendingHead === this.#pending.length) return undefined;
+    const chunk = this.#pending[this.#pendingHead]!;
+    this.#pending[this.#pendingHead++] = EMPTY; // let the chunk be collected once parsed
+    this.#pendingBytes -= chunk.length;
+    if (this.#pendingHead === this.#pending.length) this.#clearHeld();
+    return chunk;
+  }
+
+  #clearHeld(): void {
+    this.#pending = [];
+    this.#pendingHead = 0;
+    this.#pendingBytes = 0;
+  }
+
+  /** Parses chunk, then every chunk held meanwhile, in arrival order, until paused or dead. */
+  #run(first: Buffer): void {
     this.#running = true;
     try {
-      let pos = 0;
-      const len = chunk.length;
-      while (pos < len) {
-        const state = this.#state;
-        if (state === S_BODY_FIXED || state === S_CHUNK_DATA) {
-          const take = Math.min(this.#remaining, len - pos);
-          this.#remaining -= take;
-          const view = pos === 0 && take === len ? chunk : chunk.subarray(pos, pos + take);
-          pos += take;
-          this.#sink.onData(view);
-          if (this.#remaining === 0) {
-            if (state === S_BODY_FIXED) this.#finishMessage();
-            else this.#state = S_CHUNK_DATA_END;
-          }
-        } else if (state === S_PAUSED) {
-          this.#hold(pos === 0 ? chunk : chunk.subarray(pos));
-          return;
-        } else if (state === S_DEAD) {
-          return;
-        } else {
-          pos = this.#readLine(chunk, pos);
-        }
+      let chunk: Buffer | undefined = first;
+      while (chunk !== undefined) {
+        this.#parse(chunk);
+        // A loop, not a recursion: thousands of small held chunks must not grow the stack.
+        chunk = this.#accepting() ? this.#takeHeld() : undefined;
       }
     } finally {
       this.#running = false;
     }
-    // resume() called from a callback during the loop: parse what was held meanwhile.
-    if (this.#pending.length > 0 && this.#accepting()) {
-      const next = this.#pending.shift()!;
-      this.#pendingBytes -= next.length;
-      this.#run(next);
+  }
+
+  #parse(chunk: Buffer): void {
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len) {
+      const state = this.#state;
+      if (state === S_BODY_FIXED || state === S_CHUNK_DATA) {
+        const take = Math.min(this.#remaining, len - pos);
+        this.#remaining -= take;
+        const view = pos === 0 && take === len ? chunk : chunk.subarray(pos, pos + take);
+        pos += take;
+        this.#sink.onData(view);
+        if (this.#remaining === 0) {
+          if (state === S_BODY_FIXED) this.#finishMessage();
+          else this.#state = S_CHUNK_DATA_END;
+        }
+      } else if (state === S_PAUSED) {
+        // The rest of this chunk came before anything held meanwhile (bytes pushed from a
+        // callback, or later chunks when resume() runs the held ones): it goes first.
+        this.#holdFirst(pos === 0 ? chunk : chunk.subarray(pos));
+        return;
+      } else if (state === S_DEAD) {
+        return;
+      } else {
+        pos = this.#readLine(chunk, pos);
+      }
     }
   }
 
@@ -224,6 +216,9 @@ export class RequestParser {
     let start: number;
     let end: number;
     if (this.#lineLen === 0) {
+      // The same limit a line arriving in pieces meets, so that the outcome (and the error code)
+      // does not depend on how the bytes were chunked.
+      if (!this.#checkLineLimit(lf - pos)) return chunk.length;
       buf = chunk;
       start = pos;
       end = lf;
@@ -396,7 +391,7 @@ export class RequestParser {
     if (framing.hostCount === 0 && this.#versionMinor === 1) return void this.#fail('MISSING_HOST');
     if (framing.hostCount > 1) return void this.#fail('DUPLICATE_HOST');
     const host = framing.host;
-    if (host.length > 0 && !allIn(HOST_CHAR, Buffer.from(host, 'latin1'), 0, host.length)) return void this.#fail('BAD_HOST');
+    if (!isValidHost(host)) return void this.#fail('BAD_HOST');
 
     const head: RequestHead = {
       method: this.#method,
@@ -432,12 +427,17 @@ export class RequestParser {
     while (i < end) {
       const v = HEX_VALUE[buf[i]!]!;
       if (v === 255) break;
-      if (i - start >= MAX_CHUNK_SIZE_DIGITS) return void this.#fail('BODY_TOO_LARGE');
+      // Bounded by value, not digit count: leading zeros are valid (1*HEXDIG) and cost nothing.
+      if (size > MAX_CHUNK_SIZE_BEFORE_DIGIT) return void this.#fail('BODY_TOO_LARGE');
       size = size * 16 + v;
       i++;
     }
     if (i === start) return void this.#fail('BAD_CHUNK_SIZE');
-    if (i < end && !validChunkExtension(buf, i, end)) return void this.#fail('BAD_CHUNK_EXTENSION');
+    if (i < end) {
+      const next = buf[i];
+      if (next !== SEMI && next !== SP && next !== HTAB) return void this.#fail('BAD_CHUNK_SIZE');
+      if (!validChunkExtension(buf, i, end)) return void this.#fail('BAD_CHUNK_EXTENSION');
+    }
     if (size === 0) {
       // Trailers reuse the field-line code; a fresh list keeps them apart from the head's fields.
       this.#fields = [];
@@ -471,27 +471,9 @@ export class RequestParser {
   #fail(code: ParseErrorCode): false {
     if (this.#state === S_DEAD) return false;
     this.#state = S_DEAD;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#clearHeld();
     this.#lineLen = 0;
     this.#sink.onError(new ParseError(code));
     return false;
   }
-}
-
-// RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT only), asterisk-form (OPTIONS only).
-function targetForm(method: string, target: string): TargetForm | null {
-  const c = target.charCodeAt(0);
-  if (method === 'CONNECT') return c !== 0x2f && target.indexOf('/') === -1 && target.includes(':') ? 'authority' : null;
-  if (c === 0x2f) return 'origin';
-  if (target === '*') return method === 'OPTIONS' ? 'asterisk' : null;
-  // absolute-URI = scheme ":" hier-part [ "?" query ]; scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-  const colon = target.indexOf(':');
-  if (colon <= 0) return null;
-  for (let i = 0; i < colon; i++) {
-    const ch = target.charCodeAt(i);
-    const alpha = (ch >= 0x41 && ch <= 0x5a) || (ch >= 0x61 && ch <= 0x7a);
-    if (!alpha && (i === 0 || !((ch >= 0x30 && ch <= 0x39) || ch === 0x2b || ch === 0x2d || ch === 0x2e))) return null;
-  }
-  return 'absolute';
 }

@@ -74,6 +74,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #deadline = 0;
   #deadlineKind = D_NONE;
   #requestStart = 0;
+  #requestStartHr = 0;
   #drainWaiters: Array<() => void> = [];
 
   constructor(socket: Socket, host: ConnectionHost) {
@@ -122,6 +123,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     if (this.#closing) return; // lingering: read and drop
     if (this.#res === null && !this.#parser.midMessage) {
       this.#requestStart = this.#host.now();
+      this.#requestStartHr = performance.now();
       this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
     }
     // Responses produced while this chunk is parsed (pipelined requests) leave in one writev: cork
@@ -171,7 +173,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   onHead(head: RequestHead): void {
     this.#requests++;
     this.#continueSent = false;
-    const req = new Request(head, this, this.#peer, this.#requestStart);
+    const req = new Request(head, this, this.#peer, this.#requestStart, this.#requestStartHr, this.#requests);
     const res = new Response(this, head.method, req.httpVersion);
     this.#req = req;
     this.#res = res;
@@ -374,6 +376,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     if (this.#parser.pendingBytes > 0) {
       // A pipelined request is already here: its clock starts now.
       this.#requestStart = this.#host.now();
+      this.#requestStartHr = performance.now();
       this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
     }
     this.#parser.resume();

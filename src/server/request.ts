@@ -40,6 +40,10 @@ export class Request {
   readonly remotePort: number;
   readonly secure: boolean;
   readonly startTime: number;
+  /** performance.now() at the request's first byte: sub-millisecond latency for metrics. */
+  readonly startHr: number;
+  /** 1 for the first request on its connection, 2 for the next (keep-alive reuse), … */
+  readonly sequence: number;
   /** Declared body length; -1 for chunked, 0 for none. */
   readonly contentLength: number;
   /** Free slot for middleware to pass values along (route params, parsed forms, …). */
@@ -55,7 +59,7 @@ export class Request {
   #discarding = false;
   #error: Error | null = null;
 
-  constructor(head: RequestHead, source: BodySource, peer: PeerInfo, startTime: number) {
+  constructor(head: RequestHead, source: BodySource, peer: PeerInfo, startTime: number, startHr = performance.now(), sequence = 1) {
     this.#head = head;
     this.#source = source;
     this.method = head.method;
@@ -69,6 +73,8 @@ export class Request {
     this.remotePort = peer.remotePort;
     this.secure = peer.secure;
     this.startTime = startTime;
+    this.startHr = startHr;
+    this.sequence = sequence;
 
     let pathAndQuery = head.target;
     if (head.targetForm === 'absolute') {

@@ -43,6 +43,35 @@ export class FileCache<V> {
     this.#options = options;
   }
 
+  // Live counters, read by the status page when it takes a snapshot (status/sources.ts).
+  get entries(): number {
+    return this.#map.size;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get hits(): number {
+    return this.#hits;
+  }
+
+  get misses(): number {
+    return this.#misses;
+  }
+
+  get evictions(): number {
+    return this.#evictions;
+  }
+
+  get maxEntries(): number {
+    return this.#options.maxEntries;
+  }
+
+  get maxBytes(): number {
+    return this.#options.maxBytes;
+  }
+
   get maxEntryBytes(): number {
     return this.#options.maxEntryBytes;
   }

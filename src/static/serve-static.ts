@@ -45,8 +45,10 @@ export interface StaticOptions {
 }
 
 export interface StaticHandler extends Handler {
-  /** Cache counters for the status page. */
+  /** Cache counters as a snapshot. */
   stats(): CacheStats;
+  /** The file cache itself (live counters for the status page); null when caching is off. */
+  readonly cache: FileCache<FileEntry> | null;
 }
 
 export function serveStatic(options: StaticOptions): StaticHandler {
@@ -121,7 +123,6 @@ export function serveStatic(options: StaticOptions): StaticHandler {
         }
         cache.delete(key);
       }
-      cache.recordMiss();
     }
 
     const resolved = resolveRequestPath(root, req.path);
@@ -153,6 +154,8 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       throw new HttpError(404, 'Not Found'); // devices, sockets, fifos
     }
 
+    // A miss is a file served from disk; folders, listings and errors are neither hit nor miss.
+    if (cacheOn) cache.recordMiss();
     const now = Date.now();
     const repOptions = { ...representation, cacheControl: cacheControl(urlPath), maxInMemoryBytes: cache.maxEntryBytes };
     if (cacheOn && cache.admits(st.size)) {
@@ -173,7 +176,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     return send(req, res, await buildEntry(filePath, st, null, repOptions, now), null);
   };
 
-  return Object.assign(handler, { stats: () => cache.stats() });
+  return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null });
 }
 
 /** Bytes an entry holds: its body, its compressed variants, and a little for headers and keys. */

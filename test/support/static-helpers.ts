@@ -8,7 +8,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { createServer, type HttpServer } from '../../src/server/http-server.ts';
 import { createSiteHandler, type SiteHandler, type SiteOptions } from '../../src/app/site.ts';
-import type { Logger } from '../../src/log/logger.ts';
+import { createConsoleLogger, type Logger } from '../../src/log/logger.ts';
+import { Writable } from 'node:stream';
 
 export type TreeSpec = Record<string, string | Buffer | { symlink: string } | { mtime: Date; content: string | Buffer }>;
 
@@ -38,17 +39,12 @@ export async function makeTree(spec: TreeSpec, prefix = 'httpcraft-static-'): Pr
   return { root, path: (rel) => join(root, rel), cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
-/** Collects error reports, so a test can assert that nothing failed unexpectedly. */
-export const silentLogger: Logger & { errors: string[] } = {
-  level: 'ERROR',
-  errors: [],
-  debug() {},
-  info() {},
-  warn() {},
-  error(message: string, error?: unknown) {
-    silentLogger.errors.push(`${message}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-  },
-  line() {},
+/** A quiet logger that collects error reports, so a test can assert that nothing failed unexpectedly. */
+export const silentLogger: Logger & { errors: string[] } = Object.assign(createConsoleLogger('ERROR', new Writable({ write: (_c, _e, done) => done() })), { errors: [] as string[] });
+const quietError = silentLogger.error.bind(silentLogger);
+silentLogger.error = (message: string, error?: unknown) => {
+  silentLogger.errors.push(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  quietError(message, error);
 };
 
 export interface Site {

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// What status recording costs: wrk against our server answering the same 1 KiB response with
+// recording on and off (bench/servers/status.mjs), in alternating rounds (off, on, on, off, …) so
+// drift in machine load hits both alike. Reports the median requests/s of each and their ratio
+// (goal: on/off ≥ 0.95), the server's CPU time per request (read from /proc: steadier than req/s on
+// a busy machine), and the cost of one record() call measured alone.
+//
+//   npm run build && node bench/status-overhead.mjs [--duration=10] [--rounds=3]
+//   (also run by `npm run bench`)
+
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_DIR, PINNING, cpuMs, fmt, haveWrk, runWrk, startServer, table } from './lib.mjs';
+
+const SERVER = join(BENCH_DIR, 'servers', 'status.mjs');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/** Nanoseconds per StatusRecorder.record() call, on a mix of methods, statuses and paths. */
+async function recordCost() {
+  const { StatusRecorder } = await import('../dist/src/status/metrics.js');
+  const recorder = new StatusRecorder();
+  const paths = ['/', '/index.html', '/styles.css', '/script.js', '/missing', '/api/items', '/img/a.png', '/img/b.png'];
+  const reqs = paths.map((path, i) => ({ method: i % 5 === 0 ? 'POST' : 'GET', path, sequence: (i % 3) + 1, startHr: performance.now() }));
+  const ress = [200, 200, 304, 404, 200, 500, 200, 206].map((status) => ({ status }));
+  const N = 2_000_000;
+  for (let i = 0; i < 200_000; i++) recorder.record(reqs[i & 7], ress[i & 7]);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) recorder.record(reqs[i & 7], ress[i & 7]);
+  const ns = Number(process.hrtime.bigint() - t0) / N;
+  recorder.close();
+  return ns;
+}
+
+export async function run(options = {}) {
+  const duration = Number(options.duration ?? process.env.BENCH_DURATION ?? 10);
+  const rounds = Number(options.rounds ?? process.env.STATUS_BENCH_ROUNDS ?? 3);
+  const connections = Number(options.connections ?? 50);
+  console.log(`\n## status recording overhead (1 KiB response, ${connections} connections, ${rounds} rounds of ${duration}s; ${PINNING})`);
+  if (!haveWrk()) {
+    const message = 'wrk is not installed: apt-get install -y wrk';
+    console.log(message);
+    return { ok: false, skipped: message };
+  }
+  const rps = { off: [], on: [] };
+  const cpu = { off: [], on: [] };
+  const rows = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
+      const server = await startServer(SERVER, { env: { STATUS: mode } });
+      try {
+        const url = `http://127.0.0.1:${server.port}/`;
+        await runWrk(url, { connections, duration: 1 }); // warm-up: JIT, connection setup
+        const cpuBefore = cpuMs(server.pid);
+        const w = await runWrk(url, { connections, duration });
+        const cpuPerRequestUs = ((cpuMs(server.pid) - cpuBefore) * 1000) / w.total;
+        rps[mode].push(w.rps);
+        cpu[mode].push(cpuPerRequestUs);
+        rows.push({ round: r + 1, status: mode, 'req/s': fmt(w.rps), 'CPU µs/req': fmt(cpuPerRequestUs, 2), 'p99 ms': fmt(w.p99Ms, 2), errors: w.errors });
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  table(rows);
+  const off = median(rps.off);
+  const on = median(rps.on);
+  const ratio = on / off;
+  const cpuOff = median(cpu.off);
+  const cpuOn = median(cpu.on);
+  // Each round measures off and on back to back: the median of the per-round ratios cancels most
+  // of the drift in machine load that the overall medians still carry.
+  const pairedRps = median(rps.on.map((v, i) => v / rps.off[i]));
+  const pairedCpu = median(cpu.on.map((v, i) => v / cpu.off[i]));
+  const recordNs = await recordCost();
+  console.log(`median req/s: off ${fmt(off)}, on ${fmt(on)}, on/off = ${fmt(ratio, 3)} (goal ≥ 0.95)`);
+  console.log(`median server CPU per request: off ${fmt(cpuOff, 2)} µs, on ${fmt(cpuOn, 2)} µs (${cpuOn >= cpuOff ? '+' : ''}${fmt((cpuOn / cpuOff - 1) * 100, 1)}%)`);
+  console.log(`median of per-round ratios (on/off): req/s ${fmt(pairedRps, 3)}, CPU per request ${fmt(pairedCpu, 3)}`);
+  console.log(`one StatusRecorder.record() call alone: ${fmt(recordNs)} ns`);
+  return { ok: ratio >= 0.95, pairedRatio: pairedRps, pairedCpuRatio: pairedCpu, duration, rounds, connections, responseBytes: 1024, off, on, ratio, cpuMicrosPerRequest: { off: cpuOff, on: cpuOn }, recordNanos: recordNs, samples: rps, cpuSamples: cpu };
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+  await run({ ...(args.duration ? { duration: args.duration } : {}), ...(args.rounds ? { rounds: args.rounds } : {}) });
+}

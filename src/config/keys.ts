@@ -1,0 +1,169 @@
+// THE table of options: every configuration key with its kind (type and bounds), default, flags,
+// legacy names and a one-line description. Validation, --help, --print-config, the environment
+// variable names and the README/docs option tables are all derived from this one list; a test fails
+// when the README disagrees with it.
+//
+// Per key, derived rather than written:
+//   flag:  --<key with _ → ->   (plus `flags`, `short`, and one per legacy alias)
+//   env:   HTTPCRAFT_<KEY>      (plus HTTPCRAFT_<ALIAS> per legacy alias)
+//   bool:  every flag also has a --no-<flag> form
+
+import { VERSION } from '../version.ts';
+import type { Kind } from './kinds.ts';
+
+export const GROUPS = {
+  server: 'Server',
+  logging: 'Logging',
+  engine: 'Connections and limits',
+  static: 'Static files and caching',
+  headers: 'Security headers and CORS',
+  tls: 'HTTPS',
+  uploads: 'Forms and uploads',
+  status: 'Status page',
+} as const;
+export type Group = keyof typeof GROUPS;
+
+export interface KeySpec {
+  readonly key: string;
+  readonly group: Group;
+  readonly kind: Kind;
+  readonly default: unknown;
+  readonly description: string;
+  /** Extra long flags (without the leading --). */
+  readonly flags?: readonly string[];
+  readonly short?: string;
+  /** Legacy key names (config file and env); each also gets a flag. */
+  readonly aliases?: readonly string[];
+  /** Legacy flags that are not derived from an alias key name. */
+  readonly legacyFlags?: readonly string[];
+  /** Relative paths in a config file resolve against the file's folder. */
+  readonly isPath?: boolean;
+  /** Never printed (--print-config shows "(set)"). */
+  readonly secret?: boolean;
+}
+
+const BOOL: Kind = { type: 'bool' };
+const SECONDS: Kind = { type: 'seconds', min: 0, max: 86400 * 365 };
+// A connection timeout of 0 would time every client out at once; a second is the useful floor.
+const TIMEOUT: Kind = { type: 'seconds', min: 1, max: 86400 };
+const BYTES: Kind = { type: 'bytes', min: 0, max: Number.MAX_SAFE_INTEGER };
+const COUNT = (min: number, max: number): Kind => ({ type: 'int', min, max });
+const PATH: Kind = { type: 'path' };
+const PATH_OR_NULL: Kind = { type: 'path', nullable: true };
+const TEXT: Kind = { type: 'string' };
+const TEXT_OR_NULL: Kind = { type: 'string', nullable: true };
+const URL_PATH: Kind = { type: 'string', prefix: '/' };
+const LIST: Kind = { type: 'list' };
+
+export const KEYS = [
+  // ── seed: server ─────────────────────────────────────────────────────────────────────────────
+  { key: 'host', group: 'server', kind: { type: 'string', nonEmpty: true }, default: '0.0.0.0', short: 'H', description: 'Address to bind (0.0.0.0 or :: for every interface).' },
+  { key: 'port', group: 'server', kind: { type: 'port' }, default: 8000, short: 'p', description: 'TCP port to listen on (0 picks a free port).' },
+  { key: 'document_root', group: 'server', kind: PATH, default: 'htdocs', short: 'd', legacyFlags: ['directory'], isPath: true, description: 'Folder to serve; also the positional ROOT argument.' },
+  { key: 'server_name', group: 'server', kind: TEXT, default: 'httpcraft', description: 'Server header product name ("" sends no Server header).' },
+  { key: 'server_version', group: 'server', kind: TEXT, default: VERSION, description: 'Version shown after the name in the Server header and banner.' },
+  { key: 'workers', group: 'server', kind: { type: 'int', min: 1, max: 1024, auto: true }, default: 1, aliases: ['max_threads'], description: 'Worker processes (node:cluster); "auto" = one per CPU core.' },
+  { key: 'shutdown_timeout', group: 'server', kind: SECONDS, default: 10, description: 'Seconds in-flight requests get to finish on SIGINT/SIGTERM.' },
+  { key: 'state_dir', group: 'server', kind: PATH, default: '.httpcraft', isPath: true, description: 'Folder for generated state (development certificate, …).' },
+  // ── seed: logging ────────────────────────────────────────────────────────────────────────────
+  { key: 'log_level', group: 'logging', kind: { type: 'enum', values: ['DEBUG', 'INFO', 'WARNING', 'ERROR'], aliases: { warn: 'WARNING' } }, default: 'INFO', description: 'Lowest level of server events logged.' },
+  { key: 'log_file', group: 'logging', kind: PATH_OR_NULL, default: null, isPath: true, description: 'Write the logs to this file (buffered, asynchronous) instead of the console.' },
+  { key: 'colored_logging', group: 'logging', kind: BOOL, default: true, flags: ['color'], description: 'Colored console output when stdout is a terminal (NO_COLOR also turns it off).' },
+  { key: 'access_log_format', group: 'logging', kind: { type: 'enum', values: ['common', 'combined', 'json'] }, default: 'common', description: 'Access log line format: Apache common, combined, or JSON lines.' },
+  { key: 'log_max_size', group: 'logging', kind: BYTES, default: 10485760, description: 'Rotate the log file when it would grow past this size (0 = never).' },
+  { key: 'log_rotate', group: 'logging', kind: { type: 'enum', values: ['none', 'daily'] }, default: 'none', description: 'Also rotate the log file when the local date changes.' },
+  { key: 'log_keep', group: 'logging', kind: COUNT(0, 1000), default: 5, description: 'Rotated log files kept (file.1 is the newest).' },
+  { key: 'log_compress', group: 'logging', kind: BOOL, default: false, description: 'Gzip rotated log files (file.1.gz, …).' },
+  // ── engine ───────────────────────────────────────────────────────────────────────────────────
+  { key: 'connection_queue', group: 'engine', kind: COUNT(1, 65535), default: 511, description: 'Backlog of listen(): connections the kernel queues before accept.' },
+  { key: 'request_timeout', group: 'engine', kind: TIMEOUT, default: 30, description: 'Seconds a client has to send a whole request (head and body).' },
+  { key: 'headers_timeout', group: 'engine', kind: TIMEOUT, default: 20, description: 'Seconds a client has to send a request head (slowloris defence).' },
+  { key: 'keep_alive_timeout', group: 'engine', kind: TIMEOUT, default: 5, description: 'Seconds an idle persistent connection stays open.' },
+  { key: 'max_connections', group: 'engine', kind: COUNT(1, 1_000_000), default: 10000, description: 'Open connections allowed at once; beyond it clients get 503.' },
+  { key: 'max_header_size', group: 'engine', kind: { type: 'bytes', min: 256, max: 1048576 }, default: 16384, description: 'Largest request head in bytes (431 beyond).' },
+  { key: 'max_header_count', group: 'engine', kind: COUNT(1, 10000), default: 100, description: 'Most header fields in a request (431 beyond).' },
+  { key: 'max_request_line', group: 'engine', kind: { type: 'bytes', min: 64, max: 1048576 }, default: 8192, description: 'Longest request line in bytes (414 beyond).' },
+  { key: 'max_body_size', group: 'engine', kind: BYTES, default: 10485760, description: 'Largest request body in bytes (413 beyond).' },
+  // ── static files and caching ─────────────────────────────────────────────────────────────────
+  { key: 'directory_listing', group: 'static', kind: BOOL, default: false, aliases: ['enable_directory_listing'], description: 'List a folder\'s files when it has no index file.' },
+  { key: 'show_hidden_files', group: 'static', kind: BOOL, default: false, description: 'Serve and list dotfiles (never .git and the like).' },
+  { key: 'follow_symlinks', group: 'static', kind: BOOL, default: false, description: 'Follow symbolic links that lead outside the document root.' },
+  { key: 'index_file', group: 'static', kind: { type: 'string', nonEmpty: true }, default: 'index.html', description: 'File served for a folder URL.' },
+  { key: 'enable_cache', group: 'static', kind: BOOL, default: true, description: 'Keep small files in an in-memory LRU cache.' },
+  { key: 'cache_max_size', group: 'static', kind: COUNT(0, 1_000_000), default: 100, description: 'Most files in the memory cache.' },
+  { key: 'cache_max_age', group: 'static', kind: SECONDS, default: 3600, description: 'Seconds a cached file may be served before it is checked again.' },
+  { key: 'cache_max_bytes', group: 'static', kind: BYTES, default: 67108864, description: 'Total bytes the memory cache may hold.' },
+  { key: 'cache_file_max_bytes', group: 'static', kind: BYTES, default: 1048576, description: 'Largest single file kept in the memory cache.' },
+  { key: 'enable_browser_caching', group: 'static', kind: BOOL, default: true, description: 'Send Cache-Control so browsers keep static files.' },
+  { key: 'browser_cache_time', group: 'static', kind: SECONDS, default: 86400, description: 'Cache-Control max-age for static files, in seconds.' },
+  { key: 'cache_control', group: 'static', kind: { type: 'cache-rules' }, default: [], description: 'Per-glob Cache-Control values, first match wins.' },
+  { key: 'enable_compression', group: 'static', kind: BOOL, default: true, description: 'Compress responses (gzip, brotli) for clients that accept them.' },
+  { key: 'compression_min_size', group: 'static', kind: BYTES, default: 1024, description: 'Smallest body worth compressing, in bytes.' },
+  // ── security headers and CORS ────────────────────────────────────────────────────────────────
+  { key: 'enable_security_headers', group: 'headers', kind: BOOL, default: true, description: 'Send X-Content-Type-Options, X-Frame-Options and friends.' },
+  { key: 'security_headers', group: 'headers', kind: { type: 'header-map' }, default: {}, description: 'Extra or overriding security headers (name → value).' },
+  { key: 'enable_cors', group: 'headers', kind: BOOL, default: false, description: 'Answer CORS requests and preflights.' },
+  { key: 'cors_allow_origin', group: 'headers', kind: { type: 'string-or-list' }, default: '*', description: 'Allowed origins: "*", one origin or a list.' },
+  { key: 'cors_allow_methods', group: 'headers', kind: LIST, default: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'], description: 'Methods allowed in CORS preflights.' },
+  { key: 'cors_allow_headers', group: 'headers', kind: LIST, default: [], description: 'Request headers allowed in CORS (empty = echo the request\'s).' },
+  { key: 'cors_expose_headers', group: 'headers', kind: LIST, default: [], description: 'Response headers exposed to CORS callers.' },
+  { key: 'cors_allow_credentials', group: 'headers', kind: BOOL, default: false, description: 'Allow credentials (cookies) on CORS requests.' },
+  { key: 'cors_max_age', group: 'headers', kind: SECONDS, default: 600, description: 'Seconds a browser may cache a preflight answer.' },
+  // ── HTTPS ────────────────────────────────────────────────────────────────────────────────────
+  { key: 'enable_ssl', group: 'tls', kind: BOOL, default: false, flags: ['ssl'], description: 'Serve HTTPS (a development certificate is made when none is given).' },
+  { key: 'ssl_cert', group: 'tls', kind: PATH_OR_NULL, default: null, isPath: true, description: 'PEM certificate (chain) file.' },
+  { key: 'ssl_key', group: 'tls', kind: PATH_OR_NULL, default: null, isPath: true, description: 'PEM private key file.' },
+  { key: 'ssl_password', group: 'tls', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Passphrase of the private key or PFX file.' },
+  { key: 'ssl_pfx', group: 'tls', kind: PATH_OR_NULL, default: null, isPath: true, description: 'PKCS#12 file holding certificate and key (instead of cert/key).' },
+  { key: 'min_tls_version', group: 'tls', kind: { type: 'enum', values: ['TLSv1.2', 'TLSv1.3'] }, default: 'TLSv1.2', description: 'Oldest TLS version accepted.' },
+  { key: 'ssl_ciphers', group: 'tls', kind: TEXT_OR_NULL, default: null, description: 'OpenSSL cipher list (null = Node\'s defaults).' },
+  { key: 'redirect_http_port', group: 'tls', kind: { type: 'port', nullable: true }, default: null, description: 'Also listen here with plain HTTP and redirect to HTTPS.' },
+  { key: 'hsts_max_age', group: 'tls', kind: SECONDS, default: 0, description: 'Strict-Transport-Security max-age over HTTPS (0 = off).' },
+  // ── forms and uploads ────────────────────────────────────────────────────────────────────────
+  { key: 'enable_file_uploads', group: 'uploads', kind: BOOL, default: false, description: 'Accept form posts and file uploads.' },
+  { key: 'max_upload_size', group: 'uploads', kind: BYTES, default: 10485760, description: 'Largest upload request in bytes (413 beyond).' },
+  { key: 'upload_dir', group: 'uploads', kind: PATH_OR_NULL, default: null, isPath: true, description: 'Where uploaded files go (null = <document_root>/uploads).' },
+  { key: 'upload_overwrite', group: 'uploads', kind: BOOL, default: false, description: 'Replace an existing file instead of picking a new name.' },
+  { key: 'upload_path', group: 'uploads', kind: URL_PATH, default: '/submit', description: 'URL path that receives form posts.' },
+  { key: 'upload_in_listing', group: 'uploads', kind: BOOL, default: true, description: 'Show an upload form on directory listings.' },
+  { key: 'enable_mkdir', group: 'uploads', kind: BOOL, default: false, description: 'Allow creating folders through the listing.' },
+  { key: 'enable_delete', group: 'uploads', kind: BOOL, default: false, description: 'Allow DELETE of uploaded files.' },
+  { key: 'max_upload_files', group: 'uploads', kind: COUNT(1, 100000), default: 20, description: 'Most files in one upload request.' },
+  { key: 'max_field_size', group: 'uploads', kind: BYTES, default: 1048576, description: 'Largest non-file form field in bytes.' },
+  { key: 'max_form_parts', group: 'uploads', kind: COUNT(1, 1_000_000), default: 1000, description: 'Most parts (fields and files) in one form.' },
+  // ── status page ──────────────────────────────────────────────────────────────────────────────
+  { key: 'enable_server_status', group: 'status', kind: BOOL, default: true, description: 'Serve the status dashboard and Prometheus metrics.' },
+  { key: 'server_status_path', group: 'status', kind: URL_PATH, default: '/server-status', description: 'URL path of the status dashboard.' },
+  { key: 'metrics_path', group: 'status', kind: URL_PATH, default: '/metrics', description: 'URL path of the Prometheus metrics.' },
+  { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs allowed to see status (empty = everyone).' },
+  { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token required for the status pages (null = none).' },
+] as const satisfies readonly KeySpec[];
+
+export type KeyName = (typeof KEYS)[number]['key'];
+
+const BY_NAME = new Map<string, KeySpec>();
+for (const spec of KEYS as readonly KeySpec[]) {
+  BY_NAME.set(spec.key, spec);
+  for (const alias of spec.aliases ?? []) BY_NAME.set(alias, spec);
+}
+
+/** The spec for a key or one of its legacy names. */
+export function findKey(name: string): KeySpec | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Every name a config file may use (canonical and legacy). */
+export function allKeyNames(): string[] {
+  return [...BY_NAME.keys()];
+}
+
+export const kebab = (name: string): string => name.replaceAll('_', '-');
+
+export function envNames(spec: KeySpec): string[] {
+  return [spec.key, ...(spec.aliases ?? [])].map((n) => `HTTPCRAFT_${n.toUpperCase()}`);
+}
+
+/** Long flags (without --) in display order: canonical, extra, then legacy. */
+export function flagNames(spec: KeySpec): string[] {
+  return [kebab(spec.key), ...(spec.flags ?? []), ...(spec.aliases ?? []).map(kebab), ...(spec.legacyFlags ?? [])];
+}

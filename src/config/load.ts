@@ -1,0 +1,208 @@
+// Builds the Config from its four sources, highest first: command line > environment > config file >
+// defaults. The config file is `-c/--config PATH` (or HTTPCRAFT_CONFIG), else ./config.json when it
+// exists. Relative paths resolve against the folder of the file that names them (a config file's
+// folder; the working directory for flags, env and defaults), so a config file means the same thing
+// whichever folder the server is started from.
+//
+// Every problem is collected and thrown together as ConfigErrors, each naming key, source and value.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { parseArgv, type Action } from './argv.ts';
+import { ConfigError, ConfigErrors, closest, showValue } from './errors.ts';
+import { KEYS, allKeyNames, envNames, findKey, type KeySpec } from './keys.ts';
+import { fromJson, fromText } from './kinds.ts';
+import { defaultConfig, type Config, type SourceMap } from './schema.ts';
+import { checkFilesystem } from './check-paths.ts';
+
+export interface LoadInput {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Skip the document root and certificate checks (for --print-config and tests). */
+  skipFilesystemChecks?: boolean;
+}
+
+export interface Loaded {
+  action: Action;
+  printFormat: 'text' | 'json';
+  config: Config;
+  sources: SourceMap;
+  /** The config file used, absolute, or null. */
+  configFile: string | null;
+  /** Not fatal, shown before start (an unknown HTTPCRAFT_* variable, …). */
+  warnings: string[];
+}
+
+interface Layer {
+  value: unknown;
+  source: string;
+  /** Folder relative paths resolve against. */
+  base: string;
+}
+
+export const DEFAULT_CONFIG_FILE = 'config.json';
+
+export function loadConfig(input: LoadInput): Loaded {
+  const errors: ConfigError[] = [];
+  const warnings: string[] = [];
+  const args = parseArgv(input.argv);
+  errors.push(...args.errors);
+
+  const cli = new Map<KeySpec, Layer>();
+  for (const e of args.entries) cli.set(e.spec, { value: e.value, source: e.source, base: input.cwd });
+
+  const env = readEnv(input.env, input.cwd, errors, warnings);
+
+  // The config file: explicit path (must exist), else ./config.json when present.
+  let configFile: string | null = null;
+  let configSource = '';
+  const explicit = args.configPath ?? emptyToUndefined(input.env.HTTPCRAFT_CONFIG);
+  if (explicit !== undefined) {
+    configFile = resolve(input.cwd, explicit);
+    configSource = args.configPath !== null ? '--config' : 'HTTPCRAFT_CONFIG';
+    if (!existsSync(configFile)) {
+      errors.push(new ConfigError('config', configSource, `config file ${showValue(explicit)} does not exist`));
+      configFile = null;
+    }
+  } else if (existsSync(resolve(input.cwd, DEFAULT_CONFIG_FILE))) {
+    configFile = resolve(input.cwd, DEFAULT_CONFIG_FILE);
+  }
+  const file = configFile === null ? new Map<KeySpec, Layer>() : readConfigFile(configFile, displayPath(configFile, input.cwd), configSource, errors);
+
+  const config = defaultConfig() as unknown as Record<string, unknown>;
+  const sources: Record<string, string> = {};
+  for (const spec of KEYS as readonly KeySpec[]) {
+    const layer = cli.get(spec) ?? env.get(spec) ?? file.get(spec);
+    let value = layer?.value ?? spec.default;
+    if (spec.isPath === true && typeof value === 'string') value = resolve(layer?.base ?? input.cwd, value);
+    config[spec.key] = value;
+    sources[spec.key] = layer?.source ?? 'default';
+  }
+  const loaded: Loaded = { action: args.action, printFormat: args.printFormat, config: config as unknown as Config, sources: sources as SourceMap, configFile, warnings };
+
+  if (errors.length === 0) errors.push(...crossChecks(loaded.config, loaded.sources));
+  if (errors.length === 0 && input.skipFilesystemChecks !== true && args.action === 'run') errors.push(...checkFilesystem(loaded.config, loaded.sources));
+  if (errors.length > 0) throw new ConfigErrors(errors, warnings);
+  return loaded;
+}
+
+function emptyToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** HTTPCRAFT_<KEY> variables (and legacy HTTPCRAFT_<ALIAS>); NO_COLOR turns colors off below them. */
+function readEnv(env: LoadInput['env'], cwd: string, errors: ConfigError[], warnings: string[]): Map<KeySpec, Layer> {
+  const out = new Map<KeySpec, Layer>();
+  const known = new Set<string>(['HTTPCRAFT_CONFIG']);
+  for (const spec of KEYS as readonly KeySpec[]) {
+    // Canonical name first: it wins over a legacy name set at the same time.
+    for (const name of envNames(spec)) {
+      known.add(name);
+      const text = env[name];
+      if (text === undefined || text === '' || out.has(spec)) continue;
+      const r = fromText(spec.kind, text);
+      if (r.ok) out.set(spec, { value: r.value, source: name, base: cwd });
+      else errors.push(new ConfigError(spec.key, name, `${showValue(text)} is not valid for ${spec.key}: ${r.problem}`));
+    }
+  }
+  // https://no-color.org: any non-empty NO_COLOR disables color; an explicit HTTPCRAFT_ or flag wins.
+  const colored = findKey('colored_logging')!;
+  if (!out.has(colored) && env.NO_COLOR !== undefined && env.NO_COLOR !== '') out.set(colored, { value: false, source: 'NO_COLOR', base: cwd });
+  // Unknown HTTPCRAFT_* names are warned about, not refused: the environment is shared with tools
+  // we do not own, while a config file and the command line are ours alone.
+  const names = [...known].map((n) => n.slice('HTTPCRAFT_'.length).toLowerCase());
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('HTTPCRAFT_') || known.has(name)) continue;
+    const guess = closest(name.slice('HTTPCRAFT_'.length).toLowerCase(), names);
+    warnings.push(`${name}: unknown setting, ignored${guess === undefined ? '' : `; did you mean HTTPCRAFT_${guess.toUpperCase()}?`}`);
+  }
+  return out;
+}
+
+/** Line and column (1-based) of a character offset, for JSON syntax errors. */
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: Math.min(offset, text.length) - start + 1 };
+}
+
+function readConfigFile(file: string, shown: string, how: string, errors: ConfigError[]): Map<KeySpec, Layer> {
+  const out = new Map<KeySpec, Layer>();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    errors.push(new ConfigError('config', how === '' ? shown : how, `cannot read config file ${shown}: ${(error as Error).message}`));
+    return out;
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const m = /position (\d+)/.exec(message);
+    const { line, column } = lineAndColumn(text, m === null ? text.length : Number(m[1]));
+    const reason = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
+    errors.push(new ConfigError('config', `${shown}:${line}:${column}`, `malformed JSON: ${reason}`));
+    return out;
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    errors.push(new ConfigError('config', `${shown}:$`, `a config file holds one JSON object of settings, got ${Array.isArray(data) ? 'an array' : showValue(data)}`));
+    return out;
+  }
+  const base = dirname(file);
+  const names = allKeyNames();
+  for (const [name, value] of Object.entries(data)) {
+    const at = `${shown}:$${/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
+    if (name.startsWith('$') || name.startsWith('//') || name.startsWith('_comment')) continue; // $schema, comments
+    const spec = findKey(name);
+    if (spec === undefined) {
+      const guess = closest(name, names);
+      errors.push(new ConfigError(name, at, `unknown key${guess === undefined ? '' : `; did you mean "${guess}"?`}`));
+      continue;
+    }
+    const previous = out.get(spec);
+    if (previous !== undefined) {
+      errors.push(new ConfigError(spec.key, at, `sets ${spec.key} again (also set at ${previous.source}); keep one of the two names`));
+      continue;
+    }
+    const r = fromJson(spec.kind, value);
+    if (!r.ok) {
+      const where = r.at === undefined ? at : at + r.at;
+      errors.push(new ConfigError(spec.key, where, `${showValue(value)} is not valid for ${spec.key}: ${r.problem}`));
+      continue;
+    }
+    out.set(spec, { value: r.value, source: at, base });
+  }
+  return out;
+}
+
+/** Rules between keys, checked once every value is known. */
+function crossChecks(config: Config, sources: SourceMap): ConfigError[] {
+  const errors: ConfigError[] = [];
+  if (config.enable_ssl && config.ssl_pfx === null && (config.ssl_cert === null) !== (config.ssl_key === null)) {
+    const missing = config.ssl_cert === null ? 'ssl_cert' : 'ssl_key';
+    const given = missing === 'ssl_cert' ? 'ssl_key' : 'ssl_cert';
+    errors.push(new ConfigError(missing, sources[given], `${given} is set but ${missing} is not; HTTPS needs both (or neither, for a development certificate)`));
+  }
+  if (config.redirect_http_port !== null && config.redirect_http_port === config.port && config.port !== 0) {
+    errors.push(new ConfigError('redirect_http_port', sources.redirect_http_port, `${config.redirect_http_port} is the HTTPS port itself; pick another port`));
+  }
+  if (config.server_status_path === config.metrics_path) {
+    errors.push(new ConfigError('metrics_path', sources.metrics_path, `${showValue(config.metrics_path)} is also server_status_path; the two pages need different paths`));
+  }
+  return errors;
+}

@@ -1,0 +1,96 @@
+// The one place a Config becomes the options of the engine and the site. Feature code takes small
+// typed option objects and never reads config itself; this file is where they meet.
+
+import { readFileSync } from 'node:fs';
+import type { TlsOptions } from 'node:tls';
+import type { ServerOptions } from '../server/http-server.ts';
+import type { Handler } from '../server/connection.ts';
+import type { SiteOptions } from '../app/site.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Config } from './schema.ts';
+import type { StatusRecorder } from '../status/metrics.ts';
+
+const MS = 1000;
+
+/** The Server header: "name/version", the name alone when it already carries a version, '' for none. */
+export function serverHeader(config: Config): string {
+  if (config.server_name === '') return '';
+  if (config.server_name.includes('/') || config.server_version === '') return config.server_name;
+  return `${config.server_name}/${config.server_version}`;
+}
+
+/**
+ * TLS options from cert/key files or a PFX; undefined when HTTPS is off or no files are given (the
+ * HTTPS feature then makes a development certificate in state_dir).
+ */
+export function tlsOptions(config: Config): TlsOptions | undefined {
+  if (!config.enable_ssl) return undefined;
+  const common: TlsOptions = { minVersion: config.min_tls_version, ...(config.ssl_ciphers === null ? {} : { ciphers: config.ssl_ciphers }), ...(config.ssl_password === null ? {} : { passphrase: config.ssl_password }) };
+  if (config.ssl_pfx !== null) return { ...common, pfx: readFileSync(config.ssl_pfx) };
+  if (config.ssl_cert !== null && config.ssl_key !== null) return { ...common, cert: readFileSync(config.ssl_cert), key: readFileSync(config.ssl_key) };
+  return undefined;
+}
+
+export function serverOptions(config: Config, handler: Handler): ServerOptions {
+  const tls = tlsOptions(config);
+  return {
+    handler,
+    serverName: serverHeader(config),
+    limits: {
+      maxRequestLineBytes: config.max_request_line,
+      maxHeaderBytes: config.max_header_size,
+      maxHeaderCount: config.max_header_count,
+      maxBodyBytes: Math.max(config.max_body_size, config.enable_file_uploads ? config.max_upload_size : 0),
+    },
+    timeouts: {
+      headersTimeoutMs: config.headers_timeout * MS,
+      requestTimeoutMs: config.request_timeout * MS,
+      keepAliveTimeoutMs: config.keep_alive_timeout * MS,
+    },
+    maxConnections: config.max_connections,
+    backlog: config.connection_queue,
+    ...(tls === undefined ? {} : { tls }),
+  };
+}
+
+export function siteOptions(config: Config, logger: Logger, recorder?: StatusRecorder): SiteOptions {
+  return {
+    documentRoot: config.document_root,
+    showHiddenFiles: config.show_hidden_files,
+    followSymlinks: config.follow_symlinks,
+    logger,
+    indexFile: config.index_file,
+    directoryListing: config.directory_listing,
+    enableCache: config.enable_cache,
+    cacheMaxSize: config.cache_max_size,
+    cacheMaxAge: config.cache_max_age,
+    cacheMaxBytes: config.cache_max_bytes,
+    cacheFileMaxBytes: config.cache_file_max_bytes,
+    enableBrowserCaching: config.enable_browser_caching,
+    browserCacheTime: config.browser_cache_time,
+    cacheControl: config.cache_control,
+    enableCompression: config.enable_compression,
+    compressionMinSize: config.compression_min_size,
+    enableSecurityHeaders: config.enable_security_headers,
+    securityHeaders: config.security_headers,
+    enableCors: config.enable_cors,
+    corsAllowOrigin: config.cors_allow_origin,
+    corsAllowMethods: config.cors_allow_methods,
+    corsAllowHeaders: config.cors_allow_headers,
+    corsExposeHeaders: config.cors_expose_headers,
+    corsAllowCredentials: config.cors_allow_credentials,
+    corsMaxAge: config.cors_max_age,
+    // Health probes stay on even with the dashboard off: load balancers need them.
+    ...(recorder === undefined
+      ? {}
+      : {
+          status: {
+            recorder,
+            statusPath: config.enable_server_status ? config.server_status_path : null,
+            metricsPath: config.enable_server_status ? config.metrics_path : null,
+            allow: config.status_allow,
+            token: config.status_token,
+          },
+        }),
+  };
+}

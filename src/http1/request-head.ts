@@ -1,0 +1,49 @@
+// What the request parser reports and what bounds it: the head of a request, the sink that receives
+// the parser's events, and the limits (with the engine's defaults).
+
+import type { ParseError } from './errors.ts';
+import type { TargetForm } from './target.ts';
+
+export interface RequestHead {
+  method: string;
+  target: string;
+  targetForm: TargetForm;
+  versionMajor: number;
+  versionMinor: number;
+  /** Field lines as received: name, value, name, value, … (values trimmed of OWS). */
+  rawHeaders: string[];
+  /** -1 when the body is chunked; 0 when there is none. */
+  contentLength: number;
+  chunked: boolean;
+  keepAlive: boolean;
+  /** The Expect field value, lower-cased, or '' when absent. */
+  expect: string;
+  /** The Host field value ('' when absent). */
+  host: string;
+}
+
+export interface ParserSink {
+  onHead(head: RequestHead): void;
+  onData(chunk: Buffer): void;
+  onTrailers(rawTrailers: string[]): void;
+  onEnd(): void;
+  onError(error: ParseError): void;
+}
+
+export interface ParserLimits {
+  /** Longest request line accepted, in bytes (414 beyond). */
+  maxRequestLineBytes: number;
+  /** Largest header section (field lines and their CRLFs), in bytes (431 beyond); trailers too. */
+  maxHeaderBytes: number;
+  /** Most field lines accepted (431 beyond); trailers too. */
+  maxHeaderCount: number;
+  /** Largest body accepted, in bytes (413 beyond, answered before the body is read). */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = {
+  maxRequestLineBytes: 8 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  maxBodyBytes: 10 * 1024 * 1024,
+};

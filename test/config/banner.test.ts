@@ -1,0 +1,57 @@
+// Banner contents: every URL for the bound address, https when TLS is on, the features that are on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NetworkInterfaceInfo } from 'node:os';
+import { bannerText, enabledFeatures, reachableUrls, type Interfaces } from '../../src/banner.ts';
+import { defaultConfig } from '../../src/config/schema.ts';
+
+const v4 = (address: string, internal = false): NetworkInterfaceInfo => ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal, cidr: null });
+const v6 = (address: string, internal = false): NetworkInterfaceInfo => ({ address, netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '00:00:00:00:00:00', internal, cidr: null, scopeid: 0 });
+const IFACES: Interfaces = {
+  lo: [v4('127.0.0.1', true), v6('::1', true)],
+  eth0: [v4('192.168.1.20'), v6('fe80::1'), v6('2001:db8::20')],
+  wlan0: [v4('10.0.0.7')],
+};
+
+test('bound to 0.0.0.0: localhost, 127.0.0.1 and each LAN IPv4 address', () => {
+  assert.deepEqual(reachableUrls('0.0.0.0', 8000, false, IFACES), {
+    local: ['http://localhost:8000/', 'http://127.0.0.1:8000/'],
+    network: ['http://192.168.1.20:8000/', 'http://10.0.0.7:8000/'],
+  });
+});
+
+test('bound to ::: IPv6 addresses too (bracketed), not link-local ones', () => {
+  assert.deepEqual(reachableUrls('::', 443, true, IFACES), {
+    local: ['https://localhost:443/', 'https://127.0.0.1:443/', 'https://[::1]:443/'],
+    network: ['https://192.168.1.20:443/', 'https://[2001:db8::20]:443/', 'https://10.0.0.7:443/'],
+  });
+});
+
+test('bound to one address: that address only', () => {
+  assert.deepEqual(reachableUrls('127.0.0.1', 8080, false, IFACES), { local: ['http://localhost:8080/', 'http://127.0.0.1:8080/'], network: [] });
+  assert.deepEqual(reachableUrls('192.168.1.20', 8080, false, IFACES), { local: [], network: ['http://192.168.1.20:8080/'] });
+  assert.deepEqual(reachableUrls('::1', 8080, false, IFACES), { local: ['http://[::1]:8080/'], network: [] });
+});
+
+test('features: only those that are on, and the worker count', () => {
+  const c = defaultConfig();
+  assert.deepEqual(enabledFeatures(c), ['cache (100 files)', 'compression', 'status page (/server-status)', 'workers: 1']);
+  Object.assign(c, { enable_ssl: true, directory_listing: true, enable_cache: false, enable_file_uploads: true, enable_cors: true, enable_server_status: false, enable_compression: false, workers: 'auto' });
+  assert.deepEqual(enabledFeatures(c), ['HTTPS', 'directory listing', 'uploads (/submit)', 'CORS', 'workers: auto']);
+});
+
+test('banner text', () => {
+  const text = bannerText({ name: 'httpcraft', version: '1.2.3', documentRoot: '/srv/www', host: '0.0.0.0', port: 8000, secure: false, features: ['CORS', 'workers: 1'], logFile: '/var/log/h.log', interfaces: IFACES });
+  assert.equal(
+    text,
+    '\n  httpcraft 1.2.3\n\n' +
+      '  Serving   /srv/www\n' +
+      '  Local     http://localhost:8000/\n' +
+      '            http://127.0.0.1:8000/\n' +
+      '  Network   http://192.168.1.20:8000/\n' +
+      '            http://10.0.0.7:8000/\n' +
+      '  Features  CORS, workers: 1\n' +
+      '  Log file  /var/log/h.log\n' +
+      '\n  Press Ctrl+C to stop.\n\n',
+  );
+});

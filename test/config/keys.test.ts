@@ -1,0 +1,69 @@
+// The key table against the configuration contract every area builds on, and the seed's promises.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KEYS, envNames, findKey, flagNames, type KeySpec } from '../../src/config/keys.ts';
+import { allFlagNames } from '../../src/config/argv.ts';
+import { defaultConfig } from '../../src/config/schema.ts';
+import { VERSION } from '../../src/version.ts';
+
+const keys = KEYS as readonly KeySpec[];
+
+// The contract in the common brief: name → default (server_version is the package version).
+const CONTRACT: Record<string, unknown> = {
+  host: '0.0.0.0', port: 8000, document_root: 'htdocs', server_name: 'httpcraft', server_version: VERSION,
+  log_level: 'INFO', log_file: null, colored_logging: true, connection_queue: 511, request_timeout: 30,
+  directory_listing: false, show_hidden_files: false, enable_cache: true, cache_max_size: 100, cache_max_age: 3600,
+  enable_browser_caching: true, browser_cache_time: 86400, enable_security_headers: true, enable_cors: false,
+  cors_allow_origin: '*', enable_file_uploads: false, max_upload_size: 10485760, enable_server_status: true,
+  enable_ssl: false, ssl_cert: null, ssl_key: null, ssl_password: null,
+  headers_timeout: 20, keep_alive_timeout: 5, max_connections: 10000, max_header_size: 16384, max_header_count: 100,
+  max_request_line: 8192, max_body_size: 10485760, shutdown_timeout: 10, workers: 1,
+  follow_symlinks: false, index_file: 'index.html', cache_max_bytes: 67108864, cache_file_max_bytes: 1048576,
+  cache_control: [], enable_compression: true, compression_min_size: 1024, security_headers: {},
+  cors_allow_methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'], cors_allow_headers: [], cors_expose_headers: [],
+  cors_allow_credentials: false, cors_max_age: 600,
+  access_log_format: 'common', log_max_size: 10485760, log_rotate: 'none', log_keep: 5, log_compress: false,
+  ssl_pfx: null, min_tls_version: 'TLSv1.2', ssl_ciphers: null, redirect_http_port: null, hsts_max_age: 0, state_dir: '.httpcraft',
+  upload_dir: null, upload_overwrite: false, upload_path: '/submit', upload_in_listing: true, enable_mkdir: false,
+  enable_delete: false, max_upload_files: 20, max_field_size: 1048576, max_form_parts: 1000,
+  server_status_path: '/server-status', metrics_path: '/metrics', status_allow: [], status_token: null,
+};
+
+test('the table holds exactly the contract keys with the contract defaults', () => {
+  assert.deepEqual(keys.map((k) => k.key).sort(), Object.keys(CONTRACT).sort());
+  const defaults = defaultConfig() as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(CONTRACT)) assert.deepEqual(defaults[key], value, key);
+});
+
+test('max_threads is the legacy name of workers, enable_directory_listing of directory_listing', () => {
+  assert.equal(findKey('max_threads')?.key, 'workers');
+  assert.equal(findKey('enable_directory_listing')?.key, 'directory_listing');
+});
+
+test('every seed flag exists', () => {
+  const flags = new Set(allFlagNames());
+  for (const f of ['host', 'port', 'document-root', 'directory', 'config', 'log-level', 'log-file', 'no-color', 'directory-listing', 'enable-directory-listing', 'enable-cache', 'max-threads', 'workers', 'ssl', 'ssl-cert', 'ssl-key', 'request-timeout', 'connection-queue', 'help', 'version', 'print-config']) {
+    assert.ok(flags.has(f), `--${f}`);
+  }
+  assert.deepEqual(keys.filter((k) => k.short !== undefined).map((k) => [k.short, k.key]), [['H', 'host'], ['p', 'port'], ['d', 'document_root']]);
+});
+
+test('no flag, env var or key name is claimed twice; descriptions are one line', () => {
+  const flags = new Map<string, string>();
+  const envs = new Map<string, string>();
+  for (const spec of keys) {
+    for (const f of flagNames(spec)) {
+      assert.equal(flags.get(f), undefined, `--${f} claimed by ${flags.get(f)} and ${spec.key}`);
+      flags.set(f, spec.key);
+    }
+    for (const e of envNames(spec)) {
+      assert.equal(envs.get(e), undefined, e);
+      envs.set(e, spec.key);
+    }
+    assert.match(spec.description, /^[A-Z"(].*\.$/, spec.key);
+    assert.ok(!spec.description.includes('\n'), spec.key);
+    assert.match(spec.key, /^[a-z][a-z0-9_]*$/);
+  }
+  assert.equal(envs.get('HTTPCRAFT_PORT'), 'port');
+  assert.equal(envs.get('HTTPCRAFT_MAX_THREADS'), 'workers');
+});
