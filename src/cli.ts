@@ -16,6 +16,7 @@ import { helpText } from './config/help.ts';
 import { printConfig, printConfigJson } from './config/print.ts';
 import { serverOptions, siteOptions } from './config/to-options.ts';
 import { StatusRecorder } from './status/metrics.ts';
+import { UploadCounter } from './status/sources.ts';
 import { bannerText, enabledFeatures } from './banner.ts';
 import { VERSION } from './version.ts';
 
@@ -92,8 +93,9 @@ const logger: Logger = createLogger({
   file,
 });
 
-const recorder = new StatusRecorder({ name: config.server_name === '' ? 'httpcraft' : config.server_name, version: config.server_version });
-const site = createSiteHandler(siteOptions(config, logger, recorder));
+const uploads = new UploadCounter();
+const recorder = new StatusRecorder({ name: config.server_name === '' ? 'httpcraft' : config.server_name, version: config.server_version, uploads });
+const site = createSiteHandler(siteOptions(config, logger, { recorder, uploads }));
 recorder.cache = site.cache; // the dashboard's cache hit rate
 const options = serverOptions(config, site);
 if (config.enable_ssl && options.tls === undefined) {

@@ -29,3 +29,10 @@ export { statusRoutes, type StatusRouteOptions } from './status/status-routes.ts
 export { mergeSnapshots, type StatusSnapshot } from './status/snapshot.ts';
 export { renderPrometheus } from './status/prometheus.ts';
 export { UploadCounter, type CacheStatsSource, type UploadStatsSource } from './status/sources.ts';
+export { parseForm, parseBody, type ParsedForm, type ParsedBody, type StoredFormFile } from './uploads/parse-body.ts';
+export { streamMultipart, readUrlencoded, readJson, DEFAULT_FORM_LIMITS, type FormLimits, type FilePart, type FormField } from './uploads/form.ts';
+export { MultipartParser, MultipartError, type MultipartSink } from './uploads/multipart-parser.ts';
+export { saveUpload, type SavedFile } from './uploads/save-upload.ts';
+export { sanitizeFileName } from './uploads/sanitize-name.ts';
+export { createUploadHandlers, describeUploads, type UploadOptions } from './uploads/upload-handlers.ts';
+export { uploadFormHtml } from './uploads/upload-form.ts';

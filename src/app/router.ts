@@ -9,7 +9,7 @@ import type { Response } from '../server/response.ts';
 import type { Handler } from '../server/connection.ts';
 import { HttpError } from './http-error.ts';
 
-export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'PATCH';
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'PATCH' | 'MKCOL';
 export type MethodTable = Partial<Record<Method, Handler>>;
 
 /** Decides whether a route serves a path. Exact string, prefix ending in "/", or a function. */

@@ -15,6 +15,9 @@ import { securityHeaders } from '../middleware/security-headers.ts';
 import { cors } from '../middleware/cors.ts';
 import type { Logger } from '../log/logger.ts';
 import { statusRoutes, type StatusRouteOptions } from '../status/status-routes.ts';
+import { createUploadHandlers, type UploadOptions } from '../uploads/upload-handlers.ts';
+import { uploadFormHtml } from '../uploads/upload-form.ts';
+import { DEFAULT_FORM_LIMITS } from '../uploads/form.ts';
 
 export { documentRootErrorPages };
 
@@ -50,6 +53,8 @@ export interface SiteOptions {
   corsMaxAge?: number;
   /** Status dashboard, /metrics and health probes (answered before the static files). */
   status?: StatusRouteOptions;
+  /** Forms and uploads (enable_file_uploads and the uploads keys); off unless enabled is true. */
+  uploads?: Omit<UploadOptions, 'documentRoot'> & { enabled: boolean };
 }
 
 export interface SiteHandler extends Handler {
@@ -60,12 +65,21 @@ export interface SiteHandler extends Handler {
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
+  const router = new Router();
+  const uploads = options.uploads?.enabled === true ? createUploadHandlers({ ...options.uploads, documentRoot: options.documentRoot, followSymlinks: options.followSymlinks }) : null;
+  if (uploads !== null) router.route(options.uploads?.uploadPath ?? '/submit', { POST: uploads.submit });
+  // The listing embeds the upload form when folders accept uploads (upload_in_listing).
+  const listingForm =
+    uploads !== null && options.uploads?.inListing !== false
+      ? (folderUrl: string) => uploadFormHtml(folderUrl, { ...DEFAULT_FORM_LIMITS, ...options.uploads?.limits }, { mkdir: options.uploads?.enableMkdir === true })
+      : undefined;
   const files = serveStatic({
     root: options.documentRoot,
     showHiddenFiles: options.showHiddenFiles,
     followSymlinks: options.followSymlinks,
     indexFile: options.indexFile,
     directoryListing: options.directoryListing,
+    listingExtraHtml: listingForm,
     enableCache: options.enableCache,
     cacheMaxSize: options.cacheMaxSize,
     cacheMaxAge: options.cacheMaxAge,
@@ -77,8 +91,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     enableCompression: options.enableCompression,
     compressionMinSize: options.compressionMinSize,
   });
-  const router = new Router();
-  router.route(() => true, { GET: files });
+  router.route(() => true, { GET: files, ...uploads?.methods });
   const errors = errorHandler({
     pages: documentRootErrorPages(options.documentRoot),
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),

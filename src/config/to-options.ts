@@ -9,6 +9,7 @@ import type { SiteOptions } from '../app/site.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Config } from './schema.ts';
 import type { StatusRecorder } from '../status/metrics.ts';
+import type { UploadStats } from '../uploads/upload-handlers.ts';
 
 const MS = 1000;
 
@@ -53,7 +54,14 @@ export function serverOptions(config: Config, handler: Handler): ServerOptions {
   };
 }
 
-export function siteOptions(config: Config, logger: Logger, recorder?: StatusRecorder): SiteOptions {
+/** Live counters the site reports into (the status page reads them). */
+export interface SiteCounters {
+  recorder?: StatusRecorder;
+  uploads?: UploadStats;
+}
+
+export function siteOptions(config: Config, logger: Logger, counters: SiteCounters = {}): SiteOptions {
+  const { recorder } = counters;
   return {
     documentRoot: config.document_root,
     showHiddenFiles: config.show_hidden_files,
@@ -80,6 +88,23 @@ export function siteOptions(config: Config, logger: Logger, recorder?: StatusRec
     corsExposeHeaders: config.cors_expose_headers,
     corsAllowCredentials: config.cors_allow_credentials,
     corsMaxAge: config.cors_max_age,
+    uploads: {
+      enabled: config.enable_file_uploads,
+      uploadDir: config.upload_dir,
+      overwrite: config.upload_overwrite,
+      uploadPath: config.upload_path,
+      inListing: config.upload_in_listing,
+      enableMkdir: config.enable_mkdir,
+      enableDelete: config.enable_delete,
+      followSymlinks: config.follow_symlinks,
+      limits: {
+        maxFormParts: config.max_form_parts,
+        maxFieldSize: config.max_field_size,
+        maxUploadFiles: config.max_upload_files,
+        maxUploadSize: config.max_upload_size,
+      },
+      ...(counters.uploads === undefined ? {} : { stats: counters.uploads }),
+    },
     // Health probes stay on even with the dashboard off: load balancers need them.
     ...(recorder === undefined
       ? {}

@@ -299,11 +299,17 @@ export class Response {
     this.#noBody = this.#isHead || statusForbidsBody(status);
     let lines = '';
     let hasLength = false;
+    // A handler may ask to close (RFC 9112 §9.6), e.g. after refusing a large upload midway; the
+    // header itself is still ours to write.
+    let handlerClose = false;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i]!;
       const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
-      if (lower === 'connection' || lower === 'transfer-encoding') continue; // framing is ours to decide
+      if (lower === 'connection' || lower === 'transfer-encoding') {
+        if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(fields[i + 1]!)) handlerClose = true;
+        continue; // framing is ours to decide
+      }
       if (lower === 'content-length') {
         // RFC 9110 §8.6: never in 1xx or 204 responses.
         if (status < 200 || status === 204) continue;
@@ -311,7 +317,7 @@ export class Response {
       }
       lines += `${name}: ${fields[i + 1]!}\r\n`;
     }
-    let keepAlive = this.#sink.keepAliveAfter();
+    let keepAlive = !handlerClose && this.#sink.keepAliveAfter();
     if (!hasLength && status >= 200 && status !== 204 && status !== 304) {
       if (knownLength >= 0) {
         // A HEAD response to end() without a body says nothing about the length: omit it.

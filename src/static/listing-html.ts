@@ -38,8 +38,19 @@ i.addEventListener('input',run);i.form.addEventListener('submit',e=>{if(rows.len
 
 const hash = (s: string): string => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
 
-/** The listing page's own policy: nothing but its inline style and script, links and GET forms to itself. */
-export const LISTING_CSP = `default-src 'none'; style-src ${hash(STYLE)}; script-src ${hash(SCRIPT)}; img-src data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'`;
+/**
+ * The listing page's own policy: nothing but its inline styles and scripts (allowed by hash, including
+ * those of an embedded fragment such as the upload form), links and forms to itself.
+ */
+export function listingCsp(extraHtml = ''): string {
+  const styles = [hash(STYLE)];
+  const scripts = [hash(SCRIPT)];
+  for (const m of extraHtml.matchAll(/<style>([\s\S]*?)<\/style>/g)) styles.push(hash(m[1]!));
+  for (const m of extraHtml.matchAll(/<script>([\s\S]*?)<\/script>/g)) scripts.push(hash(m[1]!));
+  return `default-src 'none'; style-src ${styles.join(' ')}; script-src ${scripts.join(' ')}; img-src data:; connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'`;
+}
+
+export const LISTING_CSP = listingCsp();
 
 
 /** A short type hint from the Content-Type ("Image", "HTML", "PDF", …). */
@@ -102,6 +113,6 @@ export function renderListingHtml(view: ListingView): string {
 <div class="bar"><span><span id="count">${view.entries.length}</span> of ${view.total} item${view.total === 1 ? '' : 's'} · <a href="${escapeHtml(queryString({ sort: query.sort, order: query.order, format: 'json' }))}">JSON</a></span>
 <form method="get" role="search">${hidden('sort', query.sort)}${hidden('order', query.order)}<input id="filter" type="search" name="filter" value="${escapeHtml(query.filter)}" placeholder="Filter names" aria-label="Filter names" autocomplete="off"></form></div>
 <table><thead><tr>${header('name', 'Name')}${header('size', 'Size')}<th>Type</th>${header('modified', 'Modified (UTC)')}</tr></thead>
-<tbody>${rows}</tbody></table></main><script>${SCRIPT}</script></body></html>
+<tbody>${rows}</tbody></table>${view.extraHtml ?? ''}</main><script>${SCRIPT}</script></body></html>
 `;
 }

@@ -11,6 +11,8 @@ export interface ListingView {
   query: ListingQuery;
   /** Entries in the folder before filtering. */
   total: number;
+  /** Trusted HTML added below the table (the upload form); the HTML page only. */
+  extraHtml?: string;
 }
 
 /** The folder's URL path with each segment percent-encoded, for links. */

@@ -27,6 +27,8 @@ export interface StaticOptions {
   followSymlinks?: boolean | undefined;
   indexFile?: string | undefined;
   directoryListing?: boolean | undefined;
+  /** Trusted HTML added to a folder's listing page, given the folder's encoded URL (the upload form). */
+  listingExtraHtml?: ((folderUrl: string) => string) | undefined;
   enableBrowserCaching?: boolean | undefined;
   /** Seconds. */
   browserCacheTime?: number | undefined;
@@ -74,7 +76,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     maxEntryBytes: options.cacheFileMaxBytes ?? 1024 * 1024,
   });
   const cacheOn = options.enableCache !== false && (options.cacheMaxSize ?? 100) > 0;
-  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs });
+  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml });
 
   /** Stats a path, refusing (as not found) one whose real location is outside the root. */
   const safeStat = async (filePath: string): Promise<Stats | null> => {
