@@ -61,6 +61,8 @@ export interface BannerInfo {
   features: string[];
   logFile: string | null;
   interfaces?: Interfaces;
+  /** Further lines (TLS certificate, fingerprint, redirect listener). */
+  extra?: string[];
 }
 
 export function bannerText(info: BannerInfo, paint: Paint = plain): string {
@@ -72,6 +74,7 @@ export function bannerText(info: BannerInfo, paint: Paint = plain): string {
   network.forEach((u, i) => (out += `  ${label(i === 0 ? 'Network' : '')}${paint('cyan', u)}\n`));
   out += `  ${label('Features')}${info.features.join(', ')}\n`;
   if (info.logFile !== null) out += `  ${label('Log file')}${info.logFile}\n`;
+  for (const line of info.extra ?? []) out += `  ${label('')}${line}\n`;
   out += `\n  Press Ctrl+C to stop.\n\n`;
   return out;
 }

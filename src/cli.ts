@@ -16,6 +16,8 @@ import { helpText } from './config/help.ts';
 import { printConfig, printConfigJson } from './config/print.ts';
 import { serverOptions, siteOptions } from './config/to-options.ts';
 import { StatusRecorder } from './status/metrics.ts';
+import { TlsConfigError } from './tls/load-credentials.ts';
+import { httpsBannerLines, httpsOptionsFromConfig, prepareHttps, startHttpsServices, type HttpsServices, type PreparedHttps } from './tls/https.ts';
 import { UploadCounter } from './status/sources.ts';
 import { bannerText, enabledFeatures } from './banner.ts';
 import { VERSION } from './version.ts';
@@ -95,12 +97,20 @@ const logger: Logger = createLogger({
 
 const uploads = new UploadCounter();
 const recorder = new StatusRecorder({ name: config.server_name === '' ? 'httpcraft' : config.server_name, version: config.server_version, uploads });
+// HTTPS: cert/key or PFX files are validated here; with none, a development certificate is made.
+let https: PreparedHttps | null = null;
+if (config.enable_ssl) {
+  try {
+    https = await prepareHttps(httpsOptionsFromConfig(config));
+  } catch (error) {
+    if (error instanceof TlsConfigError) die([error.message], EXIT_USAGE);
+    throw error;
+  }
+  for (const warning of https.warnings) logger.warn(warning);
+}
 const site = createSiteHandler(siteOptions(config, logger, { recorder, uploads }));
 recorder.cache = site.cache; // the dashboard's cache hit rate
-const options = serverOptions(config, site);
-if (config.enable_ssl && options.tls === undefined) {
-  die([`${loaded.sources.enable_ssl}: enable_ssl needs ssl_cert and ssl_key (or ssl_pfx); development certificates are not available in this build`], EXIT_USAGE);
-}
+const options = serverOptions(config, site, https?.tls);
 if (config.workers !== 1) logger.warn(`workers: ${config.workers} requested (${loaded.sources.workers}); this build runs a single process`);
 
 const server = createServer(options);
@@ -109,6 +119,27 @@ const logHeaders = config.access_log_format !== 'common';
 server.on('response', (req, res) => logger.access(accessEntry(req, res, Date.now(), logHeaders)));
 server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));
 
+let services: HttpsServices | null = null;
+let stopping = false;
+function stop(signal: string): void {
+  if (stopping) {
+    // A second signal: the user wants out now. Write what is queued and go.
+    logger.warn(`${signal} again: exiting without waiting`);
+    logger.flushSync();
+    process.exit(1);
+  }
+  stopping = true;
+  logger.info(`${signal}: finishing in-flight requests (up to ${config.shutdown_timeout}s)`);
+  void Promise.all([server.close(config.shutdown_timeout * 1000), services?.close()]).then(async () => {
+    logger.info('stopped');
+    await logger.close();
+    process.exit(0);
+  });
+}
+// Registered before listening: a signal that arrives while we start up still drains cleanly.
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+
 let address: AddressInfo;
 try {
   address = (await server.listen({ host: config.host, port: config.port })) as AddressInfo;
@@ -116,6 +147,23 @@ try {
   const line = listenProblem(error as NodeJS.ErrnoException, config.host, config.port);
   await logger.close();
   die([line ?? `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`], EXIT_CANNOT_START);
+}
+
+if (https !== null) {
+  try {
+    services = await startHttpsServices(https, server, {
+      host: config.host,
+      redirectHttpPort: config.redirect_http_port,
+      logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+    });
+  } catch (error) {
+    if (error instanceof TlsConfigError) {
+      await server.close(0);
+      await logger.close();
+      die([error.message], EXIT_CANNOT_START);
+    }
+    throw error;
+  }
 }
 
 process.stdout.write(
@@ -129,6 +177,7 @@ process.stdout.write(
       secure: server.secure,
       features: enabledFeatures(config),
       logFile: config.log_file,
+      extra: https === null ? [] : httpsBannerLines(https, address.port, services ?? undefined),
     },
     color ? ansi : plain,
   ),
@@ -137,32 +186,12 @@ logger.info(`httpcraft ${VERSION} listening on ${config.host}:${address.port}, s
 logger.debug(`config file: ${loaded.configFile ?? '(none)'}`);
 for (const [key, source] of Object.entries(loaded.sources)) if (source !== 'default') logger.debug(`setting ${key} from ${source}`);
 
-let stopping = false;
-function stop(signal: string): void {
-  if (stopping) {
-    // A second signal: the user wants out now. Write what is queued and go.
-    logger.warn(`${signal} again: exiting without waiting`);
-    logger.flushSync();
-    process.exit(1);
-  }
-  stopping = true;
-  logger.info(`${signal}: finishing in-flight requests (up to ${config.shutdown_timeout}s)`);
-  void server
-    .close(config.shutdown_timeout * 1000)
-    .then(async () => {
-      logger.info('stopped');
-      await logger.close();
-      process.exit(0);
-    });
-}
 // SIGUSR2: reopen the log file, for an external logrotate that moved it away (nginx uses USR1,
 // which Node reserves for its inspector).
 process.on('SIGUSR2', () => {
   file?.reopen();
   logger.info('SIGUSR2: log file reopened');
 });
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('uncaughtException', (error) => {
   logger.error('uncaught exception; exiting', error);
   logger.flushSync();

@@ -70,9 +70,10 @@ export async function sendError(req: Request, res: Response, error: unknown, opt
   if (res.headersSent) throw error; // too late for a clean answer: the connection closes
   const message = http && error.expose ? error.message : '';
   for (const name of [...new Set(res.headerList.filter((_, i) => i % 2 === 0))]) {
-    // Headers set for the success path (type, length, validators) do not describe an error page.
+    // Headers set for the success path (type, length, validators) do not describe an error page;
+    // transport-wide ones (HSTS) still apply.
     const lower = name.toLowerCase();
-    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options' && KEPT.get(res)?.includes(lower) !== true) res.removeHeader(name);
+    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options' && lower !== 'strict-transport-security' && KEPT.get(res)?.includes(lower) !== true) res.removeHeader(name);
   }
   if (http) for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
   res.setHeader('Cache-Control', 'no-store');

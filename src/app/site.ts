@@ -16,6 +16,7 @@ import { cors } from '../middleware/cors.ts';
 import type { Logger } from '../log/logger.ts';
 import { statusRoutes, type StatusRouteOptions } from '../status/status-routes.ts';
 import { createUploadHandlers, type UploadOptions } from '../uploads/upload-handlers.ts';
+import { hsts } from '../tls/hsts.ts';
 import { uploadFormHtml } from '../uploads/upload-form.ts';
 import { DEFAULT_FORM_LIMITS } from '../uploads/form.ts';
 
@@ -55,6 +56,8 @@ export interface SiteOptions {
   status?: StatusRouteOptions;
   /** Forms and uploads (enable_file_uploads and the uploads keys); off unless enabled is true. */
   uploads?: Omit<UploadOptions, 'documentRoot'> & { enabled: boolean };
+  /** hsts_max_age: Strict-Transport-Security on HTTPS responses; 0 or absent for none. */
+  hstsMaxAge?: number;
 }
 
 export interface SiteHandler extends Handler {
@@ -111,6 +114,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     );
   }
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
-  const handler = compose([...chain, ...(options.middleware ?? []), ...status], router.handle);
+  const transport = (options.hstsMaxAge ?? 0) > 0 ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
+  const handler = compose([...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
   return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache });
 }

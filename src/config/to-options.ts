@@ -1,7 +1,6 @@
 // The one place a Config becomes the options of the engine and the site. Feature code takes small
 // typed option objects and never reads config itself; this file is where they meet.
 
-import { readFileSync } from 'node:fs';
 import type { TlsOptions } from 'node:tls';
 import type { ServerOptions } from '../server/http-server.ts';
 import type { Handler } from '../server/connection.ts';
@@ -20,20 +19,8 @@ export function serverHeader(config: Config): string {
   return `${config.server_name}/${config.server_version}`;
 }
 
-/**
- * TLS options from cert/key files or a PFX; undefined when HTTPS is off or no files are given (the
- * HTTPS feature then makes a development certificate in state_dir).
- */
-export function tlsOptions(config: Config): TlsOptions | undefined {
-  if (!config.enable_ssl) return undefined;
-  const common: TlsOptions = { minVersion: config.min_tls_version, ...(config.ssl_ciphers === null ? {} : { ciphers: config.ssl_ciphers }), ...(config.ssl_password === null ? {} : { passphrase: config.ssl_password }) };
-  if (config.ssl_pfx !== null) return { ...common, pfx: readFileSync(config.ssl_pfx) };
-  if (config.ssl_cert !== null && config.ssl_key !== null) return { ...common, cert: readFileSync(config.ssl_cert), key: readFileSync(config.ssl_key) };
-  return undefined;
-}
-
-export function serverOptions(config: Config, handler: Handler): ServerOptions {
-  const tls = tlsOptions(config);
+/** Engine options; `tls` comes from the HTTPS feature (prepareHttps), which validates the files. */
+export function serverOptions(config: Config, handler: Handler, tls?: TlsOptions): ServerOptions {
   return {
     handler,
     serverName: serverHeader(config),
@@ -88,6 +75,7 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
     corsExposeHeaders: config.cors_expose_headers,
     corsAllowCredentials: config.cors_allow_credentials,
     corsMaxAge: config.cors_max_age,
+    hstsMaxAge: config.enable_ssl ? config.hsts_max_age : 0,
     uploads: {
       enabled: config.enable_file_uploads,
       uploadDir: config.upload_dir,

@@ -69,6 +69,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #peerEnded = false;
   #readPaused = false;
   #uncorkScheduled = false;
+  #corked = false;
   #drained = 0;
   #requests = 0;
   #deadline = 0;
@@ -128,19 +129,30 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     }
     // Responses produced while this chunk is parsed (pipelined requests) leave in one writev: cork
     // now, uncork once the synchronous work is done, or on the next turn when a handler went async.
-    this.#socket.cork();
+    // Node counts corks, so we cork at most once until our matching uncork has run.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+    }
     this.#parser.push(chunk);
     if (this.#parser.pendingBytes > MAX_HELD_BYTES) this.pauseReading();
-    if (this.#res === null) this.#socket.uncork();
+    if (this.#res === null) this.#uncork();
     else if (!this.#uncorkScheduled) {
       this.#uncorkScheduled = true;
       setImmediate(this.#uncorkLater);
     }
   }
 
+  #uncork(): void {
+    if (this.#corked) {
+      this.#corked = false;
+      this.#socket.uncork();
+    }
+  }
+
   readonly #uncorkLater = (): void => {
     this.#uncorkScheduled = false;
-    if (!this.#closed) this.#socket.uncork();
+    this.#uncork();
   };
 
   #onPeerEnd(): void {

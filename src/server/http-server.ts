@@ -3,7 +3,8 @@
 
 import { EventEmitter } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { SecureContextOptions, Server as TlsServer, TlsOptions } from 'node:tls';
+import { createTlsFront, type TlsFront } from '../tls/plain-http-detect.ts';
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from '../http1/request-parser.ts';
 import { serializeHead } from '../http1/response-head.ts';
 import { Connection, type ConnectionHost, type ConnectionTimeouts, type Handler } from './connection.ts';
@@ -55,6 +56,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   readonly maxConnections: number;
   readonly #backlog: number | undefined;
   readonly #net: NetServer;
+  readonly #tls: TlsFront | null;
   readonly #connections = new Set<Connection>();
   #sweeper: NodeJS.Timeout | null = null;
   #draining = false;
@@ -72,12 +74,13 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     this.secure = options.tls !== undefined;
     // allowHalfOpen: a client may send its request and shut its side down; we still answer it.
     const onSocket = (socket: Socket): void => this.#accept(socket);
-    this.#net =
-      options.tls !== undefined
-        ? createTlsServer({ ...options.tls, allowHalfOpen: true }, onSocket)
-        : createNetServer({ allowHalfOpen: true, noDelay: true }, onSocket);
-    // A failed TLS handshake or a reset before accept concerns one client only.
-    this.#net.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
+    // TLS: a plain listener peeks at the first byte (plain HTTP gets a 400, not a hang), then hands
+    // the socket to a tls.Server; both paths reach the same #accept and Connection.
+    this.#tls =
+      options.tls === undefined
+        ? null
+        : createTlsFront({ tls: options.tls, serverName: this.serverName, firstByteTimeoutMs: this.timeouts.headersTimeoutMs }, onSocket);
+    this.#net = this.#tls?.net ?? createNetServer({ allowHalfOpen: true, noDelay: true }, onSocket);
   }
 
   get draining(): boolean {
@@ -88,9 +91,23 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     return this.#net.listening;
   }
 
-  /** The underlying net/tls server (for TLS context reloads and tests). */
+  /** The listening net.Server (for an HTTPS server, the front that hands TLS bytes to tlsServer). */
   get netServer(): NetServer {
     return this.#net;
+  }
+
+  /** The tls.Server doing the handshakes, or null for plain HTTP. */
+  get tlsServer(): TlsServer | null {
+    return this.#tls?.tls ?? null;
+  }
+
+  /**
+   * Replaces the certificate, key and TLS settings for new connections; open connections keep the
+   * context they were made with (a reload never drops a connection).
+   */
+  setSecureContext(options: SecureContextOptions): void {
+    if (this.#tls === null) throw new Error('setSecureContext: this server does not speak TLS');
+    this.#tls.tls.setSecureContext(options);
   }
 
   get stats(): { open: number; total: number; refused: number } {
@@ -138,6 +155,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       };
       if (this.#net.listening) this.#net.close(() => finish());
       else queueMicrotask(finish);
+      this.#tls?.closePending();
       for (const c of this.#connections) c.shutdown();
       forced = setTimeout(() => {
         for (const c of this.#connections) c.destroy();

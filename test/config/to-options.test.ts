@@ -1,7 +1,7 @@
 // Config → engine and site options, in the one place they meet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverHeader, serverOptions, siteOptions, tlsOptions } from '../../src/config/to-options.ts';
+import { serverHeader, serverOptions, siteOptions } from '../../src/config/to-options.ts';
 import { defaultConfig } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
 
@@ -25,14 +25,16 @@ test('the Server header: name/version, a name that has its version, or none', ()
   assert.equal(serverHeader(Object.assign(defaultConfig(), { server_name: '' })), '');
 });
 
-test('site options and TLS off by default', () => {
+test('site options follow the config; HSTS only with TLS on', () => {
   const logger = createLogger({ console: null });
-  const c = Object.assign(defaultConfig(), { document_root: '/srv/www', show_hidden_files: true, follow_symlinks: true });
-  const o = siteOptions(c, logger);
-  assert.deepEqual({ documentRoot: o.documentRoot, showHiddenFiles: o.showHiddenFiles, followSymlinks: o.followSymlinks, logger: o.logger }, { documentRoot: '/srv/www', showHiddenFiles: true, followSymlinks: true, logger });
-  assert.equal(o.status, undefined);
-  assert.equal(tlsOptions(c), undefined);
-  assert.equal(tlsOptions(Object.assign(c, { enable_ssl: true })), undefined, 'no files: left to the development certificate');
+  const c = Object.assign(defaultConfig(), { document_root: '/srv/www', show_hidden_files: true, follow_symlinks: true, hsts_max_age: 600 });
+  const site = siteOptions(c, logger);
+  assert.equal(site.documentRoot, '/srv/www');
+  assert.equal(site.showHiddenFiles, true);
+  assert.equal(site.followSymlinks, true);
+  assert.equal(site.hstsMaxAge, 0);
+  assert.equal(site.uploads?.enabled, false);
+  assert.equal(siteOptions(Object.assign(c, { enable_ssl: true }), logger).hstsMaxAge, 600);
 });
 
 test('static-file keys reach the site options (snake_case key → camelCase option)', () => {
