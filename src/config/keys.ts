@@ -110,7 +110,7 @@ export const KEYS = [
   { key: 'cors_allow_credentials', group: 'headers', kind: BOOL, default: false, description: 'Allow credentials (cookies) on CORS requests.' },
   { key: 'cors_max_age', group: 'headers', kind: SECONDS, default: 600, description: 'Seconds a browser may cache a preflight answer.' },
   // ── HTTPS ────────────────────────────────────────────────────────────────────────────────────
-  { key: 'enable_ssl', group: 'tls', kind: BOOL, default: false, flags: ['ssl'], description: 'Serve HTTPS (a development certificate is made when none is given).' },
+  { key: 'enable_ssl', group: 'tls', kind: BOOL, default: false, flags: ['ssl'], description: 'Serve HTTPS (a development certificate is made when none is given); implied by --ssl-cert, --ssl-key or --ssl-pfx on the command line.' },
   { key: 'ssl_cert', group: 'tls', kind: PATH_OR_NULL, default: null, isPath: true, description: 'PEM certificate (chain) file.' },
   { key: 'ssl_key', group: 'tls', kind: PATH_OR_NULL, default: null, isPath: true, description: 'PEM private key file.' },
   { key: 'ssl_password', group: 'tls', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Passphrase of the private key or PFX file.' },

@@ -79,6 +79,14 @@ export function loadConfig(input: LoadInput): Loaded {
     config[spec.key] = value;
     sources[spec.key] = layer?.source ?? 'default';
   }
+  // A certificate given on the command line means HTTPS, unless enable_ssl was set somewhere: that is
+  // how the seed's users start it (--ssl-cert cert.pem --ssl-key key.pem). In a config file a
+  // certificate path alone does not turn TLS on (the seed's sample config names one with TLS off).
+  const certFlag = (['ssl_cert', 'ssl_key', 'ssl_pfx'] as const).find((k) => sources[k]?.startsWith('--') === true);
+  if (certFlag !== undefined && sources.enable_ssl === 'default') {
+    config.enable_ssl = true;
+    sources.enable_ssl = `${sources[certFlag]} (implied)`;
+  }
   const loaded: Loaded = { action: args.action, printFormat: args.printFormat, config: config as unknown as Config, sources: sources as SourceMap, configFile, warnings };
 
   if (errors.length === 0) errors.push(...crossChecks(loaded.config, loaded.sources));

@@ -384,15 +384,14 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#closeGracefully();
       return;
     }
-    this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
-    if (this.#parser.pendingBytes > 0) {
-      // A pipelined request is already here: its clock starts now.
-      this.#requestStart = this.#host.now();
-      this.#requestStartHr = performance.now();
-      this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
-    }
+    // Bytes of the next request may already be here (pipelined, whole or in part): its clock starts now.
+    this.#requestStart = this.#host.now();
+    this.#requestStartHr = performance.now();
     this.#parser.resume();
-    if (this.#req !== null) return;
+    if (this.#req !== null) return; // the next request is already being handled
+    // A partly received head is under the header deadline (slowloris), not the idle one.
+    if (this.#parser.midMessage) this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
+    else this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
     if (this.#peerEnded) this.#closeGracefully();
     else this.resumeReading();
   }

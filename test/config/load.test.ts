@@ -80,10 +80,25 @@ test('every key: default < file < env < CLI, each value and source reported', as
     assert.equal((fromEnv.sources as Record<string, string>)[spec.key], envNames(spec)[0]);
 
     const flag = kebab(spec.key);
-    const fromCli = loadConfig({ ...base, env, argv: [...base.argv, ...cliArgs(spec, flag, c)] });
+    // A certificate flag alone would imply --ssl (tested separately); keep TLS explicitly off here.
+    const tlsOff = ['ssl_cert', 'ssl_key', 'ssl_pfx'].includes(spec.key) ? ['--no-enable-ssl'] : [];
+    const fromCli = loadConfig({ ...base, env, argv: [...base.argv, ...cliArgs(spec, flag, c), ...tlsOff] });
     assert.deepEqual((fromCli.config as unknown as Record<string, unknown>)[spec.key], expect(c.expected, dir), `${spec.key} from CLI`);
     assert.equal((fromCli.sources as Record<string, string>)[spec.key], spec.kind.type === 'bool' && c.expected === false ? `--no-${flag}` : `--${flag}`);
   }
+});
+
+test('a certificate flag implies enable_ssl unless enable_ssl is set anywhere', async (t) => {
+  const dir = await tempDir(t);
+  const base: LoadInput = { argv: ['--ssl-cert', 'c.pem', '--ssl-key', 'k.pem'], env: {}, cwd: dir, skipFilesystemChecks: true };
+  const implied = loadConfig(base);
+  assert.equal(implied.config.enable_ssl, true);
+  assert.equal(implied.sources.enable_ssl, '--ssl-cert (implied)');
+  const off = loadConfig({ ...base, env: { HTTPCRAFT_ENABLE_SSL: 'false' } });
+  assert.equal(off.config.enable_ssl, false, 'an explicit setting wins');
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ssl_cert: 'c.pem', ssl_key: 'k.pem' }));
+  const fromFile = loadConfig({ ...base, argv: [] });
+  assert.equal(fromFile.config.enable_ssl, false, 'paths in a config file alone do not turn TLS on');
 });
 
 test('every legacy name and extra flag sets its key', async (t) => {
