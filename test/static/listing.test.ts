@@ -158,3 +158,29 @@ test('listing helpers: human sizes, default orders', () => {
   const e = (name: string, isDirectory = false): ListingEntry => ({ name, isDirectory, size: 1, mtimeMs: 0, contentType: '' });
   assert.deepEqual(sortEntries([e('file10'), e('file9'), e('Zdir', true), e('adir', true)], 'name', 'asc').map((x) => x.name), ['adir', 'Zdir', 'file9', 'file10']);
 });
+
+test('a listing follows entries added or removed at once (folder mtime), and embeds trusted extra HTML allowed by CSP hash', async () => {
+  const t = await makeTree({ 'd/a.txt': 'a' });
+  const { serveStatic } = await import('../../src/static/serve-static.ts');
+  const { createServer } = await import('../../src/server/http-server.ts');
+  const files = serveStatic({ root: t.root, directoryListing: true, statIntervalMs: 60_000, listingExtraHtml: (url) => `<section id="extra" data-url="${url}"><style>.x{color:red}</style><script>void 0</script></section>` });
+  const server = createServer({ handler: files });
+  const { port } = (await server.listen({ port: 0, host: '127.0.0.1' })) as import('node:net').AddressInfo;
+  try {
+    const names = async (): Promise<string[]> => (JSON.parse((await raw(port, '/d/?format=json')).body.toString()) as JsonListing).entries.map((e) => e.name);
+    assert.deepEqual(await names(), ['a.txt']);
+    const { writeFile: write } = await import('node:fs/promises');
+    await write(t.path('d/b.txt'), 'b');
+    assert.deepEqual(await names(), ['a.txt', 'b.txt'], 'no stale page after an upload');
+    const page = await raw(port, '/d/');
+    assert.match(page.body.toString(), /<section id="extra" data-url="\/d\/">/);
+    const { createHash } = await import('node:crypto');
+    const h = (s: string): string => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
+    assert.ok(page.h('content-security-policy')!.includes(h('.x{color:red}')));
+    assert.ok(page.h('content-security-policy')!.includes(h('void 0')));
+    assert.ok(!(await raw(port, '/d/?format=json')).body.toString().includes('extra'));
+  } finally {
+    await server.close(1000);
+    await t.cleanup();
+  }
+});
