@@ -1,17 +1,26 @@
-// Assembles the server's handler from its options: error handling, then the routes (static files for
-// now; uploads, status and the rest plug in here as they arrive).
+// Assembles the server's handler from its options: error handling, security headers, CORS, then the
+// routes (static files for now; uploads, status and the rest plug in here as they arrive).
+// Option names are the camelCase forms of the config keys (directory_listing → directoryListing).
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Handler } from '../server/connection.ts';
 import { compose, type Middleware } from './pipeline.ts';
 import { Router } from './router.ts';
-import { errorHandler, type ErrorPageSource } from './error-response.ts';
+import { errorHandler } from './error-response.ts';
 import { serveStatic } from '../static/serve-static.ts';
+import { documentRootErrorPages } from '../static/error-pages.ts';
+import type { CacheControlRule } from '../static/cache-control.ts';
+import type { CacheStats } from '../static/file-cache.ts';
+import type { CacheStatsSource } from '../status/sources.ts';
+import { securityHeaders } from '../middleware/security-headers.ts';
+import { cors } from '../middleware/cors.ts';
 import type { Logger } from '../log/logger.ts';
 import { statusRoutes, type StatusRouteOptions } from '../status/status-routes.ts';
 import { createUploadHandlers, type UploadOptions } from '../uploads/upload-handlers.ts';
 import { hsts } from '../tls/hsts.ts';
+import { uploadFormHtml } from '../uploads/upload-form.ts';
+import { DEFAULT_FORM_LIMITS } from '../uploads/form.ts';
+
+export { documentRootErrorPages };
 
 export interface SiteOptions {
   documentRoot: string;
@@ -19,6 +28,30 @@ export interface SiteOptions {
   followSymlinks: boolean;
   logger: Logger;
   middleware?: Middleware[];
+  indexFile?: string;
+  directoryListing?: boolean;
+  enableCache?: boolean;
+  cacheMaxSize?: number;
+  /** Seconds. */
+  cacheMaxAge?: number;
+  cacheMaxBytes?: number;
+  cacheFileMaxBytes?: number;
+  enableBrowserCaching?: boolean;
+  /** Seconds. */
+  browserCacheTime?: number;
+  cacheControl?: readonly CacheControlRule[];
+  enableCompression?: boolean;
+  compressionMinSize?: number;
+  enableSecurityHeaders?: boolean;
+  securityHeaders?: Readonly<Record<string, string | null>>;
+  enableCors?: boolean;
+  corsAllowOrigin?: string | readonly string[];
+  corsAllowMethods?: readonly string[];
+  corsAllowHeaders?: readonly string[];
+  corsExposeHeaders?: readonly string[];
+  corsAllowCredentials?: boolean;
+  /** Seconds. */
+  corsMaxAge?: number;
   /** Status dashboard, /metrics and health probes (answered before the static files). */
   status?: StatusRouteOptions;
   /** Forms and uploads (enable_file_uploads and the uploads keys); off unless enabled is true. */
@@ -27,30 +60,61 @@ export interface SiteOptions {
   hstsMaxAge?: number;
 }
 
-/** `<status>.html` from the document root when present (the seed's custom error pages). */
-export function documentRootErrorPages(root: string): ErrorPageSource {
-  return async (status) => {
-    try {
-      return await readFile(join(root, `${status}.html`));
-    } catch {
-      return undefined;
-    }
-  };
+export interface SiteHandler extends Handler {
+  /** File-cache counters (hits, misses, evictions, entries, bytes) as a snapshot. */
+  cacheStats(): CacheStats;
+  /** The file cache as the status page reads it (live getters); null when enable_cache is off. */
+  readonly cache: CacheStatsSource | null;
 }
 
-export function createSiteHandler(options: SiteOptions): Handler {
+export function createSiteHandler(options: SiteOptions): SiteHandler {
   const router = new Router();
   const uploads = options.uploads?.enabled === true ? createUploadHandlers({ ...options.uploads, documentRoot: options.documentRoot, followSymlinks: options.followSymlinks }) : null;
   if (uploads !== null) router.route(options.uploads?.uploadPath ?? '/submit', { POST: uploads.submit });
-  router.route(() => true, {
-    GET: serveStatic({ root: options.documentRoot, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks }),
-    ...uploads?.methods,
+  // The listing embeds the upload form when folders accept uploads (upload_in_listing).
+  const listingForm =
+    uploads !== null && options.uploads?.inListing !== false
+      ? (folderUrl: string) => uploadFormHtml(folderUrl, { ...DEFAULT_FORM_LIMITS, ...options.uploads?.limits }, { mkdir: options.uploads?.enableMkdir === true })
+      : undefined;
+  const files = serveStatic({
+    root: options.documentRoot,
+    showHiddenFiles: options.showHiddenFiles,
+    followSymlinks: options.followSymlinks,
+    indexFile: options.indexFile,
+    directoryListing: options.directoryListing,
+    listingExtraHtml: listingForm,
+    enableCache: options.enableCache,
+    cacheMaxSize: options.cacheMaxSize,
+    cacheMaxAge: options.cacheMaxAge,
+    cacheMaxBytes: options.cacheMaxBytes,
+    cacheFileMaxBytes: options.cacheFileMaxBytes,
+    enableBrowserCaching: options.enableBrowserCaching,
+    browserCacheTime: options.browserCacheTime,
+    cacheControl: options.cacheControl,
+    enableCompression: options.enableCompression,
+    compressionMinSize: options.compressionMinSize,
   });
+  router.route(() => true, { GET: files, ...uploads?.methods });
   const errors = errorHandler({
     pages: documentRootErrorPages(options.documentRoot),
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
   });
+  const chain: Middleware[] = [errors];
+  if (options.enableSecurityHeaders !== false) chain.push(securityHeaders({ headers: options.securityHeaders }));
+  if (options.enableCors === true) {
+    chain.push(
+      cors({
+        allowOrigin: options.corsAllowOrigin,
+        allowMethods: options.corsAllowMethods,
+        allowHeaders: options.corsAllowHeaders,
+        exposeHeaders: options.corsExposeHeaders,
+        allowCredentials: options.corsAllowCredentials,
+        maxAge: options.corsMaxAge,
+      }),
+    );
+  }
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
   const transport = (options.hstsMaxAge ?? 0) > 0 ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
-  return compose([...transport, errors, ...(options.middleware ?? []), ...status], router.handle);
+  const handler = compose([...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
+  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache });
 }

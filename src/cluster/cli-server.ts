@@ -72,7 +72,9 @@ export async function buildCliServer(config: Config): Promise<BuiltServer> {
   const https = config.enable_ssl ? await prepareHttps(httpsOptionsFromConfig(config)) : null;
   const site = siteOptions(config, logger, { recorder, uploads });
   if (site.status !== undefined && snapshot !== undefined) site.status.snapshot = snapshot;
-  const server = createServer(serverOptions(config, createSiteHandler(site), https?.tls));
+  const handler = createSiteHandler(site);
+  recorder.cache = handler.cache; // the dashboard's cache hit rate
+  const server = createServer(serverOptions(config, handler, https?.tls));
   recorder.attach(server, { record: config.enable_server_status });
   const logHeaders = config.access_log_format !== 'common';
   server.on('response', (req, res) => logger.access(accessEntry(req, res, Date.now(), logHeaders)));

@@ -112,6 +112,10 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     return this.#closed;
   }
 
+  get flushed(): boolean {
+    return this.#socket.writableLength === 0;
+  }
+
   get serverName(): string {
     return this.#host.serverName;
   }

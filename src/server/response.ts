@@ -25,6 +25,8 @@ export interface ResponseSink {
   /** Something went wrong after the head was sent: the only honest answer is to close. */
   abort(error: Error): void;
   readonly closed: boolean;
+  /** True when the socket holds no unwritten bytes (everything written so far is in the kernel). */
+  readonly flushed?: boolean;
 }
 
 // A body up to this size is copied behind its head into one buffer; a larger one goes out by writev.
@@ -68,6 +70,23 @@ export class Response {
   /** Body bytes written so far (not counting the head or chunk framing). */
   get bodyBytes(): number {
     return this.#bodyBytes;
+  }
+
+  /** True once the connection is gone: a body producer should stop. */
+  get aborted(): boolean {
+    return this.#sink.closed;
+  }
+
+  /** True when every body byte written so far has left the process (the socket's queue is empty), so
+   * buffers passed to write() may be reused. False when unknown. */
+  get flushed(): boolean {
+    return this.#sink.flushed === true;
+  }
+
+  /** Gives up on a body that cannot be completed (a read failed mid-way): after the head is out,
+   * closing the connection is the only honest answer. */
+  abort(error: Error): void {
+    this.#sink.abort(error);
   }
 
   /** Whether the connection stays open after this response (known once the head is out). */
@@ -156,21 +175,7 @@ export class Response {
     if (!this.#headersSent) {
       // The whole body is known: frame it with Content-Length (unless the handler set one), and send
       // head and body as one buffer: one write call, no writev, no cork.
-      const head = this.#buildHead(data === undefined ? 0 : data.length);
-      if (data === undefined || this.#noBody || data.length === 0) this.#sink.write(head, 'latin1');
-      else if (data.length > MAX_COALESCE_BYTES) {
-        this.#sink.cork();
-        this.#sink.write(head, 'latin1');
-        this.#sink.write(data);
-        this.#sink.uncork();
-      } else {
-        const headBytes = Buffer.byteLength(head, 'latin1');
-        const out = Buffer.allocUnsafe(headBytes + data.length);
-        out.write(head, 0, 'latin1');
-        data.copy(out, headBytes);
-        this.#sink.write(out);
-      }
-      if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
+      this.#writeWhole(this.#buildHead(data === undefined ? 0 : data.length), data);
     } else {
       this.#sink.cork();
       try {
@@ -271,6 +276,57 @@ export class Response {
     if (this.#writable !== null) await finished(this.#writable);
   }
 
+  /**
+   * The fast path for a response known in full: `fieldLines` are preformatted "Name: value\r\n" lines
+   * (including Content-Length when there is a body), computed once per cached file. Headers set
+   * earlier with setHeader (security headers, CORS) are added before them; Date, Server and
+   * Connection are ours as always. Head and body go to the socket in one write. Ends the
+   * response. `body` is ignored for HEAD and for statuses that carry none.
+   */
+  sendPrepared(status: number, fieldLines: string, body: Buffer | null): void {
+    this.#assertOpen();
+    this.status = status;
+    this.#noBody = this.#isHead || statusForbidsBody(status);
+    let lines = '';
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i]!;
+      const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
+      if (lower === 'connection' || lower === 'transfer-encoding' || lower === 'content-length') continue;
+      lines += `${name}: ${fields[i + 1]!}\r\n`;
+    }
+    lines += fieldLines + this.#connectionLine(this.#sink.keepAliveAfter());
+    this.#headersSent = true;
+    this.#writeWhole(serializeHead(status, this.#sink.serverName, lines), body ?? undefined);
+    this.#finished = true;
+    this.#sink.finish(this);
+  }
+
+  /** Head and complete body in one write: a small body is copied behind the head into one buffer
+   * (one write call, no writev); a large one goes out corked with it. */
+  #writeWhole(head: string, data: Buffer | undefined): void {
+    if (data === undefined || this.#noBody || data.length === 0) this.#sink.write(head, 'latin1');
+    else if (data.length > MAX_COALESCE_BYTES) {
+      this.#sink.cork();
+      this.#sink.write(head, 'latin1');
+      this.#sink.write(data);
+      this.#sink.uncork();
+    } else {
+      const headBytes = Buffer.byteLength(head, 'latin1');
+      const out = Buffer.allocUnsafe(headBytes + data.length);
+      out.write(head, 0, 'latin1');
+      data.copy(out, headBytes);
+      this.#sink.write(out);
+    }
+    if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
+  }
+
+  #connectionLine(keepAlive: boolean): string {
+    this.#keepAlive = keepAlive;
+    if (!keepAlive) return 'Connection: close\r\n';
+    return this.#http10 ? 'Connection: keep-alive\r\n' : '';
+  }
+
   #sendHead(knownLength: number): void {
     this.#sink.write(this.#buildHead(knownLength), 'latin1');
   }
@@ -323,9 +379,7 @@ export class Response {
         }
       }
     }
-    this.#keepAlive = keepAlive;
-    if (!keepAlive) lines += 'Connection: close\r\n';
-    else if (this.#http10) lines += 'Connection: keep-alive\r\n';
+    lines += this.#connectionLine(keepAlive);
     this.#headersSent = true;
     return serializeHead(status, this.#sink.serverName, lines);
   }

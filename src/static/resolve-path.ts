@@ -36,7 +36,19 @@ export function resolveRequestPath(root: string, urlPath: string): Resolved {
   return { ok: true, filePath, segments, trailingSlash: decoded.endsWith('/') };
 }
 
-/** True when any segment is a dotfile or dot-folder (".git", ".env"); "." and ".." never get here. */
+/**
+ * True when any segment is a dotfile or dot-folder (".git", ".env"); "." and ".." never get here.
+ * `.well-known` (RFC 8615) is public by definition: ACME challenges and security.txt live there.
+ */
 export function hasHiddenSegment(segments: readonly string[]): boolean {
-  return segments.some((s) => s.startsWith('.'));
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i]!;
+    if (s.charCodeAt(0) === 0x2e && !(i === 0 && s === '.well-known')) return true;
+  }
+  return false;
+}
+
+/** True for a directory entry name that is hidden (same rule, for listings). */
+export function isHiddenName(name: string, atRoot: boolean): boolean {
+  return name.charCodeAt(0) === 0x2e && !(atRoot && name === '.well-known');
 }

@@ -1,34 +1,88 @@
-// Serves files from a document root: safe path resolution, index.html for folders, a 301 to add the
-// trailing slash, Content-Type, Content-Length, Last-Modified, and a streamed body with backpressure.
+// Serves files from a document root. The request path is resolved so it can never leave the root
+// (resolve-path.ts); dotfiles are 404 unless shown; folders get their index file, a listing, or a
+// 301 to add the trailing slash; everything else is sendFile's job (validators, ranges, codings).
+//
+// Small files live in an LRU cache (file-cache.ts) keyed by the request path as received. A hit is
+// checked against the disk at most once per `statIntervalMs`: between checks it costs no syscall at
+// all, and is written as one preformatted head plus the body buffer.
 
-import { createReadStream, type Stats } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { realpath, readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
 import type { Handler } from '../server/connection.ts';
 import { HttpError } from '../app/http-error.ts';
-import { contentTypeFor } from './mime.ts';
+import { cacheControlFor, type CacheControlRule } from './cache-control.ts';
+import { FileCache, type CacheStats } from './file-cache.ts';
 import { hasHiddenSegment, resolveRequestPath } from './resolve-path.ts';
+import { buildEntry, signatureOf, statSiblings, type FileEntry } from './representation.ts';
+import { sendFile } from './send-file.ts';
+import { directoryServer } from './serve-directory.ts';
 
 export interface StaticOptions {
   /** Absolute, real (symlink-free) path of the document root. */
   root: string;
-  showHiddenFiles?: boolean;
-  followSymlinks?: boolean;
-  indexFile?: string;
+  showHiddenFiles?: boolean | undefined;
+  followSymlinks?: boolean | undefined;
+  indexFile?: string | undefined;
+  directoryListing?: boolean | undefined;
+  /** Trusted HTML added to a folder's listing page, given the folder's encoded URL (the upload form). */
+  listingExtraHtml?: ((folderUrl: string) => string) | undefined;
+  enableBrowserCaching?: boolean | undefined;
+  /** Seconds. */
+  browserCacheTime?: number | undefined;
+  cacheControl?: readonly CacheControlRule[] | undefined;
+  enableCache?: boolean | undefined;
+  /** Entries. */
+  cacheMaxSize?: number | undefined;
+  /** Seconds. */
+  cacheMaxAge?: number | undefined;
+  cacheMaxBytes?: number | undefined;
+  cacheFileMaxBytes?: number | undefined;
+  enableCompression?: boolean | undefined;
+  compressionMinSize?: number | undefined;
+  /** How often a cached file is compared with the disk (ms); 1000 by default. */
+  statIntervalMs?: number | undefined;
 }
 
-export function serveStatic(options: StaticOptions): Handler {
+export interface StaticHandler extends Handler {
+  /** Cache counters as a snapshot. */
+  stats(): CacheStats;
+  /** The file cache itself (live counters for the status page); null when caching is off. */
+  readonly cache: FileCache<FileEntry> | null;
+}
+
+export function serveStatic(options: StaticOptions): StaticHandler {
   const root = options.root;
-  const index = options.indexFile ?? 'index.html';
   const rootPrefix = root.endsWith(sep) ? root : root + sep;
+  const index = options.indexFile ?? 'index.html';
+  const showHidden = options.showHiddenFiles === true;
+  const followSymlinks = options.followSymlinks === true;
+  const statIntervalMs = options.statIntervalMs ?? 1000;
+  const cacheControl = cacheControlFor({
+    enableBrowserCaching: options.enableBrowserCaching ?? true,
+    browserCacheTime: options.browserCacheTime ?? 86400,
+    rules: options.cacheControl ?? [],
+  });
+  const representation = {
+    enableCompression: options.enableCompression ?? true,
+    compressionMinSize: options.compressionMinSize ?? 1024,
+  };
+  const cache = new FileCache<FileEntry>({
+    maxEntries: options.enableCache === false ? 0 : (options.cacheMaxSize ?? 100),
+    maxBytes: options.cacheMaxBytes ?? 64 * 1024 * 1024,
+    maxAgeMs: (options.cacheMaxAge ?? 3600) * 1000,
+    maxEntryBytes: options.cacheFileMaxBytes ?? 1024 * 1024,
+  });
+  const cacheOn = options.enableCache !== false && (options.cacheMaxSize ?? 100) > 0;
+  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml });
 
   /** Stats a path, refusing (as not found) one whose real location is outside the root. */
   const safeStat = async (filePath: string): Promise<Stats | null> => {
     try {
       const st = await stat(filePath);
-      if (options.followSymlinks !== true) {
+      if (!followSymlinks) {
         const real = await realpath(filePath);
         if (real !== root && !real.startsWith(rootPrefix)) return null;
       }
@@ -38,35 +92,99 @@ export function serveStatic(options: StaticOptions): Handler {
     }
   };
 
-  return async (req: Request, res: Response): Promise<void> => {
+  /** Still the same file on disk? Size, mtime and inode (a swapped symlink changes the inode). */
+  const stillFresh = async (entry: FileEntry): Promise<boolean> => {
+    try {
+      const st = await stat(entry.filePath);
+      if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs || st.ino !== entry.ino || st.dev !== entry.dev) return false;
+      if (representation.enableCompression && signatureOf(await statSiblings(entry.filePath, st)) !== entry.siblingSignature) return false;
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const send = (req: Request, res: Response, entry: FileEntry, key: string | null): Promise<void> =>
+    sendFile(req, res, entry, {
+      maxInMemoryBytes: cache.maxEntryBytes,
+      onGrow: (bytes) => {
+        if (key !== null) cache.resize(key, estimateBytes(entry) + bytes);
+      },
+    });
+
+  const handler = async (req: Request, res: Response): Promise<void> => {
+    const key = req.path;
+    if (cacheOn) {
+      const now = Date.now();
+      const entry = cache.get(key, now);
+      if (entry !== undefined) {
+        if (now - entry.checkedAt < statIntervalMs || (await stillFresh(entry))) {
+          entry.checkedAt = now;
+          cache.recordHit();
+          return send(req, res, entry, key);
+        }
+        cache.delete(key);
+      }
+    }
+
     const resolved = resolveRequestPath(root, req.path);
-    if (!resolved.ok) throw new HttpError(resolved.status);
+    if (!resolved.ok) throw new HttpError(resolved.status, resolved.status === 400 ? 'Bad request path' : 'Not Found');
     // Dotfiles are answered as absent (404), so their existence is not revealed.
-    if (options.showHiddenFiles !== true && hasHiddenSegment(resolved.segments)) throw new HttpError(404, 'Not Found');
+    if (!showHidden && hasHiddenSegment(resolved.segments)) throw new HttpError(404, 'Not Found');
     let filePath = resolved.filePath;
+    let urlPath = '/' + resolved.segments.join('/');
     let st = await safeStat(filePath);
     if (st === null) throw new HttpError(404, 'Not Found');
     if (st.isDirectory()) {
       if (!req.path.endsWith('/')) {
-        // A folder is addressed with its trailing slash, so relative links inside it resolve.
-        res.setHeader('Location', req.path + '/' + (req.query === '' ? '' : `?${req.query}`));
+        // A folder is addressed with its trailing slash, so relative links inside it resolve. Leading
+        // slashes are collapsed: "//evil.example" must not become a protocol-relative redirect.
+        res.setHeader('Location', '/' + req.path.replace(/^\/+/, '') + '/' + (req.query === '' ? '' : `?${req.query}`));
         res.send(301, 'Moved Permanently\n');
         return;
       }
-      filePath = join(filePath, index);
-      st = await safeStat(filePath);
-      if (st === null || !st.isFile()) throw new HttpError(404, 'Not Found');
+      const indexPath = join(filePath, index);
+      const indexStat = await safeStat(indexPath);
+      if (indexStat === null || !indexStat.isFile()) {
+        if (options.directoryListing === true) return listDirectory(req, res, filePath, urlPath === '/' ? '/' : urlPath + '/');
+        throw new HttpError(404, 'Not Found');
+      }
+      filePath = indexPath;
+      urlPath = (urlPath === '/' ? '/' : urlPath + '/') + index;
+      st = indexStat;
     } else if (!st.isFile()) {
-      throw new HttpError(404, 'Not Found');
+      throw new HttpError(404, 'Not Found'); // devices, sockets, fifos
     }
-    res.setHeader('Content-Type', contentTypeFor(filePath));
-    res.setHeader('Content-Length', st.size);
-    res.setHeader('Last-Modified', st.mtime.toUTCString());
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.method === 'HEAD' || st.size === 0) {
-      res.end();
-      return;
+
+    // A miss is a file served from disk; folders, listings and errors are neither hit nor miss.
+    if (cacheOn) cache.recordMiss();
+    const now = Date.now();
+    const repOptions = { ...representation, cacheControl: cacheControl(urlPath), maxInMemoryBytes: cache.maxEntryBytes };
+    if (cacheOn && cache.admits(st.size)) {
+      let body: Buffer;
+      try {
+        body = await readFile(filePath);
+      } catch (error) {
+        throw new HttpError(404, 'Not Found', { cause: error });
+      }
+      if (body.length === st.size) {
+        const entry = await buildEntry(filePath, st, body, repOptions, now);
+        cache.set(key, entry, estimateBytes(entry), now);
+        return send(req, res, entry, key);
+      }
+      // The file changed while we read it: serve what we have, cache nothing.
+      return send(req, res, await buildEntry(filePath, { ...st, size: body.length } as Stats, body, repOptions, now), null);
     }
-    await res.stream(createReadStream(filePath, { highWaterMark: 64 * 1024 }));
+    return send(req, res, await buildEntry(filePath, st, null, repOptions, now), null);
   };
+
+  return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null });
+}
+
+/** Bytes an entry holds: its body, its compressed variants, and a little for headers and keys. */
+function estimateBytes(entry: FileEntry): number {
+  let bytes = 512 + entry.identity.lines.length;
+  if (entry.identity.body !== null) bytes += entry.identity.body.length;
+  for (const v of entry.variants.values()) if (!(v instanceof Promise) && v !== entry.identity && v.body !== null) bytes += v.body.length;
+  return bytes;
 }

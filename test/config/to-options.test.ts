@@ -36,3 +36,23 @@ test('site options follow the config; HSTS only with TLS on', () => {
   assert.equal(site.uploads?.enabled, false);
   assert.equal(siteOptions(Object.assign(c, { enable_ssl: true }), logger).hstsMaxAge, 600);
 });
+
+test('static-file keys reach the site options (snake_case key → camelCase option)', () => {
+  const logger = createLogger({ console: null });
+  const c = Object.assign(defaultConfig(), {
+    directory_listing: true, index_file: 'home.html', cache_max_bytes: 1234, cache_control: [{ pattern: '*.html', value: 'no-cache' }],
+    enable_compression: false, security_headers: { 'X-A': 'b' }, enable_cors: true, cors_allow_origin: ['https://a.example'], cors_max_age: 5,
+  });
+  const o = siteOptions(c, logger);
+  assert.equal(o.directoryListing, true);
+  assert.equal(o.indexFile, 'home.html');
+  assert.equal(o.cacheMaxBytes, 1234);
+  assert.deepEqual(o.cacheControl, [{ pattern: '*.html', value: 'no-cache' }]);
+  assert.equal(o.enableCompression, false);
+  assert.deepEqual(o.securityHeaders, { 'X-A': 'b' });
+  assert.equal(o.enableCors, true);
+  assert.deepEqual(o.corsAllowOrigin, ['https://a.example']);
+  assert.equal(o.corsMaxAge, 5);
+  assert.equal(o.enableCache, true);
+  assert.equal(o.cacheMaxSize, 100);
+});

@@ -1,0 +1,64 @@
+// Cache-Control for static responses, from config: a default built from enable_browser_caching and
+// browser_cache_time, and per-pattern overrides (cache_control: [{pattern, value}]), first match wins.
+//
+// Patterns are globs: `*` any run of characters except "/", `**` any run including "/", `?` one
+// character, `{a,b}` alternatives. A pattern without "/" matches the file's base name anywhere
+// (`*.html`); one with "/" matches the whole URL path from the root (`/assets/**`).
+
+import { unsafeFieldValue } from '../http1/response-head.ts';
+
+export interface CacheControlRule {
+  pattern: string;
+  value: string;
+}
+
+export interface CacheControlOptions {
+  enableBrowserCaching?: boolean;
+  /** max-age in seconds. */
+  browserCacheTime?: number;
+  rules?: readonly CacheControlRule[];
+}
+
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  let inBraces = false;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        if (glob[i + 1] === '/') {
+          i++;
+          re += '(?:.*/)?'; // "**/" also matches zero folders
+        } else re += '.*';
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else if (c === '{' && !inBraces) {
+      inBraces = true;
+      re += '(?:';
+    } else if (c === '}' && inBraces) {
+      inBraces = false;
+      re += ')';
+    } else if (c === ',' && inBraces) re += '|';
+    else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
+  }
+  if (inBraces) throw new Error(`cache_control pattern ${JSON.stringify(glob)}: unclosed "{"`);
+  return new RegExp(`^${re}$`, 's');
+}
+
+/** Returns a function from a decoded URL path ("/assets/app.3f2a.js") to its Cache-Control value. */
+export function cacheControlFor(options: CacheControlOptions): (urlPath: string) => string {
+  const fallback = options.enableBrowserCaching === false ? 'no-cache' : `public, max-age=${Math.max(0, Math.floor(options.browserCacheTime ?? 86400))}`;
+  const rules = (options.rules ?? []).map((rule) => {
+    if (unsafeFieldValue(rule.value)) throw new Error(`cache_control value for ${JSON.stringify(rule.pattern)} contains a line break`);
+    const anchored = rule.pattern.includes('/');
+    const pattern = anchored && !rule.pattern.startsWith('/') ? '/' + rule.pattern : rule.pattern;
+    return { re: globToRegExp(pattern), anchored, value: rule.value };
+  });
+  if (rules.length === 0) return () => fallback;
+  return (urlPath) => {
+    const base = urlPath.slice(urlPath.lastIndexOf('/') + 1);
+    for (const rule of rules) if (rule.re.test(rule.anchored ? urlPath : base)) return rule.value;
+    return fallback;
+  };
+}

@@ -1,0 +1,161 @@
+// What we know about one file, computed once per file (and kept in the cache for small files): its
+// type, validators, Cache-Control, the preformatted header lines of each representation (identity,
+// brotli, gzip), and where each one's bytes come from (memory, the file, a precompressed sibling, or
+// a compressor fed from the file). Per-request work is then choosing a representation and writing.
+
+import { lstat, readFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { CODINGS, compressBuffer, siblingSuffix, type Coding } from '../middleware/compression.ts';
+import { makeEtag, variantEtag } from './etag.ts';
+import { typeInfoFor } from './mime.ts';
+
+export interface Variant {
+  coding: Coding | 'identity';
+  etag: string;
+  /** Byte length; -1 when unknown (compressed while streaming). */
+  size: number;
+  /** The bytes, when held in memory. */
+  body: Buffer | null;
+  /** The file to read when not in memory (the file itself or its .br/.gz sibling); null when the
+   * body is the identity file run through a compressor. */
+  path: string | null;
+  /** Header fields of a full (200) response, Content-Length included when known. nosniff excluded:
+   * it is added unless a middleware already set it. */
+  fields: readonly (readonly [string, string])[];
+  /** The same fields preformatted as "Name: value\r\n" lines, for Response.sendPrepared. */
+  lines: string;
+  /** Fields of a 304 (RFC 9110 §15.4.5: the validators, Cache-Control and Vary). */
+  notModifiedLines: string;
+}
+
+export interface FileEntry {
+  filePath: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+  contentType: string;
+  lastModified: string;
+  cacheControl: string;
+  /** Codings this file can be sent in (precompressed siblings, or compression on the fly). */
+  negotiable: readonly Coding[];
+  identity: Variant;
+  variants: Map<Coding, Variant | Promise<Variant>>;
+  /** Size/mtime of the .br and .gz siblings, to notice when they change. */
+  siblingSignature: string;
+  siblings: Partial<Record<Coding, Stats>>;
+  /** When the file was last checked against the disk (ms). */
+  checkedAt: number;
+}
+
+export interface RepresentationOptions {
+  cacheControl: string;
+  enableCompression: boolean;
+  compressionMinSize: number;
+  /** Precompressed siblings smaller than this are loaded into memory for cached files. */
+  maxInMemoryBytes: number;
+}
+
+export function toLines(fields: readonly (readonly [string, string])[]): string {
+  let s = '';
+  for (const [name, value] of fields) s += `${name}: ${value}\r\n`;
+  return s;
+}
+
+function makeVariant(entry: Omit<FileEntry, 'identity' | 'variants'>, coding: Coding | 'identity', etag: string, size: number, body: Buffer | null, path: string | null): Variant {
+  const validators: [string, string][] = [['ETag', etag], ['Last-Modified', entry.lastModified], ['Cache-Control', entry.cacheControl]];
+  if (entry.negotiable.length > 0) validators.push(['Vary', 'Accept-Encoding']);
+  const fields: [string, string][] = [['Content-Type', entry.contentType], ...validators, ['Accept-Ranges', 'bytes']];
+  if (coding !== 'identity') fields.push(['Content-Encoding', coding]);
+  if (size >= 0) fields.push(['Content-Length', String(size)]);
+  return { coding, etag, size, body, path, fields, lines: toLines(fields), notModifiedLines: toLines(validators) };
+}
+
+/** A sibling counts only when it is a regular file (not a link that could lead out of the root) and
+ * not older than the file it stands for (a stale .gz must not hide a newer original). */
+async function statSibling(filePath: string, coding: Coding, original: Stats): Promise<Stats | undefined> {
+  try {
+    const st = await lstat(filePath + siblingSuffix(coding));
+    return st.isFile() && st.mtimeMs >= original.mtimeMs ? st : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function signatureOf(siblings: Partial<Record<Coding, Stats | undefined>>): string {
+  let s = '';
+  for (const c of CODINGS) {
+    const st = siblings[c];
+    s += st === undefined ? '-;' : `${st.size}:${st.mtimeMs};`;
+  }
+  return s;
+}
+
+export async function statSiblings(filePath: string, st: Stats): Promise<Partial<Record<Coding, Stats>>> {
+  const out: Partial<Record<Coding, Stats>> = {};
+  const [br, gz] = await Promise.all([statSibling(filePath, 'br', st), statSibling(filePath, 'gzip', st)]);
+  if (br !== undefined) out.br = br;
+  if (gz !== undefined) out.gzip = gz;
+  return out;
+}
+
+export async function buildEntry(filePath: string, st: Stats, body: Buffer | null, options: RepresentationOptions, now: number): Promise<FileEntry> {
+  const info = typeInfoFor(filePath);
+  const siblings = options.enableCompression ? await statSiblings(filePath, st) : {};
+  const dynamic = options.enableCompression && info.compressible && st.size >= options.compressionMinSize;
+  const negotiable = CODINGS.filter((c) => dynamic || siblings[c] !== undefined);
+  const base = {
+    filePath,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ino: st.ino,
+    dev: st.dev,
+    contentType: info.header,
+    lastModified: new Date(st.mtimeMs).toUTCString(),
+    cacheControl: options.cacheControl,
+    negotiable,
+    siblingSignature: signatureOf(siblings),
+    siblings,
+    checkedAt: now,
+  };
+  const identity = makeVariant(base, 'identity', makeEtag(st.size, st.mtimeMs), st.size, body, filePath);
+  return { ...base, identity, variants: new Map() };
+}
+
+/**
+ * The entry's representation in `coding`, made on first use: a precompressed sibling if there is
+ * one, else the identity bytes compressed (in memory when the file is cached, else as a stream).
+ * `onGrow` reports bytes added to a cached entry, so the cache can account for them.
+ */
+export function variantFor(entry: FileEntry, coding: Coding, maxInMemoryBytes: number, onGrow: (bytes: number) => void): Variant | Promise<Variant> {
+  const known = entry.variants.get(coding);
+  if (known !== undefined) return known;
+  const cached = entry.identity.body !== null;
+  const sibling = entry.siblings[coding];
+  let made: Variant | Promise<Variant>;
+  if (sibling !== undefined) {
+    const path = entry.filePath + siblingSuffix(coding);
+    const etag = makeEtag(sibling.size, sibling.mtimeMs, coding === 'br' ? '-br' : '-gz');
+    if (cached && sibling.size <= maxInMemoryBytes) {
+      made = readFile(path).then(
+        (buf) => {
+          onGrow(buf.length);
+          return makeVariant(entry, coding, etag, buf.length, buf, null);
+        },
+        () => makeVariant(entry, coding, etag, sibling.size, null, path),
+      );
+    } else made = makeVariant(entry, coding, etag, sibling.size, null, path);
+  } else if (cached) {
+    made = compressBuffer(entry.identity.body!, coding).then((buf) => {
+      // Incompressible after all (already-compressed data with a text-ish name): identity is better.
+      if (buf.length >= entry.size) return entry.identity;
+      onGrow(buf.length);
+      return makeVariant(entry, coding, variantEtag(entry.identity.etag, coding), buf.length, buf, null);
+    });
+  } else {
+    return makeVariant(entry, coding, variantEtag(entry.identity.etag, coding), -1, null, null);
+  }
+  entry.variants.set(coding, made);
+  if (made instanceof Promise) void made.then((v) => entry.variants.set(coding, v), () => entry.variants.delete(coding));
+  return made;
+}

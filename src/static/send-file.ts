@@ -1,0 +1,222 @@
+// Answers one request for one file, in RFC 9110's order: pick the representation (content coding),
+// evaluate preconditions (§13.2.2: 412 or 304), then Range (§14: 206, multipart/byteranges, 416),
+// then send. Bodies come from memory in one write (cached files) or stream from disk with
+// backpressure, so a 2 GB file to a slow client costs a few 256 KiB buffers, not 2 GB.
+
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { Readable, pipeline } from 'node:stream';
+import type { Request } from '../server/request.ts';
+import type { Response } from '../server/response.ts';
+import { HttpError } from '../app/http-error.ts';
+import { createCompressor, negotiateEncoding } from '../middleware/compression.ts';
+import { evaluateConditionals, ifRangeApplies } from './conditional.ts';
+import { contentRange, multipartLayout, parseRange, unsatisfiedRange, type ByteRange, type MultipartLayout } from './range.ts';
+import { toLines, variantFor, type FileEntry, type Variant } from './representation.ts';
+
+const NOSNIFF = 'X-Content-Type-Options: nosniff\r\n';
+const READ_CHUNK_BYTES = 256 * 1024;
+
+export interface SendFileOptions {
+  maxInMemoryBytes: number;
+  /** Reports bytes added to a cached entry (a compressed variant). */
+  onGrow: (bytes: number) => void;
+}
+
+// Read buffers are recycled: a buffer goes back to the pool once the socket holds none of it (it was
+// written through at once, or a 'drain' has since emptied the socket's queue). Without this, each
+// 256 KiB read is fresh garbage, and at gigabytes per second the collector lags far enough behind to
+// add tens of megabytes to the process.
+const FREE_BUFFERS: Buffer[] = [];
+const MAX_FREE_BUFFERS = (16 * 1024 * 1024) / READ_CHUNK_BYTES; // at most 16 MiB kept idle
+
+function takeBuffer(): Buffer {
+  return FREE_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+}
+
+function releaseBuffers(buffers: Buffer[]): void {
+  for (const b of buffers) if (FREE_BUFFERS.length < MAX_FREE_BUFFERS) FREE_BUFFERS.push(b);
+  buffers.length = 0;
+}
+
+/** Opens a file first (a vanished file is a clean 404 before any header is sent). */
+async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    throw new HttpError(404, 'Not Found', { cause: error });
+  }
+}
+
+/**
+ * Sends bytes [start, end] of an open file as the body, reading only while the socket keeps up
+ * (backpressure), then ends the response. Closes the file.
+ */
+async function streamFile(res: Response, file: FileHandle, start: number, end: number): Promise<void> {
+  const written: Buffer[] = []; // buffers the socket may still hold
+  let pos = start;
+  try {
+    while (pos <= end) {
+      if (res.aborted) return;
+      const buf = takeBuffer();
+      let n: number;
+      try {
+        n = (await file.read(buf, 0, Math.min(READ_CHUNK_BYTES, end - pos + 1), pos)).bytesRead;
+      } catch (error) {
+        res.abort(error as Error);
+        return;
+      }
+      if (n === 0) {
+        // The file shrank under us: the promised length cannot be met.
+        res.abort(new Error('file shrank while being sent'));
+        return;
+      }
+      pos += n;
+      written.push(buf);
+      if (!res.write(n === buf.length ? buf : buf.subarray(0, n))) {
+        await res.drained(); // 'drain': the socket's queue is empty, every buffer is in the kernel
+        releaseBuffers(written);
+      } else if (res.flushed) {
+        releaseBuffers(written);
+      } else if (written.length > 4) {
+        written.length = 0; // still queued somewhere: leave these to the collector
+      }
+    }
+    res.end();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Opens a read stream and waits until the file is really open, so a vanished file is a clean 404
+ * before any header is sent, not a cut connection after. */
+function openStream(path: string, range?: ByteRange): Promise<ReadStream> {
+  return new Promise((resolve, reject) => {
+    const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, ...(range === undefined ? {} : { start: range.start, end: range.end }) });
+    stream.once('ready', () => {
+      stream.off('error', reject);
+      resolve(stream);
+    });
+    stream.once('error', (error) => reject(new HttpError(404, 'Not Found', { cause: error })));
+  });
+}
+
+function setFields(res: Response, fields: readonly (readonly [string, string])[]): void {
+  for (const [name, value] of fields) res.setHeader(name, value);
+  if (!res.hasHeader('X-Content-Type-Options')) res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+function hasConditionals(req: Request): boolean {
+  const h = req.headers;
+  return h.has('if-match') || h.has('if-none-match') || h.has('if-modified-since') || h.has('if-unmodified-since');
+}
+
+export async function sendFile(req: Request, res: Response, entry: FileEntry, options: SendFileOptions): Promise<void> {
+  const method = req.method;
+  const range = method === 'GET' ? req.header('range') : undefined; // §14.2: Range is defined for GET only
+  let variant: Variant = entry.identity;
+  // Partial responses are always of the identity representation: byte offsets into a compressed
+  // stream would be useless to a client resuming a download.
+  if (entry.negotiable.length > 0 && range === undefined) {
+    const coding = negotiateEncoding(req.header('accept-encoding'), entry.negotiable);
+    if (coding !== 'identity') {
+      const v = variantFor(entry, coding, options.maxInMemoryBytes, options.onGrow);
+      variant = v instanceof Promise ? await v : v;
+    }
+  }
+  const sniff = res.hasHeader('X-Content-Type-Options') ? '' : NOSNIFF;
+
+  if (hasConditionals(req)) {
+    const outcome = evaluateConditionals(
+      method,
+      { ifMatch: req.header('if-match'), ifNoneMatch: req.header('if-none-match'), ifModifiedSince: req.header('if-modified-since'), ifUnmodifiedSince: req.header('if-unmodified-since') },
+      { etag: variant.etag, lastModifiedMs: entry.mtimeMs },
+    );
+    if (outcome === 'not-modified') {
+      res.sendPrepared(304, variant.notModifiedLines, null);
+      return;
+    }
+    if (outcome === 'precondition-failed') throw new HttpError(412, 'Precondition Failed', { headers: { ETag: variant.etag } });
+  }
+
+  if (range !== undefined && ifRangeApplies(req.header('if-range'), { etag: entry.identity.etag, lastModifiedMs: entry.mtimeMs })) {
+    const parsed = parseRange(range, entry.size);
+    if (parsed.kind === 'unsatisfiable') {
+      throw new HttpError(416, 'Range Not Satisfiable', { headers: { 'Content-Range': unsatisfiedRange(entry.size), 'Accept-Ranges': 'bytes' } });
+    }
+    if (parsed.kind === 'ranges') {
+      if (parsed.ranges.length === 1) return sendSingleRange(res, entry, parsed.ranges[0]!, sniff);
+      return sendMultipart(res, entry, multipartLayout(parsed.ranges, entry.size, entry.contentType, randomBytes(12).toString('hex')), sniff);
+    }
+  }
+
+  if (variant.body !== null) {
+    res.sendPrepared(200, variant.lines + sniff, variant.body);
+    return;
+  }
+  if (method === 'HEAD' || variant.size === 0) {
+    res.sendPrepared(200, variant.lines + sniff, null);
+    return;
+  }
+  if (variant.path !== null) {
+    const file = await openFile(variant.path);
+    setFields(res, variant.fields);
+    await streamFile(res, file, 0, variant.size - 1);
+    return;
+  }
+  // Compressed on the fly: length unknown, so the body is chunked (or close-delimited for 1.0).
+  const source = await openStream(entry.filePath);
+  const compressor = createCompressor(variant.coding as 'br' | 'gzip');
+  pipeline(source, compressor, () => {}); // errors surface through the compressor to res.stream
+  setFields(res, variant.fields);
+  await res.stream(compressor);
+}
+
+function rangeFields(entry: FileEntry): [string, string][] {
+  return entry.identity.fields.filter(([name]) => name !== 'Content-Length' && name !== 'Content-Type') as [string, string][];
+}
+
+async function sendSingleRange(res: Response, entry: FileEntry, range: ByteRange, sniff: string): Promise<void> {
+  const length = range.end - range.start + 1;
+  const fields: [string, string][] = [['Content-Type', entry.contentType], ...rangeFields(entry), ['Content-Range', contentRange(range, entry.size)], ['Content-Length', String(length)]];
+  const body = entry.identity.body;
+  if (body !== null) {
+    res.sendPrepared(206, toLines(fields) + sniff, body.subarray(range.start, range.end + 1));
+    return;
+  }
+  const file = await openFile(entry.filePath);
+  res.status = 206;
+  setFields(res, fields);
+  await streamFile(res, file, range.start, range.end);
+}
+
+async function sendMultipart(res: Response, entry: FileEntry, layout: MultipartLayout, sniff: string): Promise<void> {
+  const fields: [string, string][] = [['Content-Type', layout.contentType], ...rangeFields(entry), ['Content-Length', String(layout.length)]];
+  const body = entry.identity.body;
+  if (body !== null) {
+    const pieces: Buffer[] = [];
+    for (const part of layout.parts) pieces.push(Buffer.from(part.head, 'latin1'), body.subarray(part.range.start, part.range.end + 1));
+    pieces.push(Buffer.from(layout.tail, 'latin1'));
+    res.sendPrepared(206, toLines(fields) + sniff, Buffer.concat(pieces, layout.length));
+    return;
+  }
+  // Check the file opens before committing to a 206.
+  (await openStream(entry.filePath, layout.parts[0]!.range)).destroy();
+  res.status = 206;
+  setFields(res, fields);
+  const path = entry.filePath;
+  async function* parts(): AsyncGenerator<Buffer> {
+    for (const part of layout.parts) {
+      yield Buffer.from(part.head, 'latin1');
+      const stream = createReadStream(path, { start: part.range.start, end: part.range.end, highWaterMark: READ_CHUNK_BYTES });
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+      } finally {
+        stream.destroy();
+      }
+    }
+    yield Buffer.from(layout.tail, 'latin1');
+  }
+  await res.stream(Readable.from(parts(), { objectMode: false }));
+}

@@ -1,0 +1,104 @@
+// Serves a directory listing (HTML or JSON, chosen by ?format= or by Accept), with a short-lived
+// cache of rendered pages: a listing is re-read at most once per interval (1 s by default), so a
+// busy folder costs one readdir per second rather than one per request.
+
+import { createHash } from 'node:crypto';
+import type { Request } from '../server/request.ts';
+import type { Response } from '../server/response.ts';
+import { prefersJson } from '../app/error-response.ts';
+import { compressBuffer, negotiateEncoding, CODINGS, type Coding } from '../middleware/compression.ts';
+import { evaluateConditionals } from './conditional.ts';
+import { filterEntries, parseListingQuery, readListing, sortEntries, type ReadListingOptions } from './listing.ts';
+import { listingCsp, renderListingHtml } from './listing-html.ts';
+import { encodePath } from './listing-json.ts';
+import { stat } from 'node:fs/promises';
+import { renderListingJson } from './listing-json.ts';
+import { toLines } from './representation.ts';
+
+export interface DirectoryOptions {
+  root: string;
+  showHiddenFiles: boolean;
+  followSymlinks: boolean;
+  enableCompression: boolean;
+  compressionMinSize: number;
+  /** How long a rendered listing is reused at most (ms): file sizes change without touching the
+   * folder's mtime, so even an unchanged folder is re-read after this. */
+  freshMs: number;
+  /** Trusted HTML for the page of a folder (given its encoded URL path), e.g. the upload form. */
+  extraHtml?: ((folderUrl: string) => string) | undefined;
+}
+
+interface RenderedListing {
+  body: Buffer;
+  lines: string;
+  notModifiedLines: string;
+  etag: string;
+  createdAt: number;
+  /** The folder's mtime when read: an entry added or removed (an upload) shows at once. */
+  dirMtimeMs: number;
+  encoded: Map<Coding, Promise<Buffer>>;
+}
+
+const MAX_RENDERED = 256;
+
+export function directoryServer(options: DirectoryOptions): (req: Request, res: Response, dirPath: string, urlPath: string) => Promise<void> {
+  const rendered = new Map<string, RenderedListing>();
+  const rendering = new Map<string, Promise<RenderedListing>>();
+  const readOptions: Omit<ReadListingOptions, 'atRoot'> = { root: options.root, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks };
+
+  async function render(dirPath: string, urlPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number, dirMtimeMs: number): Promise<RenderedListing> {
+    const all = await readListing(dirPath, { ...readOptions, atRoot: dirPath === options.root });
+    const entries = sortEntries(filterEntries(all, query.filter), query.sort, query.order);
+    const extraHtml = json || options.extraHtml === undefined ? '' : options.extraHtml(encodePath(urlPath));
+    const view = { urlPath, entries, query, total: all.length, extraHtml };
+    const body = Buffer.from(json ? renderListingJson(view) : renderListingHtml(view));
+    const etag = `W/"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
+    const validators: [string, string][] = [['ETag', etag], ['Cache-Control', 'no-cache'], ['Vary', 'Accept, Accept-Encoding']];
+    const fields: [string, string][] = [['Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'], ...validators];
+    if (!json) fields.push(['Content-Security-Policy', listingCsp(extraHtml)]);
+    return { body, lines: toLines(fields), notModifiedLines: toLines(validators), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
+  }
+
+  return async (req, res, dirPath, urlPath) => {
+    const query = parseListingQuery(req.query);
+    const json = query.format === 'json' || (query.format === null && prefersJson(req));
+    const key = `${dirPath}\0${json ? 'j' : 'h'}\0${query.sort}\0${query.order}\0${query.filter}`;
+    const now = Date.now();
+    let listing = rendered.get(key);
+    // One stat per request keeps the page exact when entries come and go (far cheaper than a render).
+    const dirMtimeMs = (await stat(dirPath)).mtimeMs;
+    if (listing === undefined || now - listing.createdAt >= options.freshMs || listing.dirMtimeMs !== dirMtimeMs) {
+      // One render per folder at a time: concurrent requests share it rather than each reading the
+      // folder (a busy listing would otherwise re-read it once per waiting request, every second).
+      let pending = rendering.get(key);
+      if (pending === undefined) {
+        pending = render(dirPath, urlPath, query, json, now, dirMtimeMs).finally(() => rendering.delete(key));
+        rendering.set(key, pending);
+      }
+      listing = await pending;
+      if (rendered.size >= MAX_RENDERED) rendered.clear();
+      rendered.set(key, listing);
+    }
+    const sniff = res.hasHeader('X-Content-Type-Options') ? '' : 'X-Content-Type-Options: nosniff\r\n';
+    const ifNoneMatch = req.header('if-none-match');
+    if (ifNoneMatch !== undefined && evaluateConditionals(req.method, { ifNoneMatch }, { etag: listing.etag, lastModifiedMs: 0 }) === 'not-modified') {
+      res.sendPrepared(304, listing.notModifiedLines, null);
+      return;
+    }
+    let body = listing.body;
+    let encoding = '';
+    if (options.enableCompression && body.length >= options.compressionMinSize) {
+      const coding = negotiateEncoding(req.header('accept-encoding'), CODINGS);
+      if (coding !== 'identity') {
+        let pending = listing.encoded.get(coding);
+        if (pending === undefined) {
+          pending = compressBuffer(body, coding);
+          listing.encoded.set(coding, pending);
+        }
+        body = await pending;
+        encoding = `Content-Encoding: ${coding}\r\n`;
+      }
+    }
+    res.sendPrepared(200, `${listing.lines}${encoding}${sniff}Content-Length: ${body.length}\r\n`, body);
+  };
+}
