@@ -46,6 +46,8 @@ const MAX_HELD_BYTES = 64 * 1024;
 // After our last response on a closing connection, keep reading (and dropping) this long, so the
 // peer's unread bytes do not turn our close into a reset that destroys the response (RFC 9112 §9.6).
 const LINGER_MS = 2000;
+// Epoch milliseconds of performance.now()'s zero: deadlines and start times share one monotonic clock.
+const TIME_ORIGIN = performance.timeOrigin;
 
 const D_NONE = 0;
 const D_IDLE = 1;
@@ -125,9 +127,8 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #onData(chunk: Buffer): void {
     if (this.#closing) return; // lingering: read and drop
     if (this.#res === null && !this.#parser.midMessage && !this.#awaitingDrain) {
-      this.#requestStart = this.#host.now();
-      this.#requestStartHr = performance.now();
-      this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
+      this.#stampRequestStart();
+      this.#setDeadlineAt(D_HEADERS, this.#requestStart + this.#host.timeouts.headersTimeoutMs);
     }
     // Responses produced while this chunk is parsed (pipelined requests) leave in one writev: cork
     // now, uncork once the synchronous work is done, or on the next turn when a handler went async.
@@ -412,8 +413,8 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#closeGracefully();
       return;
     }
-    this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
     if (this.#socket.writableNeedDrain) {
+      this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
       // Backpressure on pipelining: a client that sends requests without reading the responses
       // must not make us answer (and buffer) them all. Take the next one once the socket drains.
       this.#awaitingDrain = true;
@@ -429,16 +430,16 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   }
 
   #startNext(): void {
-    // Bytes of the next request may already be here (pipelined, whole or in part): its clock starts now.
-    this.#requestStart = this.#host.now();
-    this.#requestStartHr = performance.now();
+    // Bytes of the next request may already be here (pipelined, whole or in part): its clock starts
+    // now. One clock read per step: on the keep-alive hot path they add up.
+    this.#stampRequestStart();
     const started = this.#requests;
     this.#parser.resume();
     // A request began (it may even have been answered already, synchronously): its end moves on.
     if (this.#requests !== started) return;
     // A partly received head is under the header deadline (slowloris), not the idle one.
-    if (this.#parser.midMessage) this.#setDeadline(D_HEADERS, this.#host.timeouts.headersTimeoutMs);
-    else this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
+    if (this.#parser.midMessage) this.#setDeadlineAt(D_HEADERS, this.#requestStart + this.#host.timeouts.headersTimeoutMs);
+    else this.#setDeadlineAt(D_IDLE, this.#requestStart + this.#host.timeouts.keepAliveTimeoutMs);
     if (this.#peerEnded) this.#closeGracefully();
     else this.resumeReading();
   }
@@ -487,6 +488,13 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #destroy(): void {
     if (this.#closed) return;
     this.#socket.destroy();
+  }
+
+  /** Reads the clock once: the high-resolution start (latency) and the same instant in epoch ms. */
+  #stampRequestStart(): void {
+    const hr = performance.now();
+    this.#requestStartHr = hr;
+    this.#requestStart = TIME_ORIGIN + hr;
   }
 
   #setDeadline(kind: number, ms: number): void {

@@ -115,8 +115,9 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     return { open: this.#connections.size, total: this.#totalConnections, refused: this.#refused };
   }
 
+  /** Epoch milliseconds on the monotonic clock the connections stamp requests with. */
   now(): number {
-    return Date.now();
+    return performance.timeOrigin + performance.now();
   }
 
   listen(options: ListenOptions = {}): Promise<AddressInfo | string> {

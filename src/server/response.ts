@@ -312,10 +312,10 @@ export class Response {
       this.#sink.write(data);
       this.#sink.uncork();
     } else {
-      const headBytes = Buffer.byteLength(head, 'latin1');
-      const out = Buffer.allocUnsafe(headBytes + data.length);
-      out.write(head, 0, 'latin1');
-      data.copy(out, headBytes);
+      // latin1: one byte per character, so the head's length is its size in bytes.
+      const out = Buffer.allocUnsafe(head.length + data.length);
+      (out as unknown as { latin1Write(s: string, offset: number, length: number): number }).latin1Write(head, 0, head.length);
+      out.set(data, head.length);
       this.#sink.write(out);
     }
     if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
