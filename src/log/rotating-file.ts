@@ -29,6 +29,11 @@ export interface RotatingFileOptions {
   now?: () => number;
 }
 
+// Queued lines are written at most this long after they were logged, or sooner once this many
+// bytes wait; flush() and close() write at once.
+const FLUSH_INTERVAL_MS = 100;
+const FLUSH_BYTES = 64 * 1024;
+
 const localDay = (ms: number): string => {
   const d = new Date(ms);
   return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
@@ -39,6 +44,8 @@ export class RotatingFile {
   readonly #options: RotatingFileOptions;
   readonly #now: () => number;
   #queue: string[] = [];
+  #queuedBytes = 0;
+  #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   #fh: FileHandle | null = null;
   #size = 0;
@@ -64,6 +71,8 @@ export class RotatingFile {
   write(line: string): void {
     if (this.#closed) return;
     this.#queue.push(line);
+    this.#queuedBytes += line.length + 1;
+    if (this.#queuedBytes >= FLUSH_BYTES) this.#wake?.();
     this.#loop ??= this.#run();
   }
 
@@ -75,7 +84,10 @@ export class RotatingFile {
 
   /** Resolves once every line queued so far is on disk. */
   async flush(): Promise<void> {
-    while (this.#loop !== null) await this.#loop;
+    while (this.#loop !== null) {
+      this.#wake?.();
+      await this.#loop;
+    }
   }
 
   /** Flushes, waits for compression, closes the file. Later writes are dropped. */
@@ -96,6 +108,7 @@ export class RotatingFile {
     if (this.#queue.length === 0) return;
     const text = this.#queue.join('\n') + '\n';
     this.#queue = [];
+    this.#queuedBytes = 0;
     try {
       if (this.#fh !== null) writeSync(this.#fh.fd, text);
       else {
@@ -108,8 +121,19 @@ export class RotatingFile {
   }
 
   async #run(): Promise<void> {
-    // Let the current turn of the event loop queue its lines, then write them as one batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let lines gather, then write them as one batch: at most one write per FLUSH_INTERVAL_MS (or
+    // per FLUSH_BYTES), not one per event-loop turn. Each write is a round trip to libuv's thread
+    // pool, and under load one per turn cost more than formatting the lines themselves.
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, FLUSH_INTERVAL_MS);
+      this.#wake = done;
+      if (this.#queuedBytes >= FLUSH_BYTES) done();
+    });
     try {
       if (this.#reopen) {
         this.#reopen = false;
@@ -120,6 +144,7 @@ export class RotatingFile {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
+        this.#queuedBytes = 0;
         await this.#writeBatch(batch);
         this.#failing = false;
       }

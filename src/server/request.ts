@@ -114,7 +114,18 @@ export class Request {
 
   /** One header's value (lower-case lookup; repeated fields joined with ", " per RFC 9110 §5.3). */
   header(name: string): string | undefined {
-    return this.headers.get(name.toLowerCase());
+    const lower = name.toLowerCase();
+    if (this.#headers !== null) return this.#headers.get(lower);
+    // Most requests ask for two or three fields: scanning the raw list (names of the same length
+    // only) is cheaper than building the whole map.
+    const raw = this.rawHeaders;
+    let found: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const n = raw[i]!;
+      if (n.length !== lower.length || n.toLowerCase() !== lower) continue;
+      found = found === undefined ? raw[i + 1]! : found + (lower === 'cookie' ? '; ' : ', ') + raw[i + 1]!;
+    }
+    return found;
   }
 
   /** All headers by lower-case name. Built on first use: most requests look at two or three fields. */
