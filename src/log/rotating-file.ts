@@ -177,6 +177,14 @@ export class RotatingFile {
     let fh = await this.#ensureOpen();
     const max = this.#options.maxBytes;
     if (this.#options.daily && localDay(this.#now()) !== this.#day) fh = await this.#rotate();
+    // The common case: the whole batch fits in the current file. One join and one encode, instead of
+    // measuring every line (which flattens and scans each string a second time).
+    const whole = Buffer.from(lines.join('\n') + '\n');
+    if (max === 0 || this.#size + whole.length <= max) {
+      await this.#writeAll(fh, whole);
+      this.#size += whole.length;
+      return;
+    }
     let pending: string[] = [];
     let pendingBytes = 0;
     for (const line of lines) {
@@ -197,14 +205,17 @@ export class RotatingFile {
 
   async #append(fh: FileHandle, lines: string[], bytes: number): Promise<void> {
     if (lines.length === 0) return;
-    const data = Buffer.from(lines.join('\n') + '\n');
+    await this.#writeAll(fh, Buffer.from(lines.join('\n') + '\n'));
+    this.#size += bytes;
+  }
+
+  /** Writes every byte (a regular-file write may be short when the disk is nearly full). */
+  async #writeAll(fh: FileHandle, data: Buffer): Promise<void> {
     let offset = 0;
-    // A regular-file write may be short (disk nearly full); loop until every byte is written.
     while (offset < data.length) {
       const { bytesWritten } = await fh.write(data, offset, data.length - offset);
       offset += bytesWritten;
     }
-    this.#size += bytes;
   }
 
   async #rotate(): Promise<FileHandle> {
