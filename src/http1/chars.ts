@@ -7,8 +7,8 @@ function table(accept: (byte: number) => boolean): Uint8Array {
   return t;
 }
 
-const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
-const isAlpha = (b: number): boolean => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+export const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
+export const isAlpha = (b: number): boolean => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
 
 // RFC 9110 §5.6.2
 //   tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
@@ -54,15 +54,5 @@ export const COLON = 0x3a;
 /** True when every byte of buf[start, end) is in the table. */
 export function allIn(tableOf: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (tableOf[buf[i]!] !== 1) return false;
-  return true;
-}
-
-/** True when every character of s is a tchar (a non-empty token). */
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff || TCHAR[c] !== 1) return false;
-  }
   return true;
 }

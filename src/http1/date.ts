@@ -12,8 +12,3 @@ export function httpDate(now: number = Date.now()): string {
   }
   return cached;
 }
-
-/** Parses an HTTP-date (IMF-fixdate or the obsolete forms Date.parse knows); NaN when invalid. */
-export function parseHttpDate(value: string): number {
-  return Date.parse(value);
-}

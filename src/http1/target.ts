@@ -1,7 +1,7 @@
 // The request-target forms (RFC 9112 §3.2) and the Host value grammar (RFC 9110 §7.2), checked on
 // the latin1 strings the parser has already made (every char code is below 256).
 
-import { HOST_CHAR } from './chars.ts';
+import { HOST_CHAR, isAlpha, isDigit } from './chars.ts';
 
 export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
 
@@ -10,9 +10,6 @@ const COLON = 0x3a;
 const AT = 0x40;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const isAlpha = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 
 /** The form of a request-target, or null when it has none this method may use (RFC 9112 §3.2). */
 export function targetForm(method: string, target: string): TargetForm | null {

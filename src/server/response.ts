@@ -5,7 +5,6 @@
 // 1.1 client and a close-delimited body for a 1.0 client. HEAD, 1xx, 204 and 304 never carry content.
 
 import { Writable, type Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { serializeHead, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
@@ -269,11 +268,6 @@ export class Response {
       },
     });
     return this.#writable;
-  }
-
-  /** Waits until the writable view (if used) has finished. */
-  async writableFinished(): Promise<void> {
-    if (this.#writable !== null) await finished(this.#writable);
   }
 
   /**

@@ -6,7 +6,7 @@
 // Every file name is HTML-escaped where it is text and percent-encoded where it is a link. The
 // inline style and script are allowed by hash in the page's own Content-Security-Policy.
 
-import { createHash } from 'node:crypto';
+import { cspHash } from '../app/csp.ts';
 import { escapeHtml } from '../app/error-response.ts';
 import { encodeSegment, humanSize, type ListingEntry, type SortKey } from './listing.ts';
 import type { ListingView } from './listing-json.ts';
@@ -36,17 +36,16 @@ const SCRIPT = `(()=>{const i=document.getElementById('filter');if(!i)return;con
 const run=()=>{const q=i.value.toLowerCase();let k=0;for(const r of rows){const m=r.querySelector('a').textContent.toLowerCase().includes(q);r.hidden=!m;if(m)k++}if(n)n.textContent=String(k)};
 i.addEventListener('input',run);i.form.addEventListener('submit',e=>{if(rows.length){e.preventDefault();run()}});})();`;
 
-const hash = (s: string): string => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
 
 /**
  * The listing page's own policy: nothing but its inline styles and scripts (allowed by hash, including
  * those of an embedded fragment such as the upload form), links and forms to itself.
  */
 export function listingCsp(extraHtml = ''): string {
-  const styles = [hash(STYLE)];
-  const scripts = [hash(SCRIPT)];
-  for (const m of extraHtml.matchAll(/<style>([\s\S]*?)<\/style>/g)) styles.push(hash(m[1]!));
-  for (const m of extraHtml.matchAll(/<script>([\s\S]*?)<\/script>/g)) scripts.push(hash(m[1]!));
+  const styles = [cspHash(STYLE)];
+  const scripts = [cspHash(SCRIPT)];
+  for (const m of extraHtml.matchAll(/<style>([\s\S]*?)<\/style>/g)) styles.push(cspHash(m[1]!));
+  for (const m of extraHtml.matchAll(/<script>([\s\S]*?)<\/script>/g)) scripts.push(cspHash(m[1]!));
   return `default-src 'none'; style-src ${styles.join(' ')}; script-src ${scripts.join(' ')}; img-src data:; connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'`;
 }
 

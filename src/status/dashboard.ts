@@ -3,17 +3,16 @@
 // A Content-Security-Policy built from the hashes of exactly that style and script forbids
 // anything else from running, loading or framing the page.
 
-import { createHash } from 'node:crypto';
+import { cspHash } from '../app/csp.ts';
 import { DASHBOARD_CSS } from './dashboard-style.ts';
 import { DASHBOARD_JS } from './dashboard-script.ts';
 import { escapeHtml } from '../app/error-response.ts';
 
-const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 export const DASHBOARD_CSP = [
   "default-src 'none'",
-  `script-src ${hash(DASHBOARD_JS)}`,
-  `style-src ${hash(DASHBOARD_CSS)}`,
+  `script-src ${cspHash(DASHBOARD_JS)}`,
+  `style-src ${cspHash(DASHBOARD_CSS)}`,
   "connect-src 'self'",
   'img-src data:',
   "base-uri 'none'",
