@@ -38,7 +38,8 @@ export function reachableUrls(host: string, port: number, secure: boolean, inter
 }
 
 /** The features that are on, for the banner (the ones a user would want to know are live). */
-export function enabledFeatures(config: Config): string[] {
+/** `workers` is the resolved count when known ("auto" becomes the number of cores). */
+export function enabledFeatures(config: Config, workers: number | 'auto' = config.workers): string[] {
   const on: string[] = [];
   if (config.enable_ssl) on.push('HTTPS');
   if (config.directory_listing) on.push('directory listing');
@@ -47,7 +48,7 @@ export function enabledFeatures(config: Config): string[] {
   if (config.enable_file_uploads) on.push(`uploads (${config.upload_path})`);
   if (config.enable_cors) on.push('CORS');
   if (config.enable_server_status) on.push(`status page (${config.server_status_path})`);
-  on.push(`workers: ${config.workers}`);
+  on.push(`workers: ${workers}`);
   return on;
 }
 
@@ -63,13 +64,16 @@ export interface BannerInfo {
   interfaces?: Interfaces;
   /** Further lines (TLS certificate, fingerprint, redirect listener). */
   extra?: string[];
+  /** Where it listens when not on TCP (a Unix socket, an inherited fd): shown instead of URLs. */
+  listening?: string;
 }
 
 export function bannerText(info: BannerInfo, paint: Paint = plain): string {
-  const { local, network } = reachableUrls(info.host, info.port, info.secure, info.interfaces);
+  const { local, network } = info.listening === undefined ? reachableUrls(info.host, info.port, info.secure, info.interfaces) : { local: [], network: [] };
   const label = (s: string): string => paint('bold', s.padEnd(10));
   let out = `\n  ${paint('bold', info.name)} ${info.version}\n\n`;
   out += `  ${label('Serving')}${info.documentRoot}\n`;
+  if (info.listening !== undefined) out += `  ${label('Listening')}${paint('cyan', info.listening)}\n`;
   local.forEach((u, i) => (out += `  ${label(i === 0 ? 'Local' : '')}${paint('cyan', u)}\n`));
   network.forEach((u, i) => (out += `  ${label(i === 0 ? 'Network' : '')}${paint('cyan', u)}\n`));
   out += `  ${label('Features')}${info.features.join(', ')}\n`;

@@ -93,27 +93,26 @@ if (config.listen_fd !== null && config.unix_socket !== null) die([`${loaded.sou
 const settings = (c: Config): ClusterSettings<Config> => ({ config: c, workers: resolveWorkerCount(c.workers), listen, shutdownTimeoutMs: c.shutdown_timeout * 1000 });
 
 function printBanner(address: ReadyMessage['address']): void {
-  if (typeof address === 'string' || listen.kind !== 'tcp') {
-    process.stdout.write(`\n  ${config.server_name || 'httpcraft'} ${config.server_version}\n\n  Serving   ${config.document_root}\n  Listening ${describeTarget(listen, address)}\n  Features  ${enabledFeatures(config).join(', ')}\n\n`);
-  } else {
-    process.stdout.write(
-      bannerText(
-        {
-          name: config.server_name === '' ? 'httpcraft' : config.server_name,
-          version: config.server_version,
-          documentRoot: config.document_root,
-          host: config.host,
-          port: address.port,
-          secure: https !== null,
-          features: enabledFeatures(config).map((f) => (f.startsWith('workers:') ? `workers: ${workers}` : f)),
-          logFile: config.log_file,
-          extra: https === null ? [] : httpsBannerLines(https, address.port),
-        },
-        color ? ansi : plain,
-      ),
-    );
-  }
-  const where = describeTarget(listen, address).replace(/^http:/, https === null ? 'http:' : 'https:');
+  const secure = https !== null;
+  const where = describeTarget(listen, address, secure);
+  const onTcp = typeof address !== 'string' && listen.kind === 'tcp';
+  process.stdout.write(
+    bannerText(
+      {
+        name: config.server_name === '' ? 'httpcraft' : config.server_name,
+        version: config.server_version,
+        documentRoot: config.document_root,
+        host: config.host,
+        port: typeof address === 'string' ? 0 : address.port,
+        secure,
+        features: enabledFeatures(config, workers),
+        logFile: config.log_file,
+        extra: https === null || typeof address === 'string' ? [] : httpsBannerLines(https, address.port),
+        ...(onTcp ? {} : { listening: where }),
+      },
+      color ? ansi : plain,
+    ),
+  );
   logger.info(`httpcraft ${VERSION} listening on ${where}, serving ${config.document_root}${clustered ? ` (${workers} worker${workers === 1 ? '' : 's'})` : ''}`);
   logger.debug(`config file: ${loaded.configFile ?? '(none)'}`);
   for (const [key, source] of Object.entries(loaded.sources)) if (source !== 'default') logger.debug(`setting ${key} from ${source}`);

@@ -26,17 +26,18 @@ export function listenOptions(target: ListenTarget): ListenOptions {
 }
 
 /** A URL-ish description for logs and the banner, using the bound port when known. */
-export function describeTarget(target: ListenTarget, bound?: { port: number } | string | null): string {
+export function describeTarget(target: ListenTarget, bound?: { port: number } | string | null, secure = false): string {
+  const scheme = secure ? 'https' : 'http';
   switch (target.kind) {
     case 'tcp': {
       const port = typeof bound === 'object' && bound !== null ? bound.port : target.port;
       const host = target.host === '0.0.0.0' || target.host === '::' ? 'localhost' : target.host.includes(':') ? `[${target.host}]` : target.host;
-      return `http://${host}:${port}/`;
+      return `${scheme}://${host}:${port}/`;
     }
     case 'unix':
       return `unix:${target.path}`;
     case 'fd': {
-      const port = typeof bound === 'object' && bound !== null ? `, http://localhost:${bound.port}/` : '';
+      const port = typeof bound === 'object' && bound !== null ? `, ${scheme}://localhost:${bound.port}/` : '';
       return `fd ${target.fd}${port}`;
     }
   }

@@ -43,6 +43,8 @@ describe('listen targets', () => {
     assert.equal(describeTarget({ kind: 'tcp', host: '::', port: 80 }), 'http://localhost:80/');
     assert.equal(describeTarget({ kind: 'unix', path: '/run/h.sock' }), 'unix:/run/h.sock');
     assert.equal(describeTarget({ kind: 'fd', fd: 3 }, { port: 80 }), 'fd 3, http://localhost:80/');
+    assert.equal(describeTarget({ kind: 'tcp', host: '127.0.0.1', port: 0 }, { port: 8443 }, true), 'https://127.0.0.1:8443/');
+    assert.equal(describeTarget({ kind: 'fd', fd: 3 }, { port: 443 }, true), 'fd 3, https://localhost:443/');
   });
 
   test('listen errors become one actionable line', () => {

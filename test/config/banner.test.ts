@@ -38,6 +38,12 @@ test('features: only those that are on, and the worker count', () => {
   assert.deepEqual(enabledFeatures(c), ['cache (100 files)', 'compression', 'status page (/server-status)', 'workers: 1']);
   Object.assign(c, { enable_ssl: true, directory_listing: true, enable_cache: false, enable_file_uploads: true, enable_cors: true, enable_server_status: false, enable_compression: false, workers: 'auto' });
   assert.deepEqual(enabledFeatures(c), ['HTTPS', 'directory listing', 'uploads (/submit)', 'CORS', 'workers: auto']);
+  assert.deepEqual(enabledFeatures(c, 4).at(-1), 'workers: 4', 'the resolved count when the caller knows it');
+});
+
+test('banner for a Unix socket or an inherited fd: where it listens instead of URLs', () => {
+  const text = bannerText({ name: 'httpcraft', version: '1.2.3', documentRoot: '/srv/www', host: '0.0.0.0', port: 0, secure: false, features: ['workers: 2'], logFile: null, listening: 'unix:/run/httpcraft.sock', interfaces: IFACES });
+  assert.equal(text, '\n  httpcraft 1.2.3\n\n  Serving   /srv/www\n  Listening unix:/run/httpcraft.sock\n  Features  workers: 2\n\n  Press Ctrl+C to stop.\n\n');
 });
 
 test('banner text', () => {
