@@ -1,7 +1,7 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { bannerPort, processAlive, siteWithFiles, startCli, tempDir, waitForCount, type RunningCli } from '../support/cluster-helpers.ts';
+import { bannerPort, processAlive, siteWithFiles, startCli, tempDir, waitForCount, suiteResources } from '../support/cluster-helpers.ts';
 import { RawHttpClient } from '../support/cluster-load.ts';
 
 const BIG = 32 * 1024 * 1024;
@@ -26,15 +26,7 @@ async function stalledDownload(port: number): Promise<{ socket: Socket; received
 }
 
 describe('graceful drain on SIGTERM', () => {
-  const started: RunningCli[] = [];
-  const dirs: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of started) {
-      c.killGroup();
-      await c.exited;
-    }
-    for (const d of dirs) await d();
-  });
+  const { started, dirs } = suiteResources();
 
   for (const workers of ['2', null]) {
     test(`${workers === null ? 'single process' : `${workers} workers`}: in-flight responses complete, new connections are refused once the listener closes, exit 0`, async (t) => {

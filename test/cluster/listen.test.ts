@@ -1,10 +1,10 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { lstat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLI, bannerPort, siteWithFiles, startCli, tempDir, waitForCount, type RunningCli } from '../support/cluster-helpers.ts';
+import { CLI, bannerPort, siteWithFiles, startCli, tempDir, waitForCount, type RunningCli, suiteResources } from '../support/cluster-helpers.ts';
 import { RawHttpClient } from '../support/cluster-load.ts';
 
 function listening(server: Server, options: { port?: number; host?: string; path?: string }): Promise<void> {
@@ -34,15 +34,7 @@ async function canListenIpv6(): Promise<boolean> {
 }
 
 describe('listen targets', () => {
-  const started: RunningCli[] = [];
-  const dirs: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of started) {
-      c.killGroup();
-      await c.exited;
-    }
-    for (const d of dirs) await d();
-  });
+  const { started, dirs } = suiteResources();
   const site = async (): Promise<string> => {
     const dir = await tempDir();
     dirs.push(dir.remove);

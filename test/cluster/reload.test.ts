@@ -1,7 +1,7 @@
-import { after, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { bannerPort, listeningPids, processAlive, siteWithFiles, startCli, tempDir, waitForCount, type RunningCli } from '../support/cluster-helpers.ts';
+import { bannerPort, listeningPids, processAlive, siteWithFiles, startCli, tempDir, waitForCount, type RunningCli, suiteResources } from '../support/cluster-helpers.ts';
 import { runLoad, type Outcome } from '../support/cluster-load.ts';
 
 const FIXTURE = fileURLToPath(new URL('../support/cluster-stats-fixture.js', import.meta.url));
@@ -50,15 +50,7 @@ async function reloadUnderLoad(t: TestContext, cli: RunningCli, path: string): P
 }
 
 describe('SIGHUP rolls the workers without failing a request', () => {
-  const started: RunningCli[] = [];
-  const dirs: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of started) {
-      c.killGroup();
-      await c.exited;
-    }
-    for (const d of dirs) await d();
-  });
+  const { started, dirs } = suiteResources();
 
   test('the CLI (workers accept from the shared socket)', async (t) => {
     const dir = await tempDir();

@@ -2,6 +2,7 @@
 // stop it and every worker it forked), wait for its log lines, and find which worker process holds
 // the server side of a client connection (Linux /proc), to attribute failures to a killed worker.
 
+import { after } from 'node:test';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -173,4 +174,21 @@ export async function connectionOwner(clientPort: number, serverPort: number, pi
     }
   }
   return null;
+}
+
+/**
+ * For a describe() block: the CLIs it starts and the folders it makes, all stopped and removed once
+ * the block is done (every process group killed, even when a test failed half-way).
+ */
+export function suiteResources(): { started: RunningCli[]; dirs: Array<() => Promise<void>> } {
+  const started: RunningCli[] = [];
+  const dirs: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const c of started) {
+      c.killGroup();
+      await c.exited;
+    }
+    for (const d of dirs) await d();
+  });
+  return { started, dirs };
 }
