@@ -131,7 +131,8 @@ process.on('uncaughtException', (error) => {
 
 const status = await runServer<Config>({
   settings: settings(config),
-  build: buildCliServer,
+  // In this process (one worker) the HTTPS prepared above is used as is; workers prepare their own.
+  build: (c) => buildCliServer(c, c === config ? https : null),
   workerEntry: fileURLToPath(new URL('./cluster/cli-worker.js', import.meta.url)),
   logger,
   supervise,

@@ -15,7 +15,7 @@ import { serverOptions, siteOptions } from '../config/to-options.ts';
 import { StatusRecorder } from '../status/metrics.ts';
 import { UploadCounter } from '../status/sources.ts';
 import { mergeSnapshots, type StatusSnapshot } from '../status/snapshot.ts';
-import { prepareHttps, httpsOptionsFromConfig, startHttpsServices, type HttpsServices } from '../tls/https.ts';
+import { prepareHttps, httpsOptionsFromConfig, startHttpsServices, type HttpsServices, type PreparedHttps } from '../tls/https.ts';
 import { clusterSnapshot, onStatsRequest } from './worker-stats.ts';
 import type { BuiltServer } from './worker-main.ts';
 
@@ -60,7 +60,11 @@ export function createConfiguredLogger(config: Config, slot?: string): Logger {
   return logger;
 }
 
-export async function buildCliServer(config: Config): Promise<BuiltServer> {
+/**
+ * `prepared`: HTTPS already prepared by the caller for this same configuration (the single-process
+ * CLI validates certificates before listening); workers prepare their own.
+ */
+export async function buildCliServer(config: Config, prepared: PreparedHttps | null = null): Promise<BuiltServer> {
   const slot = cluster.isWorker ? process.env.HTTPCRAFT_WORKER_SLOT : undefined;
   const logger = createConfiguredLogger(config, slot);
   const uploads = new UploadCounter();
@@ -69,7 +73,7 @@ export async function buildCliServer(config: Config): Promise<BuiltServer> {
   const snapshot = cluster.isWorker ? () => clusterSnapshot<StatusSnapshot>((snaps) => mergeSnapshots(snaps)) : undefined;
   if (cluster.isWorker) onStatsRequest(() => recorder.snapshot());
 
-  const https = config.enable_ssl ? await prepareHttps(httpsOptionsFromConfig(config)) : null;
+  const https = !config.enable_ssl ? null : (prepared ?? (await prepareHttps(httpsOptionsFromConfig(config))));
   const site = siteOptions(config, logger, { recorder, uploads });
   if (site.status !== undefined && snapshot !== undefined) site.status.snapshot = snapshot;
   const handler = createSiteHandler(site);
