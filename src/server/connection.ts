@@ -138,6 +138,11 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#socket.cork();
     }
     this.#parser.push(chunk);
+    // A head that began in this same read after the last response (pipelined) was not yet parsed
+    // when #startNext chose the idle deadline: it is under the header deadline (slowloris).
+    if (this.#res === null && this.#deadlineKind === D_IDLE && this.#parser.midMessage) {
+      this.#setDeadlineAt(D_HEADERS, this.#requestStart + this.#host.timeouts.headersTimeoutMs);
+    }
     if (this.#parser.pendingBytes > MAX_HELD_BYTES) this.pauseReading();
     if (this.#res === null) this.#uncork();
     else if (!this.#uncorkScheduled) {

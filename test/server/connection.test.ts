@@ -532,6 +532,20 @@ describe('timeouts', () => {
     });
   });
 
+  test('a partial head pipelined behind a request is under the header timeout, not the idle one', async () => {
+    // Idle closes quickly here; a started head must still get its full header time, then a 408.
+    const t = { headersTimeoutMs: 1200, requestTimeoutMs: 2000, keepAliveTimeoutMs: 150, writeStallTimeoutMs: 2000 };
+    await withServer(hello, { timeouts: t }, async (s) => {
+      const c = await rawRequest(s.port, get('/first') + 'GET /second HTTP/1.1\r\nHost: x\r\n');
+      assert.equal((await c.response()).text, 'hello /first');
+      const answeredAt = Date.now();
+      const r = await c.response();
+      assert.equal(r.status, 408, 'answered 408, not closed silently as an idle connection');
+      assert.ok(Date.now() - answeredAt >= 600, `kept past the idle timeout while the head was pending (${Date.now() - answeredAt} ms)`);
+      await c.closed();
+    });
+  });
+
   test('an idle keep-alive connection is closed after the keep-alive timeout', async () => {
     await withServer(hello, { timeouts }, async (s) => {
       const c = await rawRequest(s.port, get('/'));
