@@ -2,18 +2,18 @@
 // in-memory 1 KiB body, one process each, driven by wrk in the same run: keep-alive with 50
 // connections, then 16-deep pipelining. Reports requests/s, p99 latency, peak RSS and the ratios.
 import { join } from 'node:path';
-import { BENCH_DIR, PINNING, cpuMs, fmt, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
 
 const SERVERS = [
-  { name: 'httpcraft', script: join(BENCH_DIR, 'servers/ours.mjs') },
-  { name: 'node:http', script: join(BENCH_DIR, 'servers/node-http.mjs') },
+  { name: 'httpcraft', script: join(BENCH_DIR, 'servers/ours.mjs'), nodeFlags: PRODUCT_NODE_FLAGS },
+  { name: 'node:http', script: join(BENCH_DIR, 'servers/node-http.mjs'), nodeFlags: [] },
 ];
 
 export async function run({ duration = 10, connections = 50 } = {}) {
   const results = {};
   for (const mode of ['keep-alive', 'pipelined-16']) {
     for (const s of SERVERS) {
-      const server = await startServer(s.script);
+      const server = await startServer(s.script, { nodeFlags: s.nodeFlags });
       try {
         const url = `http://127.0.0.1:${server.port}/`;
         await runWrk(url, { connections, duration: 2, ...(mode === 'pipelined-16' ? { script: join(BENCH_DIR, 'pipeline.lua'), scriptArgs: ['16'] } : {}) }); // warm-up

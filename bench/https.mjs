@@ -13,7 +13,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, PINNING, cpuMs, fmt, haveWrk, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
 
 const NGINX_CANDIDATES = ['nginx', '/usr/sbin/nginx'];
 
@@ -119,8 +119,8 @@ export async function run({ duration = 10, connections = 50, rounds = 2 } = {}) 
     const results = {};
     const env = { CERT_FILE: dev.certFile, KEY_FILE: dev.keyFile, DOC_ROOT: root };
     const servers = [
-      { name: 'httpcraft (file)', start: () => startServer(join(BENCH_DIR, 'servers/ours-https.mjs'), { env: { ...env, BODY_MODE: 'file' } }) },
-      { name: 'httpcraft (memory)', start: () => startServer(join(BENCH_DIR, 'servers/ours-https.mjs'), { env: { ...env, BODY_MODE: 'memory' } }) },
+      { name: 'httpcraft (file)', start: () => startServer(join(BENCH_DIR, 'servers/ours-https.mjs'), { env: { ...env, BODY_MODE: 'file' }, nodeFlags: PRODUCT_NODE_FLAGS }) },
+      { name: 'httpcraft (memory)', start: () => startServer(join(BENCH_DIR, 'servers/ours-https.mjs'), { env: { ...env, BODY_MODE: 'memory' }, nodeFlags: PRODUCT_NODE_FLAGS }) },
       ...(nginx === null ? [] : [{ name: 'nginx', start: () => startNginx(nginx, { dir, certFile: dev.certFile, keyFile: dev.keyFile, root }) }]),
     ];
     for (let round = 0; round < rounds; round++) {

@@ -6,6 +6,15 @@ import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 
+/** The node flags httpcraft's launcher runs with (the shebang of src/cli.ts; `npm start` passes the
+ * same, a test keeps them equal). Our benchmark servers start with them, so they measure what users
+ * run; the baselines (node:http, busboy) run with Node's defaults, as their users run them. */
+export const PRODUCT_NODE_FLAGS = (() => {
+  const shebang = readFileSync(new URL('../src/cli.ts', import.meta.url), 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(shebang);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+})();
+
 // On a 2-core machine an unpinned server and wrk fight for both cores and wrk saturates first, which
 // hides the server's own cost. We pin the server to CPU 0 and wrk to CPU 1 (when taskset exists).
 const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -15,13 +24,14 @@ export function haveWrk() {
   return spawnSync('wrk', ['--version']).error === undefined;
 }
 
-/** Forks a server script; resolves with {port, pid, stop()} once it reports its port over IPC. */
-export function startServer(script, { env = {}, args = [], cpu = '0' } = {}) {
+/** Forks a server script; resolves with {port, pid, stop()} once it reports its port over IPC.
+ * nodeFlags go to node itself (PRODUCT_NODE_FLAGS for our servers). */
+export function startServer(script, { env = {}, args = [], cpu = '0', nodeFlags = [] } = {}) {
   return new Promise((resolve, reject) => {
     const child = fork(script, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      ...(HAVE_TASKSET && cpu !== null ? { execPath: 'taskset', execArgv: ['-c', cpu, process.execPath] } : {}),
+      ...(HAVE_TASKSET && cpu !== null ? { execPath: 'taskset', execArgv: ['-c', cpu, process.execPath, ...nodeFlags] } : { execArgv: nodeFlags }),
     });
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 10_000);
     child.once('error', reject);

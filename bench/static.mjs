@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, PINNING, cpuMs, fmt, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
 
 export const CASES = [
   { name: '1 KiB file', path: '/file-1k.txt' },
@@ -123,7 +123,7 @@ function transferMBps(raw) {
 export async function run({ duration = 10, connections = 50 } = {}) {
   const docroot = makeDocroot();
   const servers = [
-    { name: 'httpcraft', start: () => startServer(join(BENCH_DIR, 'servers/static-ours.mjs'), { env: { DOCROOT: docroot } }) },
+    { name: 'httpcraft', start: () => startServer(join(BENCH_DIR, 'servers/static-ours.mjs'), { env: { DOCROOT: docroot }, nodeFlags: PRODUCT_NODE_FLAGS }) },
     ...(haveNginx() ? [{ name: 'nginx', start: () => startNginx(docroot) }] : []),
     { name: 'node:http', start: () => startServer(join(BENCH_DIR, 'servers/static-node-http.mjs'), { env: { DOCROOT: docroot } }) },
   ];

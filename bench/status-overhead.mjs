@@ -10,7 +10,7 @@
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, PINNING, cpuMs, fmt, haveWrk, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, runWrk, startServer, table } from './lib.mjs';
 
 const SERVER = join(BENCH_DIR, 'servers', 'status.mjs');
 
@@ -51,7 +51,7 @@ export async function run(options = {}) {
   const rows = [];
   for (let r = 0; r < rounds; r++) {
     for (const mode of r % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
-      const server = await startServer(SERVER, { env: { STATUS: mode } });
+      const server = await startServer(SERVER, { env: { STATUS: mode }, nodeFlags: PRODUCT_NODE_FLAGS });
       try {
         const url = `http://127.0.0.1:${server.port}/`;
         await runWrk(url, { connections, duration: 1 }); // warm-up: JIT, connection setup

@@ -5,7 +5,7 @@
 // Reports MB/s (best and median of ROUNDS) and peak RSS. Run with `node bench/upload.mjs` after
 // `npm run build`, or import { run } (the bench runner does).
 // UPLOAD_BENCH_TRACE=1 prints each server's peak process.memoryUsage() breakdown;
-// UPLOAD_BENCH_NODE_FLAGS passes node flags to both servers (e.g. "--max-semi-space-size=1").
+// UPLOAD_BENCH_NODE_FLAGS passes extra node flags to both servers (e.g. "--max-semi-space-size=1").
 
 import { fork } from 'node:child_process';
 import { connect } from 'node:net';
@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
+import { PRODUCT_NODE_FLAGS } from './lib.mjs';
 
 const FILE_BYTES = 50 * 1024 * 1024;
 const ROUNDS = 7;
@@ -134,7 +135,9 @@ function upload(port, path) {
 
 function startChild(kind, dir) {
   return new Promise((resolve, reject) => {
-    const child = fork(SELF, ['--serve', kind, dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: (process.env.UPLOAD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean) });
+    // Ours runs with the launcher's node flags (as `httpcraft` and `npm start` do); busboy with Node's defaults.
+    const flags = [...(kind === 'ours' ? PRODUCT_NODE_FLAGS : []), ...(process.env.UPLOAD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+    const child = fork(SELF, ['--serve', kind, dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: flags });
     child.once('message', (m) => resolve({ child, port: m.port }));
     child.once('error', reject);
   });

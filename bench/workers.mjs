@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, cpuMs, fmt, runWrk, table } from './lib.mjs';
+import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, runWrk, table } from './lib.mjs';
 
 const CLI = join(BENCH_DIR, '../dist/src/cli.js');
 
@@ -61,7 +61,7 @@ function stopProcess(child, signal = 'SIGTERM') {
 
 async function startOurs(root, workers) {
   const port = await freePort();
-  const args = [CLI, '-H', '127.0.0.1', '-p', String(port), '--log-level', 'WARNING', ...(workers > 1 ? ['--workers', String(workers)] : []), root];
+  const args = [...PRODUCT_NODE_FLAGS, CLI, '-H', '127.0.0.1', '-p', String(port), '--log-level', 'WARNING', ...(workers > 1 ? ['--workers', String(workers)] : []), root];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   await answering(port, '/kib.txt');
   return { port, pid: child.pid, stop: () => stopProcess(child) };

@@ -1,6 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // Command line entry: argv → config → start(); the banner; graceful shutdown. The only module that
 // calls process.exit. Exit status: 0 clean stop, 1 cannot start (port in use, …), 2 usage/config error.
+// The shebang caps V8's young generation at 1 MiB per semi-space (`npm start` passes the same flag,
+// cluster workers inherit it): a server's garbage is short-lived, and the default 16 MiB semi-spaces
+// plus the socket buffers they keep alive between collections cost 10–30 MB of resident memory under
+// load for no measured speed (docs/production.md, "Memory").
 
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
