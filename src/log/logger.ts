@@ -9,6 +9,7 @@
 import { accessLine, textEventLine, jsonEventLine, type AccessEntry, type AccessFormat } from './formats.ts';
 import { LEVEL_STYLE, ansi, plain, statusStyle, type Paint } from './colors.ts';
 import type { RotatingFile } from './rotating-file.ts';
+import { encodeCombinedLine, encodeCommonLine, maxAccessLineBytes } from './access-encoder.ts';
 
 export const LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -108,6 +109,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       main?.write(text);
     },
     access: (entry) => {
+      if (file !== null && format !== 'json') {
+        // Straight to bytes, no line string (access-encoder.ts). With a file, the console only
+        // echoes warnings and errors, so nothing else needs the line.
+        file.writeEncoded(maxAccessLineBytes(format, entry), entry, format === 'combined' ? encodeCombinedLine : encodeCommonLine);
+        return;
+      }
       const line = accessLine(format, entry);
       if (file !== null) file.write(line);
       if (main !== null) {

@@ -1,8 +1,8 @@
 // A log file written asynchronously and in batches, rotated by size and/or by day.
 //
-// write() only appends a string to an in-memory queue; one writer loop drains the queue a batch at a
-// time (everything queued during one turn of the event loop), so a request never waits on the disk
-// and a burst costs one write() syscall instead of thousands. Because a single loop owns the file,
+// write() only encodes a line into an in-memory queue of byte chunks (line-buffer.ts); one writer
+// loop drains the queue a batch at a time, so a request never waits on the disk and a burst costs
+// one writev() syscall instead of thousands. Because a single loop owns the file,
 // writes and rotations never interleave: lines are whole, in order, and never split across files.
 //
 // Rotation (numbered, like logrotate): file → file.1 → file.2 … → file.<keep>, the oldest removed.
@@ -11,6 +11,7 @@
 import { appendFileSync, createReadStream, createWriteStream, mkdirSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { CHUNK_BYTES, chunkViews, LineBuffer, type Chunk } from './line-buffer.ts';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 
@@ -29,10 +30,9 @@ export interface RotatingFileOptions {
   now?: () => number;
 }
 
-// Queued lines are written at most this long after they were logged, or sooner once this many
-// bytes wait; flush() and close() write at once.
+// Queued lines are written at most this long after they were logged, or sooner once a chunk of
+// them (64 KiB) is full; flush() and close() write at once.
 const FLUSH_INTERVAL_MS = 100;
-const FLUSH_BYTES = 64 * 1024;
 
 const localDay = (ms: number): string => {
   const d = new Date(ms);
@@ -43,8 +43,7 @@ export class RotatingFile {
   readonly path: string;
   readonly #options: RotatingFileOptions;
   readonly #now: () => number;
-  #queue: string[] = [];
-  #queuedBytes = 0;
+  readonly #lines = new LineBuffer();
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   #fh: FileHandle | null = null;
@@ -53,8 +52,11 @@ export class RotatingFile {
   #compressing: Promise<void> = Promise.resolve();
   #closed = false;
   #rotations = 0;
+  #writes = 0;
   #reopen = false;
   #failing = false;
+  /** flush() calls waiting: while any do, the writer drains everything instead of a chunk at a time. */
+  #draining = 0;
 
   constructor(options: RotatingFileOptions) {
     this.path = options.path;
@@ -67,12 +69,22 @@ export class RotatingFile {
     return this.#rotations;
   }
 
+  /** How many write calls have gone to the file (for tests of batching). */
+  get writes(): number {
+    return this.#writes;
+  }
+
   /** Queues one line (without its newline). Never blocks, never throws. */
   write(line: string): void {
     if (this.#closed) return;
-    this.#queue.push(line);
-    this.#queuedBytes += line.length + 1;
-    if (this.#queuedBytes >= FLUSH_BYTES) this.#wake?.();
+    if (this.#lines.append(line)) this.#wake?.();
+    this.#loop ??= this.#run();
+  }
+
+  /** Queues one line that encode() writes as bytes (at most maxBytes of them, without the newline). */
+  writeEncoded<T>(maxBytes: number, value: T, encode: (value: T, buf: Buffer, at: number) => number): void {
+    if (this.#closed) return;
+    if (this.#lines.appendEncoded(maxBytes, value, encode)) this.#wake?.();
     this.#loop ??= this.#run();
   }
 
@@ -84,9 +96,14 @@ export class RotatingFile {
 
   /** Resolves once every line queued so far is on disk. */
   async flush(): Promise<void> {
-    while (this.#loop !== null) {
-      this.#wake?.();
-      await this.#loop;
+    this.#draining++;
+    try {
+      while (this.#loop !== null) {
+        this.#wake?.();
+        await this.#loop;
+      }
+    } finally {
+      this.#draining--;
     }
   }
 
@@ -105,15 +122,14 @@ export class RotatingFile {
    * to the OS completes on its own; lines queued after it are appended here.
    */
   flushSync(): void {
-    if (this.#queue.length === 0) return;
-    const text = this.#queue.join('\n') + '\n';
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    if (this.#lines.isEmpty) return;
+    const data = Buffer.concat(chunkViews(this.#lines.take()));
     try {
-      if (this.#fh !== null) writeSync(this.#fh.fd, text);
-      else {
+      if (this.#fh !== null) {
+        for (let offset = 0; offset < data.length; ) offset += writeSync(this.#fh.fd, data, offset);
+      } else {
         mkdirSync(dirname(this.path), { recursive: true });
-        appendFileSync(this.path, text);
+        appendFileSync(this.path, data);
       }
     } catch (error) {
       this.#options.onError?.(error as Error);
@@ -122,7 +138,7 @@ export class RotatingFile {
 
   async #run(): Promise<void> {
     // Let lines gather, then write them as one batch: at most one write per FLUSH_INTERVAL_MS (or
-    // per FLUSH_BYTES), not one per event-loop turn. Each write is a round trip to libuv's thread
+    // per 64 KiB chunk), not one per event-loop turn. Each write is a round trip to libuv's thread
     // pool, and under load one per turn cost more than formatting the lines themselves.
     await new Promise<void>((resolve) => {
       const done = (): void => {
@@ -132,7 +148,7 @@ export class RotatingFile {
       };
       const timer = setTimeout(done, FLUSH_INTERVAL_MS);
       this.#wake = done;
-      if (this.#queuedBytes >= FLUSH_BYTES) done();
+      if (this.#lines.bytes >= CHUNK_BYTES) done();
     });
     try {
       if (this.#reopen) {
@@ -141,23 +157,32 @@ export class RotatingFile {
         this.#fh = null;
         await fh?.close();
       }
-      while (this.#queue.length > 0) {
-        const batch = this.#queue;
-        this.#queue = [];
-        this.#queuedBytes = 0;
-        await this.#writeBatch(batch);
+      // Lines logged while a batch is being written wait for the next interval, unless a full
+      // chunk is ready (a burst) or flush() wants everything: writing them at once, a few at a
+      // time, turned batching into a write per millisecond under load.
+      let first = true;
+      while (!this.#lines.isEmpty && (first || this.#lines.bytes >= CHUNK_BYTES || this.#draining > 0)) {
+        first = false;
+        const batch = this.#lines.take();
+        try {
+          await this.#writeBatch(batch);
+        } finally {
+          this.#lines.recycle(batch);
+        }
         this.#failing = false;
       }
     } catch (error) {
       // Report once per outage, not once per batch; the next batch tries a fresh file handle.
       if (!this.#failing) this.#options.onError?.(error as Error);
       this.#failing = true;
-      this.#queue = [];
+      this.#lines.recycle(this.#lines.take());
       const fh = this.#fh;
       this.#fh = null;
       await fh?.close().catch(() => undefined);
     } finally {
       this.#loop = null;
+      // What arrived during the last write gets a writer of its own (and its own interval).
+      if (!this.#lines.isEmpty) this.#loop = this.#run();
     }
   }
 
@@ -173,49 +198,55 @@ export class RotatingFile {
     return fh;
   }
 
-  async #writeBatch(lines: string[]): Promise<void> {
+  async #writeBatch(chunks: Chunk[]): Promise<void> {
     let fh = await this.#ensureOpen();
     const max = this.#options.maxBytes;
     if (this.#options.daily && localDay(this.#now()) !== this.#day) fh = await this.#rotate();
-    // The common case: the whole batch fits in the current file. One join and one encode, instead of
-    // measuring every line (which flattens and scans each string a second time).
-    const whole = Buffer.from(lines.join('\n') + '\n');
-    if (max === 0 || this.#size + whole.length <= max) {
-      await this.#writeAll(fh, whole);
-      this.#size += whole.length;
+    let total = 0;
+    for (const c of chunks) total += c.used;
+    // The common case: the whole batch fits in the current file, one writev.
+    if (max === 0 || this.#size + total <= max) {
+      await this.#append(fh, chunkViews(chunks), total);
       return;
     }
-    let pending: string[] = [];
+    let pending: Buffer[] = [];
     let pendingBytes = 0;
-    for (const line of lines) {
-      const bytes = Buffer.byteLength(line) + 1;
-      // Rotate at a line boundary when this line would overflow a non-empty file; a single line
-      // bigger than the limit gets a file of its own rather than being cut.
-      if (max > 0 && this.#size + pendingBytes > 0 && this.#size + pendingBytes + bytes > max) {
-        await this.#append(fh, pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-        fh = await this.#rotate();
+    for (const chunk of chunks) {
+      let runStart = 0; // where the part of this chunk not yet in `pending` begins
+      let prev = 0;
+      for (const end of chunk.ends) {
+        const bytes = end - prev;
+        // Rotate at a record boundary when this record would overflow a non-empty file; a single
+        // record bigger than the limit gets a file of its own rather than being cut.
+        if (this.#size + pendingBytes > 0 && this.#size + pendingBytes + bytes > max) {
+          if (prev > runStart) pending.push(chunk.buf.subarray(runStart, prev));
+          await this.#append(fh, pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          runStart = prev;
+          fh = await this.#rotate();
+        }
+        pendingBytes += bytes;
+        prev = end;
       }
-      pending.push(line);
-      pendingBytes += bytes;
+      if (prev > runStart) pending.push(chunk.buf.subarray(runStart, prev));
     }
     await this.#append(fh, pending, pendingBytes);
   }
 
-  async #append(fh: FileHandle, lines: string[], bytes: number): Promise<void> {
-    if (lines.length === 0) return;
-    await this.#writeAll(fh, Buffer.from(lines.join('\n') + '\n'));
-    this.#size += bytes;
-  }
-
   /** Writes every byte (a regular-file write may be short when the disk is nearly full). */
-  async #writeAll(fh: FileHandle, data: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await fh.write(data, offset, data.length - offset);
-      offset += bytesWritten;
+  async #append(fh: FileHandle, data: Buffer[], bytes: number): Promise<void> {
+    if (bytes === 0) return;
+    let rest = data;
+    while (rest.length > 0) {
+      this.#writes++;
+      let { bytesWritten } = await fh.writev(rest);
+      let i = 0;
+      while (i < rest.length && bytesWritten >= rest[i]!.length) bytesWritten -= rest[i++]!.length;
+      rest = rest.slice(i);
+      if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
     }
+    this.#size += bytes;
   }
 
   async #rotate(): Promise<FileHandle> {

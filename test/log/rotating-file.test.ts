@@ -146,3 +146,25 @@ test('flushSync writes what is still queued (forced exit)', async (t) => {
   await log.close();
   assert.equal(await readFile(path, 'utf8'), 'queued 1\nqueued 2\n');
 });
+
+test('a steady stream is written in batches (a chunk or an interval each), not after every write', async (t) => {
+  // Regression: lines logged while a batch was being written were written as soon as it finished,
+  // a few at a time, so under load the file got a write per millisecond instead of per 64 KiB.
+  const dir = await tempDir(t, 'httpcraft-log-');
+  const path = join(dir, 'batch.log');
+  const log = new RotatingFile({ path, maxBytes: 0, daily: false, keep: 1, compress: false });
+  const started = Date.now();
+  const line = 'x'.repeat(60);
+  const turns = 400;
+  for (let i = 0; i < turns; i++) {
+    for (let j = 0; j < 50; j++) log.write(`${line} ${i}.${j}`);
+    await turn();
+  }
+  const elapsedMs = Date.now() - started;
+  await log.close();
+  const text = await readFile(path, 'utf8');
+  assert.equal(text.split('\n').length - 1, turns * 50);
+  // One write per full 64 KiB chunk, plus at most one per 100 ms interval that ran, plus the close.
+  const bound = Math.ceil(text.length / (64 * 1024)) + Math.ceil(elapsedMs / 100) + 2;
+  assert.ok(log.writes <= bound, `${log.writes} writes for ${text.length} bytes in ${elapsedMs} ms (at most ${bound})`);
+});
