@@ -7,6 +7,8 @@ import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, peakRssMiB, runWrk,
 const SERVERS = [
   { name: 'httpcraft', script: join(BENCH_DIR, 'servers/ours.mjs'), nodeFlags: PRODUCT_NODE_FLAGS },
   { name: 'node:http', script: join(BENCH_DIR, 'servers/node-http.mjs'), nodeFlags: [] },
+  // Not a contender: Node's socket layer with no HTTP work at all, the ceiling for any server on it.
+  { name: 'node:net ceiling', script: join(BENCH_DIR, 'servers/node-net-ceiling.mjs'), nodeFlags: [] },
 ];
 
 export async function run({ duration = 10, connections = 50 } = {}) {
@@ -32,7 +34,7 @@ export async function run({ duration = 10, connections = 50 } = {}) {
     const base = results[`${mode}/node:http`];
     for (const s of SERVERS) {
       const r = results[`${mode}/${s.name}`];
-      rows.push({ case: mode, server: s.name, 'req/s': fmt(r.rps), 'p99 ms': fmt(r.p99Ms, 2), 'CPU us/req': fmt(r.cpuUsPerReq, 2), 'peak RSS MiB': fmt(r.rssMiB, 1), errors: r.errors, ratio: s.name === 'httpcraft' ? `${fmt(ours.rps / base.rps, 2)}x` : '1.00x' });
+      rows.push({ case: mode, server: s.name, 'req/s': fmt(r.rps), 'p99 ms': fmt(r.p99Ms, 2), 'CPU us/req': fmt(r.cpuUsPerReq, 2), 'peak RSS MiB': fmt(r.rssMiB, 1), errors: r.errors, ratio: `${fmt(r.rps / base.rps, 2)}x` });
     }
   }
   console.log(`\n== core: GET / 1 KiB in-memory body, ${connections} connections, ${duration}s; ${PINNING} ==`);
@@ -40,6 +42,7 @@ export async function run({ duration = 10, connections = 50 } = {}) {
   return {
     keepAliveRatio: results['keep-alive/httpcraft'].rps / results['keep-alive/node:http'].rps,
     pipelinedRatio: results['pipelined-16/httpcraft'].rps / results['pipelined-16/node:http'].rps,
+    ceilingKeepAliveRatio: results['keep-alive/node:net ceiling'].rps / results['keep-alive/node:http'].rps,
     results,
   };
 }

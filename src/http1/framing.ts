@@ -1,6 +1,6 @@
 // What the head says about the message around it: body length (RFC 9112 §6.3), persistence
 // (RFC 9112 §9.3), the Expect and Host values. One pass over the fields; names are lower-cased only
-// when their length matches a name we look for.
+// when their length matches a name we look for and they are not spelled the two usual ways.
 
 import type { ParseErrorCode } from './errors.ts';
 
@@ -31,16 +31,16 @@ export function decideFraming(fields: readonly string[], versionMinor: number, m
     const value = fields[i + 1]!;
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') {
+        if (name === 'Host' || name === 'host' || name.toLowerCase() === 'host') {
           hostCount++;
           host = value;
         }
         break;
       case 6:
-        if (name.toLowerCase() === 'expect') expect = value.toLowerCase();
+        if (name === 'Expect' || name === 'expect' || name.toLowerCase() === 'expect') expect = value.toLowerCase();
         break;
       case 10:
-        if (name.toLowerCase() === 'connection') {
+        if (name === 'Connection' || name === 'connection' || name.toLowerCase() === 'connection') {
           for (const token of listElements(value)) {
             if (token === 'close') close = true;
             else if (token === 'keep-alive') keepAliveToken = true;
@@ -48,7 +48,7 @@ export function decideFraming(fields: readonly string[], versionMinor: number, m
         }
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') {
+        if (name === 'Content-Length' || name === 'content-length' || name.toLowerCase() === 'content-length') {
           // RFC 9110 §8.6: a list of identical values may be taken as one; anything else is an error.
           for (const element of value.split(',')) {
             const digits = significantDigits(element.trim());
@@ -61,7 +61,7 @@ export function decideFraming(fields: readonly string[], versionMinor: number, m
         }
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') {
+        if (name === 'Transfer-Encoding' || name === 'transfer-encoding' || name.toLowerCase() === 'transfer-encoding') {
           codings ??= [];
           // Codings are compared with their parameters: "chunked;q=1" is not chunked (chunked has
           // no parameters, RFC 9112 §7.1), so it is refused like any coding that is not chunked.

@@ -16,6 +16,7 @@ import { COLON, CR, FIELD_VALUE, HEX_VALUE, HTAB, LF, SP, TARGET_CHAR, TCHAR, al
 import { ParseError, type ParseErrorCode } from './errors.ts';
 import { decideFraming } from './framing.ts';
 import { validChunkExtension } from './chunked.ts';
+import { commonFieldName } from './field-names.ts';
 import { type TargetForm, isValidHost, targetForm } from './target.ts';
 
 import { DEFAULT_PARSER_LIMITS, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
@@ -49,6 +50,27 @@ const EMPTY = Buffer.alloc(0);
 // Buffer#latin1Slice is the fastest bytes-to-string path for ASCII protocol text (no encoding lookup).
 const latin1 = (buf: Buffer, start: number, end: number): string =>
   (buf as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(start, end);
+
+// Protocol lines are short: a byte loop finds a delimiter in a 20–100-byte line faster than one
+// Buffer#indexOf call costs (argument checks and a C++ call, several times per request); a long
+// run is left to indexOf's native scan. Returns -1 when byte is not in [from, end).
+const SHORT_SCAN = 128;
+function indexOfByte(buf: Buffer, byte: number, from: number, end: number): number {
+  const stop = Math.min(end, from + SHORT_SCAN);
+  for (let i = from; i < stop; i++) if (buf[i] === byte) return i;
+  if (stop >= end) return -1;
+  const i = buf.indexOf(byte, stop);
+  return i === -1 || i >= end ? -1 : i;
+}
+
+// The methods nearly every request uses, as constants: no string is made for them per request.
+function methodName(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n === 3 && buf[start] === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54) return 'GET';
+  if (n === 4 && buf[start + 1] === 0x45 && buf[start + 2] === 0x41 && buf[start + 3] === 0x44 && buf[start] === 0x48) return 'HEAD';
+  if (n === 4 && buf[start] === 0x50 && buf[start + 1] === 0x4f && buf[start + 2] === 0x53 && buf[start + 3] === 0x54) return 'POST';
+  return latin1(buf, start, end);
+}
 
 export class RequestParser {
   readonly #sink: ParserSink;
@@ -207,7 +229,7 @@ export class RequestParser {
 
   /** Finds the next LF from pos; hands a complete line to its handler. Returns the new position. */
   #readLine(chunk: Buffer, pos: number): number {
-    const lf = chunk.indexOf(LF, pos);
+    const lf = indexOfByte(chunk, LF, pos, chunk.length);
     if (lf === -1) {
       this.#appendPartial(chunk, pos, chunk.length);
       return chunk.length;
@@ -318,18 +340,17 @@ export class RequestParser {
       if (++this.#emptyLines > MAX_LEADING_EMPTY_LINES) this.#fail('BAD_REQUEST_LINE');
       return;
     }
-    const sp1 = buf.indexOf(SP, start);
-    if (sp1 === -1 || sp1 >= end) {
+    const sp1 = indexOfByte(buf, SP, start, end);
+    if (sp1 === -1) {
       this.#fail('BAD_REQUEST_LINE');
       return;
     }
-    const sp2 = buf.indexOf(SP, sp1 + 1);
-    if (sp2 === -1 || sp2 >= end) {
+    const sp2 = indexOfByte(buf, SP, sp1 + 1, end);
+    if (sp2 === -1) {
       this.#fail('BAD_REQUEST_LINE');
       return;
     }
-    const cr = buf.indexOf(CR, start);
-    if (cr !== -1 && cr < end) return void this.#fail('BARE_CR');
+    if (indexOfByte(buf, CR, start, end) !== -1) return void this.#fail('BARE_CR');
     if (sp1 === start) return void this.#fail('BAD_REQUEST_LINE');
     if (!allIn(TCHAR, buf, start, sp1)) return void this.#fail('BAD_METHOD');
     if (sp2 === sp1 + 1) return void this.#fail('BAD_REQUEST_LINE');
@@ -337,7 +358,7 @@ export class RequestParser {
     const versionError = this.#version(buf, sp2 + 1, end);
     if (versionError !== null) return void this.#fail(versionError);
 
-    this.#method = latin1(buf, start, sp1);
+    this.#method = methodName(buf, start, sp1);
     const target = latin1(buf, sp1 + 1, sp2);
     const form = targetForm(this.#method, target);
     if (form === null) return void this.#fail('BAD_TARGET');
@@ -380,7 +401,7 @@ export class RequestParser {
     for (let i = vStart; i < vEnd; i++) {
       if (FIELD_VALUE[buf[i]!] !== 1) return void this.#fail(buf[i] === CR ? 'BARE_CR' : 'BAD_HEADER_VALUE');
     }
-    this.#fields.push(latin1(buf, start, colon), latin1(buf, vStart, vEnd));
+    this.#fields.push(commonFieldName(buf, start, colon) ?? latin1(buf, start, colon), latin1(buf, vStart, vEnd));
   }
 
   #endOfHead(): void {
