@@ -22,8 +22,22 @@ export function statusLine(status: number): string {
  * server send its own highest minor version to a 1.0 client, which then reads it as 1.0.
  */
 export function serializeHead(status: number, serverName: string, fieldLines: string): string {
-  const server = serverName.length > 0 ? `Server: ${serverName}\r\n` : '';
-  return `${statusLine(status)}Date: ${httpDate()}\r\n${server}${fieldLines}\r\n`;
+  return statusLine(status) + commonLines(serverName) + fieldLines + '\r\n';
+}
+
+// "Date: …\r\nServer: …\r\n", the same for every response in a second: built once per second.
+let common = '';
+let commonDate = '';
+let commonServer = '';
+
+function commonLines(serverName: string): string {
+  const date = httpDate();
+  if (date !== commonDate || serverName !== commonServer) {
+    common = `Date: ${date}\r\n${serverName.length > 0 ? `Server: ${serverName}\r\n` : ''}`;
+    commonDate = date;
+    commonServer = serverName;
+  }
+  return common;
 }
 
 /** True when a header value could split the head (CR, LF or NUL): refused as a programming error. */

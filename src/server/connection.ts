@@ -72,6 +72,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #readPaused = false;
   #uncorkScheduled = false;
   #corked = false;
+  #inRead = false;
   #drained = 0;
   #bodyReceived = 0;
   #awaitingDrain = false;
@@ -130,21 +131,20 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       this.#stampRequestStart();
       this.#setDeadlineAt(D_HEADERS, this.#requestStart + this.#host.timeouts.headersTimeoutMs);
     }
-    // Responses produced while this chunk is parsed (pipelined requests) leave in one writev: cork
-    // now, uncork once the synchronous work is done, or on the next turn when a handler went async.
-    // Node counts corks, so we cork at most once until our matching uncork has run.
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#socket.cork();
-    }
+    // Responses produced while this chunk is parsed (pipelined requests) leave in one writev: the
+    // first response finishing during the parse corks the socket behind it (finish()), and the
+    // uncork comes once the synchronous work is done, or on the next turn when a handler went async.
+    // A read holding one request, the keep-alive norm, never corks: its response goes straight out.
+    this.#inRead = true;
     this.#parser.push(chunk);
+    this.#inRead = false;
     // A head that began in this same read after the last response (pipelined) was not yet parsed
     // when #startNext chose the idle deadline: it is under the header deadline (slowloris).
     if (this.#res === null && this.#deadlineKind === D_IDLE && this.#parser.midMessage) {
       this.#setDeadlineAt(D_HEADERS, this.#requestStart + this.#host.timeouts.headersTimeoutMs);
     }
     if (this.#parser.pendingBytes > MAX_HELD_BYTES) this.pauseReading();
-    if (this.#res === null) this.#uncork();
+    if (this.#res === null || !this.#corked) this.#uncork();
     else if (!this.#uncorkScheduled) {
       this.#uncorkScheduled = true;
       setImmediate(this.#uncorkLater);
@@ -331,6 +331,13 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
 
   finish(res: Response): void {
     if (res !== this.#res) return;
+    // More requests may wait in this same read (pipelining): responses to them are batched with
+    // this one's successors (#onData). Node counts corks, so we cork at most once until our matching
+    // uncork has run.
+    if (this.#inRead && !this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+    }
     const req = this.#req!;
     this.#host.responded(req, res);
     if (!res.keepAlive) this.#closing = true;

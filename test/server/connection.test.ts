@@ -198,6 +198,34 @@ describe('pipelining (RFC 9112 §9.3.2)', () => {
     });
   });
 
+  test('responses to requests that arrived in one read leave in one or two socket writes, not one each', async () => {
+    await withServer(hello, {}, async (s) => {
+      const c = await rawRequest(s.port, get('/warm-up'));
+      assert.equal((await c.response()).text, 'hello /warm-up');
+      // Count the server socket's writes to the kernel: Writable calls _write for one chunk and
+      // _writev for a corked batch.
+      const socket = s.sockets[0]! as Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+      const writes: number[] = [];
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (...a) => {
+        writes.push(1);
+        write(...a);
+      };
+      socket._writev = (...a) => {
+        writes.push((a[0] as unknown[]).length);
+        writev(...a);
+      };
+      let bytes = '';
+      for (let i = 0; i < 16; i++) bytes += get(`/${i}`);
+      await c.write(bytes);
+      const texts = (await c.responses(16)).map((r) => r.text);
+      assert.deepEqual(texts, Array.from({ length: 16 }, (_, i) => `hello /${i}`));
+      assert.ok(writes.length <= 2, `16 responses took ${writes.length} writes (${writes.join(', ')} chunks)`);
+      c.destroy();
+    });
+  });
+
   test('synchronous handlers answering inside the parse keep the connection going', async () => {
     await withServer(hello, {}, async (s) => {
       const c = await rawRequest(s.port, get('/1') + get('/2') + get('/3'));
