@@ -23,6 +23,8 @@ export interface PeerInfo {
   secure: boolean;
 }
 
+const NO_TRAILERS: readonly string[] = Object.freeze([]);
+
 export class Request {
   readonly method: string;
   /** The request-target exactly as received. */
@@ -46,13 +48,13 @@ export class Request {
   readonly sequence: number;
   /** Declared body length; -1 for chunked, 0 for none. */
   readonly contentLength: number;
-  /** Free slot for middleware to pass values along (route params, parsed forms, …). */
-  readonly locals: Record<string, unknown> = {};
-  trailers: readonly string[] = [];
+  /** Trailer fields of a chunked body (name, value, …), once the body has been read. */
+  trailers: readonly string[] = NO_TRAILERS;
 
   readonly #head: RequestHead;
   readonly #source: BodySource;
   #headers: Map<string, string> | null = null;
+  #locals: Record<string, unknown> | null = null;
   #stream: Readable | null = null;
   #queued: Buffer[] | null = null;
   #ended: boolean;
@@ -89,6 +91,11 @@ export class Request {
     const q = pathAndQuery.indexOf('?');
     this.path = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
     this.query = q === -1 ? '' : pathAndQuery.slice(q + 1);
+  }
+
+  /** Free slot for middleware to pass values along (route params, parsed forms, …); made on first use. */
+  get locals(): Record<string, unknown> {
+    return (this.#locals ??= {});
   }
 
   /** The host the client addressed: the absolute-form authority, else Host (RFC 9110 §7.2). */

@@ -104,19 +104,25 @@ export class Response {
 
   /** Sets a header, replacing any earlier value(s) of the same name. */
   setHeader(name: string, value: HeaderValue): this {
-    this.removeHeader(name);
+    if (this.#fields.length > 0) this.removeHeader(name);
     return this.appendHeader(name, value);
   }
 
   /** Adds a header line without replacing (Set-Cookie, Vary, …). */
   appendHeader(name: string, value: HeaderValue): this {
     this.#assertOpen();
-    const values = typeof value === 'object' ? value : [String(value)];
-    for (const v of values) {
-      if (unsafeFieldValue(v) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
-      this.#fields.push(name, v);
+    if (typeof value !== 'object') {
+      // The usual case, one value: no array for it.
+      this.#push(name, typeof value === 'string' ? value : String(value));
+      return this;
     }
+    for (const v of value) this.#push(name, v);
     return this;
+  }
+
+  #push(name: string, value: string): void {
+    if (unsafeFieldValue(value) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+    this.#fields.push(name, value);
   }
 
   removeHeader(name: string): this {
