@@ -21,8 +21,8 @@ export function statusLine(status: number): string {
  * "Name: value\r\n" strings) and the blank line. We always answer as HTTP/1.1: RFC 9110 §6.2 lets a
  * server send its own highest minor version to a 1.0 client, which then reads it as 1.0.
  */
-export function serializeHead(status: number, serverName: string, fieldLines: string): string {
-  return statusLine(status) + commonLines(serverName) + fieldLines + '\r\n';
+export function serializeHead(status: number, serverName: string, fieldLines: string, date: string = httpDate()): string {
+  return statusLine(status) + commonLines(serverName, date) + fieldLines + '\r\n';
 }
 
 // "Date: …\r\nServer: …\r\n", the same for every response in a second: built once per second.
@@ -30,8 +30,7 @@ let common = '';
 let commonDate = '';
 let commonServer = '';
 
-function commonLines(serverName: string): string {
-  const date = httpDate();
+function commonLines(serverName: string, date: string): string {
   if (date !== commonDate || serverName !== commonServer) {
     common = `Date: ${date}\r\n${serverName.length > 0 ? `Server: ${serverName}\r\n` : ''}`;
     commonDate = date;

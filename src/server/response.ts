@@ -8,6 +8,7 @@ import { Writable, type Readable } from 'node:stream';
 import { serializeHead, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
+import { currentHttpDate } from './date-header.ts';
 
 /** What a response needs from its connection. */
 export interface ResponseSink {
@@ -30,6 +31,16 @@ export interface ResponseSink {
 
 // A body up to this size is copied behind its head into one buffer; a larger one goes out by writev.
 const MAX_COALESCE_BYTES = 16 * 1024;
+
+// Head and small body are assembled in a shared slab, not a fresh buffer per response: when the
+// socket hands the bytes to the kernel at once (the usual case), the same space serves the next
+// response; while a socket still queues them (a corked pipelined batch, a full socket) that space
+// is the socket's, and the slab moves on. A fresh small buffer per response cost more than the rest
+// of writing it: every few responses Node's pool had to allocate a new 8 KiB backing store.
+const SLAB_BYTES = 64 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabUsed = 0;
+type Latin1Writer = { latin1Write(s: string, offset: number, length: number): number };
 
 export type HeaderValue = string | number | readonly string[];
 
@@ -297,7 +308,7 @@ export class Response {
     }
     lines += fieldLines + this.#connectionLine(this.#sink.keepAliveAfter());
     this.#headersSent = true;
-    this.#writeWhole(serializeHead(status, this.#sink.serverName, lines), body ?? undefined);
+    this.#writeWhole(serializeHead(status, this.#sink.serverName, lines, currentHttpDate()), body ?? undefined);
     this.#finished = true;
     this.#sink.finish(this);
   }
@@ -313,10 +324,16 @@ export class Response {
       this.#sink.uncork();
     } else {
       // latin1: one byte per character, so the head's length is its size in bytes.
-      const out = Buffer.allocUnsafe(head.length + data.length);
-      (out as unknown as { latin1Write(s: string, offset: number, length: number): number }).latin1Write(head, 0, head.length);
-      out.set(data, head.length);
-      this.#sink.write(out);
+      const size = head.length + data.length;
+      if (slabUsed + size > SLAB_BYTES) {
+        slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+        slabUsed = 0;
+      }
+      const start = slabUsed;
+      (slab as unknown as Latin1Writer).latin1Write(head, start, head.length);
+      slab.set(data, start + head.length);
+      this.#sink.write(slab.subarray(start, start + size));
+      if (this.#sink.flushed !== true) slabUsed = start + size;
     }
     if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
   }
@@ -381,7 +398,7 @@ export class Response {
     }
     lines += this.#connectionLine(keepAlive);
     this.#headersSent = true;
-    return serializeHead(status, this.#sink.serverName, lines);
+    return serializeHead(status, this.#sink.serverName, lines, currentHttpDate());
   }
 
   #checkLength(bytes: number): void {
