@@ -1,6 +1,8 @@
 // Issue 2's benchmark: httpcraft vs a minimal node:http server, both answering GET / with the same
 // in-memory 1 KiB body, one process each, driven by wrk in the same run: keep-alive with 50
 // connections, then 16-deep pipelining. Reports requests/s, p99 latency, peak RSS and the ratios.
+// A third row, "node:net ceiling", answers with a prebuilt response and no HTTP work at all: the
+// most any server on Node's socket layer could reach here, for reading the httpcraft ratio.
 import { join } from 'node:path';
 import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
 

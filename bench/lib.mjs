@@ -120,3 +120,10 @@ export function table(rows) {
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(keys.map((k) => r[k])));
 }
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

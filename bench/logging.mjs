@@ -8,20 +8,14 @@
 //   npm run build && node bench/logging.mjs [--duration=10] [--rounds=3] [--format=combined]
 //   (also run by `npm run bench`)
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, median, runWrk, startServer, table } from './lib.mjs';
 
 const SERVER = join(BENCH_DIR, 'servers', 'logging.mjs');
 const MODES = ['none', 'file', 'console'];
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 export async function run(options = {}) {
   const duration = Number(options.duration ?? 10);
@@ -35,7 +29,6 @@ export async function run(options = {}) {
   }
   const dir = mkdtempSync(join(tmpdir(), 'httpcraft-bench-logging-'));
   const root = join(dir, 'root');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(root);
   writeFileSync(join(root, 'index.html'), 'x'.repeat(1024));
   const rps = Object.fromEntries(MODES.map((m) => [m, []]));

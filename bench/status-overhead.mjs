@@ -10,15 +10,9 @@
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, median, runWrk, startServer, table } from './lib.mjs';
 
 const SERVER = join(BENCH_DIR, 'servers', 'status.mjs');
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 /** Nanoseconds per StatusRecorder.record() call, on a mix of methods, statuses and paths. */
 async function recordCost() {

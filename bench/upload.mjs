@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
-import { PRODUCT_NODE_FLAGS } from './lib.mjs';
+import { PRODUCT_NODE_FLAGS, median } from './lib.mjs';
 
 const FILE_BYTES = 50 * 1024 * 1024;
 const ROUNDS = 7;
@@ -150,7 +150,6 @@ function ask(child, message) {
   });
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function emptyDir(dir) {
   for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });

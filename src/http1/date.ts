@@ -1,14 +1,7 @@
-// RFC 9110 §5.6.7 IMF-fixdate for the Date header, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
-// Formatting a date costs more than writing the rest of a small response head, so the string is
-// recomputed at most once per second.
+// RFC 9110 §5.6.7 IMF-fixdate for the Date header, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". Pure
+// formatting; the once-a-second cache of the current value lives in server/date-header.ts (this
+// layer has no clocks or timers).
 
-let cached = '';
-let validUntil = 0;
-
-export function httpDate(now: number = Date.now()): string {
-  if (now >= validUntil || now < validUntil - 1000) {
-    cached = new Date(now).toUTCString();
-    validUntil = now - (now % 1000) + 1000;
-  }
-  return cached;
+export function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
 }

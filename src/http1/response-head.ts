@@ -1,7 +1,6 @@
 // Serializes a response head (RFC 9112 §4 status line, §5 field lines) into one string, so that it
 // goes to the socket in a single write, corked with a small body.
 
-import { httpDate } from './date.ts';
 import { reasonPhrase } from './status.ts';
 
 const STATUS_LINES = new Map<number, string>();
@@ -17,11 +16,11 @@ export function statusLine(status: number): string {
 }
 
 /**
- * The whole head: status line, Date, Server (when non-empty), the given field lines (already
- * "Name: value\r\n" strings) and the blank line. We always answer as HTTP/1.1: RFC 9110 §6.2 lets a
+ * The whole head: status line, Date (the IMF-fixdate given), Server (when non-empty), the given field
+ * lines (already "Name: value\r\n" strings) and the blank line. We always answer as HTTP/1.1: RFC 9110 §6.2 lets a
  * server send its own highest minor version to a 1.0 client, which then reads it as 1.0.
  */
-export function serializeHead(status: number, serverName: string, fieldLines: string, date: string = httpDate()): string {
+export function serializeHead(status: number, serverName: string, fieldLines: string, date: string): string {
   return statusLine(status) + commonLines(serverName, date) + fieldLines + '\r\n';
 }
 

@@ -160,9 +160,7 @@ export class RotatingFile {
       // Lines logged while a batch is being written wait for the next interval, unless a full
       // chunk is ready (a burst) or flush() wants everything: writing them at once, a few at a
       // time, turned batching into a write per millisecond under load.
-      let first = true;
-      while (!this.#lines.isEmpty && (first || this.#lines.bytes >= CHUNK_BYTES || this.#draining > 0)) {
-        first = false;
+      while (!this.#lines.isEmpty) {
         const batch = this.#lines.take();
         try {
           await this.#writeBatch(batch);
@@ -170,6 +168,7 @@ export class RotatingFile {
           this.#lines.recycle(batch);
         }
         this.#failing = false;
+        if (this.#lines.bytes < CHUNK_BYTES && this.#draining === 0) break;
       }
     } catch (error) {
       // Report once per outage, not once per batch; the next batch tries a fresh file handle.

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { RequestParser, type ParserLimits, type ParserSink, type RequestHead } from '../http1/request-parser.ts';
 import type { ParseError } from '../http1/errors.ts';
 import { serializeHead } from '../http1/response-head.ts';
+import { currentHttpDate } from './date-header.ts';
 import { reasonPhrase } from '../http1/status.ts';
 import { Request, type BodySource } from './request.ts';
 import { Response, type ResponseSink } from './response.ts';
@@ -481,7 +482,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#closing = true;
     const body = `${status} ${reasonPhrase(status)}: ${message}\n`;
     const fields = `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n`;
-    this.#socket.write(serializeHead(status, this.#host.serverName, fields) + body, 'latin1');
+    this.#socket.write(serializeHead(status, this.#host.serverName, fields, currentHttpDate()) + body, 'latin1');
     this.#closeGracefully();
   }
 

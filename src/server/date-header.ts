@@ -1,5 +1,5 @@
-// The Date header's value for responses being written now. The string changes once a second, so
-// instead of reading the clock for every response (as http1/date.ts must, having no timers), a
+// The Date header's value for responses being written now (every head the server writes takes it
+// from here). The string changes once a second, so instead of reading the clock per response, a
 // timer drops it at the next second boundary; the timer is unref'd and only runs while responses
 // are being written.
 

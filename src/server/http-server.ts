@@ -7,6 +7,7 @@ import type { SecureContextOptions, Server as TlsServer, TlsOptions } from 'node
 import { createTlsFront, type TlsFront } from '../tls/plain-http-detect.ts';
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from '../http1/request-parser.ts';
 import { serializeHead } from '../http1/response-head.ts';
+import { currentHttpDate } from './date-header.ts';
 import { Connection, type ConnectionHost, type ConnectionTimeouts, type Handler } from './connection.ts';
 import type { Request } from './request.ts';
 import type { Response } from './response.ts';
@@ -194,7 +195,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       // Over the cap: a short, honest answer instead of a silent reset.
       this.#refused++;
       const body = 'Too many open connections; try again shortly.\n';
-      const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`);
+      const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`, currentHttpDate());
       socket.end(head + body, 'latin1');
       // Read and drop whatever the client sent, so that its FIN is seen and the socket closes (an
       // unread socket is not an active handle, and its close would never come); bounded by a timer.

@@ -8,6 +8,7 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { serializeHead } from '../http1/response-head.ts';
+import { currentHttpDate } from '../server/date-header.ts';
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 // After answering a plain-HTTP client, keep reading (and dropping) briefly so its unread request
@@ -55,7 +56,7 @@ function plainHttpAnswer(serverName: string, request: { target: string; host: st
   const body = `400 Bad Request: This port speaks HTTPS, and the request was plain HTTP. ${hint}\n`;
   const fields =
     'Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n' + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n`;
-  return serializeHead(400, serverName, fields) + body;
+  return serializeHead(400, serverName, fields, currentHttpDate()) + body;
 }
 
 function closeAfterLinger(socket: Socket): void {

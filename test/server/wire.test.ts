@@ -113,6 +113,17 @@ describe('response writer', () => {
     client.destroy();
   });
 
+  test('Date moves on with the clock: the cached value is dropped at the second boundary', async () => {
+    const client = await rawRequest(s.port, get('/hello'));
+    const first = Date.parse((await client.response()).header('date')!);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await client.write(get('/hello'));
+    const second = Date.parse((await client.response()).header('date')!);
+    assert.ok(second > first, `Date did not advance: ${first} then ${second}`);
+    assert.ok(Math.abs(second - Date.now()) < 1500, 'the later Date is the current second');
+    client.destroy();
+  });
+
   test('an unknown length is sent chunked to an HTTP/1.1 client', async () => {
     const client = await rawRequest(s.port, get('/stream'));
     const r = await client.response();
