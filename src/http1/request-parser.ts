@@ -63,6 +63,19 @@ function indexOfByte(buf: Buffer, byte: number, from: number, end: number): numb
   return i === -1 || i >= end ? -1 : i;
 }
 
+// A keep-alive client repeats itself: the same target (polling), and field lines that are the same
+// bytes request after request (Host, User-Agent, Accept-*, …). A short value equal to the one in the
+// same place of the previous request on this connection reuses that string: comparing a few dozen
+// bytes in JS costs less than making a string (a call into C++ and an allocation). Longer values are
+// sliced as usual: past this length the comparison stops paying for itself.
+const MAX_REUSED_BYTES = 64;
+
+/** True when the latin1 string s is exactly buf[start, start + s.length). */
+function sameBytes(s: string, buf: Buffer, start: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
 // The methods nearly every request uses, as constants: no string is made for them per request.
 function methodName(buf: Buffer, start: number, end: number): string {
   const n = end - start;
@@ -96,6 +109,10 @@ export class RequestParser {
   #targetForm: TargetForm = 'origin';
   #versionMinor = 1;
   #fields: string[] = [];
+  // The previous request's target and field list (name, value, …): see MAX_REUSED_BYTES.
+  #prevTarget = '';
+  #prevFields: readonly string[] = [];
+  #validHost = '';
   #remaining = 0;
   #bodyBytes = 0;
 
@@ -340,31 +357,40 @@ export class RequestParser {
       if (++this.#emptyLines > MAX_LEADING_EMPTY_LINES) this.#fail('BAD_REQUEST_LINE');
       return;
     }
-    const sp1 = indexOfByte(buf, SP, start, end);
-    if (sp1 === -1) {
-      this.#fail('BAD_REQUEST_LINE');
+    // One pass for a well-formed line: a token, SP, visible characters, SP, then a valid version.
+    // That grammar leaves no room for a CR. Anything else takes the careful path below, which
+    // finds the right error (and the same positions for any line this one accepts).
+    let sp1 = start;
+    while (TCHAR[buf[sp1]!] === 1) sp1++;
+    let sp2 = sp1 + 1;
+    if (sp1 !== start && sp1 < end && buf[sp1] === SP) while (TARGET_CHAR[buf[sp2]!] === 1) sp2++;
+    if (sp1 === start || sp1 >= end || buf[sp1] !== SP || sp2 === sp1 + 1 || sp2 >= end || buf[sp2] !== SP || this.#version(buf, sp2 + 1, end) !== null) {
+      this.#badRequestLine(buf, start, end);
       return;
     }
-    const sp2 = indexOfByte(buf, SP, sp1 + 1, end);
-    if (sp2 === -1) {
-      this.#fail('BAD_REQUEST_LINE');
-      return;
-    }
-    if (indexOfByte(buf, CR, start, end) !== -1) return void this.#fail('BARE_CR');
-    if (sp1 === start) return void this.#fail('BAD_REQUEST_LINE');
-    if (!allIn(TCHAR, buf, start, sp1)) return void this.#fail('BAD_METHOD');
-    if (sp2 === sp1 + 1) return void this.#fail('BAD_REQUEST_LINE');
-    if (!allIn(TARGET_CHAR, buf, sp1 + 1, sp2)) return void this.#fail('BAD_TARGET');
-    const versionError = this.#version(buf, sp2 + 1, end);
-    if (versionError !== null) return void this.#fail(versionError);
 
     this.#method = methodName(buf, start, sp1);
-    const target = latin1(buf, sp1 + 1, sp2);
+    const prev = this.#prevTarget;
+    const target = prev.length === sp2 - sp1 - 1 && prev.length <= MAX_REUSED_BYTES && sameBytes(prev, buf, sp1 + 1) ? prev : latin1(buf, sp1 + 1, sp2);
     const form = targetForm(this.#method, target);
     if (form === null) return void this.#fail('BAD_TARGET');
     this.#target = target;
     this.#targetForm = form;
     this.#state = S_HEADERS;
+  }
+
+  /** The error for a request line the one-pass check refused, in a fixed order of checks. */
+  #badRequestLine(buf: Buffer, start: number, end: number): void {
+    const sp1 = indexOfByte(buf, SP, start, end);
+    const sp2 = sp1 === -1 ? -1 : indexOfByte(buf, SP, sp1 + 1, end);
+    if (sp2 === -1) return void this.#fail('BAD_REQUEST_LINE');
+    if (indexOfByte(buf, CR, start, end) !== -1) return void this.#fail('BARE_CR');
+    if (sp1 === start) return void this.#fail('BAD_REQUEST_LINE');
+    if (!allIn(TCHAR, buf, start, sp1)) return void this.#fail('BAD_METHOD');
+    if (sp2 === sp1 + 1) return void this.#fail('BAD_REQUEST_LINE');
+    if (!allIn(TARGET_CHAR, buf, sp1 + 1, sp2)) return void this.#fail('BAD_TARGET');
+    // The one-pass check only refuses lines that fail one of the checks above.
+    this.#fail(this.#version(buf, sp2 + 1, end) ?? 'BAD_REQUEST_LINE');
   }
 
   // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT
@@ -383,25 +409,47 @@ export class RequestParser {
   #fieldLine(buf: Buffer, start: number, end: number): void {
     const first = buf[start];
     if (first === SP || first === HTAB) return void this.#fail('OBS_FOLD'); // RFC 9112 §5.2
-    if (this.#fields.length >= this.#limits.maxHeaderCount * 2) return void this.#fail('TOO_MANY_HEADERS');
+    const fields = this.#fields;
+    const at = fields.length;
+    if (at >= this.#limits.maxHeaderCount * 2) return void this.#fail('TOO_MANY_HEADERS');
+    // The previous request's field in this place: bytes equal to it were validated then, so the
+    // name needs no token scan and the value no character check (see MAX_REUSED_BYTES).
+    const prev = this.#prevFields;
+    let prevValue: string | null = null;
+    let name: string | null = null;
     let colon = start;
-    while (colon < end && TCHAR[buf[colon]!] === 1) colon++;
-    if (colon === end) return void this.#fail('MISSING_COLON');
-    const stop = buf[colon]!;
-    if (stop !== COLON) {
-      if (stop === SP || stop === HTAB) return void this.#fail('SPACE_BEFORE_COLON'); // RFC 9112 §5.1
-      if (stop === CR) return void this.#fail('BARE_CR');
-      return void this.#fail('BAD_HEADER_NAME');
+    if (at + 1 < prev.length) {
+      const prevName = prev[at]!;
+      colon = start + prevName.length;
+      if (colon < end && buf[colon] === COLON && sameBytes(prevName, buf, start)) {
+        name = prevName;
+        prevValue = prev[at + 1]!;
+      } else colon = start;
     }
-    if (colon === start) return void this.#fail('BAD_HEADER_NAME');
+    if (name === null) {
+      while (colon < end && TCHAR[buf[colon]!] === 1) colon++;
+      if (colon === end) return void this.#fail('MISSING_COLON');
+      const stop = buf[colon]!;
+      if (stop !== COLON) {
+        if (stop === SP || stop === HTAB) return void this.#fail('SPACE_BEFORE_COLON'); // RFC 9112 §5.1
+        if (stop === CR) return void this.#fail('BARE_CR');
+        return void this.#fail('BAD_HEADER_NAME');
+      }
+      if (colon === start) return void this.#fail('BAD_HEADER_NAME');
+      name = commonFieldName(buf, start, colon) ?? latin1(buf, start, colon);
+    }
     let vStart = colon + 1;
     let vEnd = end;
     while (vStart < vEnd && (buf[vStart] === SP || buf[vStart] === HTAB)) vStart++;
     while (vEnd > vStart && (buf[vEnd - 1] === SP || buf[vEnd - 1] === HTAB)) vEnd--;
+    if (prevValue !== null && prevValue.length === vEnd - vStart && prevValue.length <= MAX_REUSED_BYTES && sameBytes(prevValue, buf, vStart)) {
+      fields.push(name, prevValue);
+      return;
+    }
     for (let i = vStart; i < vEnd; i++) {
       if (FIELD_VALUE[buf[i]!] !== 1) return void this.#fail(buf[i] === CR ? 'BARE_CR' : 'BAD_HEADER_VALUE');
     }
-    this.#fields.push(commonFieldName(buf, start, colon) ?? latin1(buf, start, colon), latin1(buf, vStart, vEnd));
+    fields.push(name, latin1(buf, vStart, vEnd));
   }
 
   #endOfHead(): void {
@@ -412,8 +460,14 @@ export class RequestParser {
     if (framing.hostCount === 0 && this.#versionMinor === 1) return void this.#fail('MISSING_HOST');
     if (framing.hostCount > 1) return void this.#fail('DUPLICATE_HOST');
     const host = framing.host;
-    if (!isValidHost(host)) return void this.#fail('BAD_HOST');
+    // Usually the very string the last request on this connection had (reused above), checked then.
+    if (host !== this.#validHost) {
+      if (!isValidHost(host)) return void this.#fail('BAD_HOST');
+      this.#validHost = host;
+    }
 
+    this.#prevTarget = this.#target;
+    this.#prevFields = fields;
     const head: RequestHead = {
       method: this.#method,
       target: this.#target,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { RequestHead } from '../../src/http1/request-parser.ts';
 import { type ParserEvent, feed, splitAt } from '../support/parser-harness.ts';
-import { type ModelRequest, bodyOf, mutate, mutationArb, serialize, streamArb } from '../support/http-arbitraries.ts';
+import { type ModelRequest, bodyOf, mutate, mutationArb, persistentUntilLast, requestArb, serialize, streamArb } from '../support/http-arbitraries.ts';
 
 const SEED = 20260511;
 
@@ -105,5 +105,48 @@ test('random bytes never make the parser throw', () => {
       assert.deepEqual(feed(splitAt(bytes, cuts), { limits: { maxBodyBytes: 100 } }).events, whole.events);
     }),
     { seed: SEED + 3, numRuns: 500 },
+  );
+});
+
+// The parser reuses the previous request's strings for a target or field that arrives with the same
+// bytes, and then skips re-validating them. A connection's history must never change the outcome: a
+// request parses (or fails) exactly as it would on a fresh connection. Follow-up requests are the
+// first one with small edits (same-length byte replacements, so fields stay aligned with the
+// previous request's and the reuse path is taken with one byte different, including bytes that make
+// a value, name or target invalid).
+test('a request parses the same after earlier requests on its connection as on a fresh one', () => {
+  const editArb = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant<'replace'>('replace'), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }) },
+    { weight: 1, arbitrary: mutationArb },
+  );
+  fc.assert(
+    fc.property(
+      requestArb(),
+      fc.array(fc.array(editArb, { maxLength: 2 }), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.nat({ max: 4000 }), { maxLength: 20 }),
+      (request, editsPerFollowUp, cuts) => {
+        const [first] = persistentUntilLast([request, request]);
+        const base = serialize(first!);
+        const texts = [base, ...editsPerFollowUp.map((edits) => mutate(base, edits))];
+        // Each request alone on a fresh parser. One that is incomplete or leaves bytes over (an
+        // edit made it two messages) is not sent: on a shared connection what follows it would be
+        // read differently. The sequence ends after an error or a request that closes.
+        const expected: ParserEvent[] = [];
+        const sent: string[] = [];
+        for (const text of texts) {
+          const alone = feed([Buffer.from(text, 'latin1')], { resume: 'never' });
+          const ended = alone.parser.paused && alone.parser.pendingBytes === 0;
+          if (!ended && !alone.parser.dead) break;
+          expected.push(...alone.events);
+          sent.push(text);
+          const head = alone.events.find((e) => e.type === 'head');
+          if (alone.parser.dead || (head?.type === 'head' && !head.head.keepAlive)) break;
+        }
+        const bytes = Buffer.from(sent.join(''), 'latin1');
+        assert.deepEqual(feed([bytes]).events, expected);
+        assert.deepEqual(feed(splitAt(bytes, cuts.map((c) => c % (bytes.length + 1))), { resume: 'in-callback' }).events, expected);
+      },
+    ),
+    { seed: SEED + 4, numRuns: 1500 },
   );
 });
