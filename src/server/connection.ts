@@ -7,6 +7,7 @@ import { RequestParser, type ParserLimits, type ParserSink, type RequestHead } f
 import type { ParseError } from '../http1/errors.ts';
 import { serializeHead } from '../http1/response-head.ts';
 import { currentHttpDate } from './date-header.ts';
+import { loopNow } from './loop-clock.ts';
 import { reasonPhrase } from '../http1/status.ts';
 import { Request, type BodySource } from './request.ts';
 import { Response, type ResponseSink } from './response.ts';
@@ -503,9 +504,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#socket.destroy();
   }
 
-  /** Reads the clock once: the high-resolution start (latency) and the same instant in epoch ms. */
+  /** The high-resolution start (latency) and the same instant in epoch ms, from one clock value. */
   #stampRequestStart(): void {
-    const hr = performance.now();
+    const hr = loopNow();
     this.#requestStartHr = hr;
     this.#requestStart = TIME_ORIGIN + hr;
   }

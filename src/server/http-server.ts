@@ -8,6 +8,7 @@ import { createTlsFront, type TlsFront } from '../tls/plain-http-detect.ts';
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from '../http1/request-parser.ts';
 import { serializeHead } from '../http1/response-head.ts';
 import { currentHttpDate } from './date-header.ts';
+import { loopNow } from './loop-clock.ts';
 import { Connection, type ConnectionHost, type ConnectionTimeouts, type Handler } from './connection.ts';
 import type { Request } from './request.ts';
 import type { Response } from './response.ts';
@@ -116,9 +117,9 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     return { open: this.#connections.size, total: this.#totalConnections, refused: this.#refused };
   }
 
-  /** Epoch milliseconds on the monotonic clock the connections stamp requests with. */
+  /** Epoch milliseconds on the monotonic clock the connections stamp requests with (read once per loop turn). */
   now(): number {
-    return performance.timeOrigin + performance.now();
+    return performance.timeOrigin + loopNow();
   }
 
   listen(options: ListenOptions = {}): Promise<AddressInfo | string> {

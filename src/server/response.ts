@@ -5,7 +5,7 @@
 // 1.1 client and a close-delimited body for a 1.0 client. HEAD, 1xx, 204 and 304 never carry content.
 
 import { Writable, type Readable } from 'node:stream';
-import { serializeHead, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
+import { headPrefixBytes, putLatin1, serializeHead, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 import { currentHttpDate } from './date-header.ts';
@@ -40,7 +40,13 @@ const MAX_COALESCE_BYTES = 16 * 1024;
 const SLAB_BYTES = 64 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let slabUsed = 0;
-type Latin1Writer = { latin1Write(s: string, offset: number, length: number): number };
+const EMPTY = Buffer.alloc(0);
+const COLON = 0x3a;
+const SP = 0x20;
+const CR = 0x0d;
+const LF = 0x0a;
+const CONTENT_LENGTH = 'Content-Length: ';
+const CHUNKED_LINE = 'Transfer-Encoding: chunked\r\n';
 
 export type HeaderValue = string | number | readonly string[];
 
@@ -61,6 +67,13 @@ export class Response {
   // keeps a keep-alive connection in sync: a short or long body would corrupt the next response.
   #declaredLength = -1;
   #writable: Writable | null = null;
+  // The head as decided when it goes out: the handler's fields as set, then the lines we add.
+  #addLength = -1; // a Content-Length line of ours (-1: none)
+  #preparedHead = false; // sendPrepared: #prepared carries the handler's framing lines
+  #prepared = '';
+  #connLine = '';
+  #dropsFields = false; // some handler field is left out (see #drops)
+  #fieldBytes = 0; // bytes of the handler's field lines, when none is left out
 
   constructor(sink: ResponseSink, method: string, httpVersion: string) {
     this.#sink = sink;
@@ -191,7 +204,8 @@ export class Response {
     if (!this.#headersSent) {
       // The whole body is known: frame it with Content-Length (unless the handler set one), and send
       // head and body as one buffer: one write call, no writev, no cork.
-      this.#writeWhole(this.#buildHead(data === undefined ? 0 : data.length), data);
+      this.#decideHead(data === undefined ? 0 : data.length);
+      this.#writeWhole(data);
     } else {
       this.#sink.cork();
       try {
@@ -298,44 +312,114 @@ export class Response {
     this.#assertOpen();
     this.status = status;
     this.#noBody = this.#isHead || statusForbidsBody(status);
-    let lines = '';
+    this.#preparedHead = true;
+    this.#prepared = fieldLines;
+    let drops = false;
+    let bytes = 0;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
-      const name = fields[i]!;
-      const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
-      if (lower === 'connection' || lower === 'transfer-encoding' || lower === 'content-length') continue;
-      lines += `${name}: ${fields[i + 1]!}\r\n`;
+      if (this.#drops(fields[i]!)) drops = true;
+      else bytes += fields[i]!.length + fields[i + 1]!.length + 4;
     }
-    lines += fieldLines + this.#connectionLine(this.#sink.keepAliveAfter());
+    this.#dropsFields = drops;
+    this.#fieldBytes = bytes;
+    this.#connLine = this.#connectionLine(this.#sink.keepAliveAfter());
     this.#headersSent = true;
-    this.#writeWhole(serializeHead(status, this.#sink.serverName, lines, currentHttpDate()), body ?? undefined);
+    this.#writeWhole(body ?? undefined);
     this.#finished = true;
     this.#sink.finish(this);
   }
 
-  /** Head and complete body in one write: a small body is copied behind the head into one buffer
-   * (one write call, no writev); a large one goes out corked with it. */
-  #writeWhole(head: string, data: Buffer | undefined): void {
-    if (data === undefined || this.#noBody || data.length === 0) this.#sink.write(head, 'latin1');
-    else if (data.length > MAX_COALESCE_BYTES) {
-      this.#sink.cork();
-      this.#sink.write(head, 'latin1');
-      this.#sink.write(data);
-      this.#sink.uncork();
-    } else {
-      // latin1: one byte per character, so the head's length is its size in bytes.
-      const size = head.length + data.length;
-      if (slabUsed + size > SLAB_BYTES) {
-        slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-        slabUsed = 0;
-      }
-      const start = slabUsed;
-      (slab as unknown as Latin1Writer).latin1Write(head, start, head.length);
-      slab.set(data, start + head.length);
-      this.#sink.write(slab.subarray(start, start + size));
-      if (this.#sink.flushed !== true) slabUsed = start + size;
-    }
+  /**
+   * Head and complete body in one write. A small response is assembled as bytes in the slab: the
+   * status, Date and Server lines copied from a per-second cache, each field written in place, then
+   * the body; no string is made for the head. A large body (or a head with fields to leave out) goes
+   * out as a head string and the body, corked together.
+   */
+  #writeWhole(data: Buffer | undefined): void {
+    const body = data === undefined || this.#noBody ? EMPTY : data;
     if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
+    if (body.length <= MAX_COALESCE_BYTES && !this.#dropsFields) {
+      const prefix = headPrefixBytes(this.status, this.#sink.serverName, currentHttpDate());
+      const headSize = this.#headSize(prefix);
+      const size = headSize + body.length;
+      if (size <= SLAB_BYTES) {
+        if (slabUsed + size > SLAB_BYTES) {
+          slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+          slabUsed = 0;
+        }
+        const start = slabUsed;
+        const headEnd = this.#headInto(slab, start, prefix);
+        // #headSize and #headInto must agree, or the bytes sent would not be the head we built.
+        if (headEnd !== start + headSize) throw new Error(`response head is ${headEnd - start} bytes, not the ${headSize} counted`);
+        if (body.length > 0) slab.set(body, headEnd);
+        this.#sink.write(slab.subarray(start, start + size));
+        if (this.#sink.flushed !== true) slabUsed = start + size;
+        return;
+      }
+    }
+    const head = this.#headString();
+    if (body.length === 0) {
+      this.#sink.write(head, 'latin1');
+      return;
+    }
+    this.#sink.cork();
+    this.#sink.write(head, 'latin1');
+    this.#sink.write(body);
+    this.#sink.uncork();
+  }
+
+  /** A handler's field the head leaves out: framing and Connection are ours (RFC 9112 §6.1, §9.6),
+   * and there is no Content-Length in a 1xx or 204 (RFC 9110 §8.6) nor beside prepared lines. */
+  #drops(name: string): boolean {
+    const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
+    if (lower === 'connection' || lower === 'transfer-encoding') return true;
+    return lower === 'content-length' && (this.#preparedHead || this.status < 200 || this.status === 204);
+  }
+
+  /** The decided head as one string (RFC 9112 §4, §5). */
+  #headString(): string {
+    let lines = '';
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) {
+      if (!this.#dropsFields || !this.#drops(fields[i]!)) lines += `${fields[i]!}: ${fields[i + 1]!}\r\n`;
+    }
+    if (this.#addLength >= 0) lines += `${CONTENT_LENGTH}${this.#addLength}\r\n`;
+    if (this.#chunked) lines += CHUNKED_LINE;
+    return serializeHead(this.status, this.#sink.serverName, lines + this.#prepared + this.#connLine, currentHttpDate());
+  }
+
+  /** Bytes of the decided head (every field kept) after the given prefix. */
+  #headSize(prefix: Buffer): number {
+    let n = prefix.length + this.#fieldBytes + this.#prepared.length + this.#connLine.length + 2;
+    if (this.#addLength >= 0) n += CONTENT_LENGTH.length + String(this.#addLength).length + 2;
+    if (this.#chunked) n += CHUNKED_LINE.length;
+    return n;
+  }
+
+  /** Writes the decided head (every field kept) into buf at `at`; returns the offset after it. */
+  #headInto(buf: Buffer, at: number, prefix: Buffer): number {
+    buf.set(prefix, at);
+    let p = at + prefix.length;
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) {
+      p = putLatin1(buf, p, fields[i]!);
+      buf[p++] = COLON;
+      buf[p++] = SP;
+      p = putLatin1(buf, p, fields[i + 1]!);
+      buf[p++] = CR;
+      buf[p++] = LF;
+    }
+    if (this.#addLength >= 0) {
+      p = putLatin1(buf, putLatin1(buf, p, CONTENT_LENGTH), String(this.#addLength));
+      buf[p++] = CR;
+      buf[p++] = LF;
+    }
+    if (this.#chunked) p = putLatin1(buf, p, CHUNKED_LINE);
+    p = putLatin1(buf, putLatin1(buf, p, this.#prepared), this.#connLine);
+    buf[p++] = CR;
+    buf[p++] = LF;
+    return p;
   }
 
   #connectionLine(keepAlive: boolean): string {
@@ -345,37 +429,37 @@ export class Response {
   }
 
   #sendHead(knownLength: number): void {
-    this.#sink.write(this.#buildHead(knownLength), 'latin1');
+    this.#decideHead(knownLength);
+    this.#sink.write(this.#headString(), 'latin1');
   }
 
-  /** Decides framing and keep-alive, marks the head as sent, and returns it serialized. */
-  #buildHead(knownLength: number): string {
+  /** Decides framing and keep-alive and marks the head as sent; #headString or #headInto write it. */
+  #decideHead(knownLength: number): void {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
     // A 1xx is never final (RFC 9110 §15.2): sent as one, the client would wait for the real answer.
     if (status < 200 && status !== 101) throw new RangeError(`${status} is an interim status: use inform()`);
     this.#noBody = this.#isHead || statusForbidsBody(status);
-    let lines = '';
     let hasLength = false;
     let declared = -1;
+    let drops = false;
+    let bytes = 0;
     // A handler may ask to close (RFC 9112 §9.6), e.g. after refusing a large upload midway; the
     // header itself is still ours to write.
     let handlerClose = false;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i]!;
-      const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
-      if (lower === 'connection' || lower === 'transfer-encoding') {
-        if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(fields[i + 1]!)) handlerClose = true;
-        continue; // framing is ours to decide
+      if (this.#drops(name)) {
+        drops = true;
+        if (name.length === 10 && /(?:^|,)\s*close\s*(?:,|$)/i.test(fields[i + 1]!)) handlerClose = true;
+        continue;
       }
-      if (lower === 'content-length') {
-        // RFC 9110 §8.6: never in 1xx or 204 responses.
-        if (status < 200 || status === 204) continue;
+      if (name.length === 14 && name.toLowerCase() === 'content-length') {
         hasLength = true;
         declared = Number(fields[i + 1]);
       }
-      lines += `${name}: ${fields[i + 1]!}\r\n`;
+      bytes += name.length + fields[i + 1]!.length + 4;
     }
     if (hasLength && !this.#noBody) {
       if (!Number.isSafeInteger(declared) || declared < 0) throw new RangeError(`Invalid Content-Length ${JSON.stringify(this.getHeader('content-length'))}`);
@@ -387,18 +471,16 @@ export class Response {
     if (!hasLength && status >= 200 && status !== 204 && status !== 304) {
       if (knownLength >= 0) {
         // A HEAD response to end() without a body says nothing about the length: omit it.
-        if (!this.#isHead || knownLength > 0) lines += `Content-Length: ${knownLength}\r\n`;
+        if (!this.#isHead || knownLength > 0) this.#addLength = knownLength;
       } else if (!this.#noBody) {
         if (this.#http10) keepAlive = false; // 1.0 has no chunked: the close ends the body
-        else {
-          this.#chunked = true;
-          lines += 'Transfer-Encoding: chunked\r\n';
-        }
+        else this.#chunked = true;
       }
     }
-    lines += this.#connectionLine(keepAlive);
+    this.#dropsFields = drops;
+    this.#fieldBytes = bytes;
+    this.#connLine = this.#connectionLine(keepAlive);
     this.#headersSent = true;
-    return serializeHead(status, this.#sink.serverName, lines, currentHttpDate());
   }
 
   #checkLength(bytes: number): void {

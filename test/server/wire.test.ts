@@ -236,6 +236,52 @@ describe('response writer', () => {
     client.destroy();
   });
 
+  test('a head assembled as bytes is exact: fields in order and case, repeats, latin1 and long values', async () => {
+    const long = 'v'.repeat(200);
+    const srv = await startServer((_req, res) => {
+      res.setHeader('X-Short', 'a');
+      res.appendHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.setHeader('x-latin1', 'caf\u00e9');
+      res.setHeader('X-Long', long);
+      res.setHeader('X-Number', 42);
+      res.send(200, 'ok');
+    });
+    try {
+      const client = await rawRequest(srv.port, get('/').repeat(2));
+      for (const r of await client.responses(2)) {
+        const lines = r.head.split('\r\n');
+        assert.match(lines[1]!, /^Date: /);
+        assert.deepEqual(
+          [lines[0], ...lines.slice(2)],
+          ['HTTP/1.1 200 OK', 'Server: httpcraft-test', 'X-Short: a', 'Set-Cookie: a=1', 'Set-Cookie: b=2', 'x-latin1: caf\u00e9', `X-Long: ${long}`, 'X-Number: 42', 'Content-Type: text/plain; charset=utf-8', 'Content-Length: 2'],
+        );
+        assert.equal(r.text, 'ok');
+      }
+      client.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('a head larger than the buffer small responses are assembled in still goes out whole', async () => {
+    const huge = 'h'.repeat(70_000);
+    const srv = await startServer((_req, res) => {
+      res.setHeader('X-Huge', huge);
+      res.end(Buffer.from('body'));
+    });
+    try {
+      const client = await rawRequest(srv.port, get('/').repeat(2));
+      for (const r of await client.responses(2)) {
+        assert.equal(r.header('x-huge'), huge);
+        assert.equal(r.header('content-length'), '4');
+        assert.equal(r.text, 'body');
+      }
+      client.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('no Server header when serverName is empty', async () => {
     const quiet = await startServer((_req, res) => res.send(200, 'x'), { serverName: '' });
     try {
