@@ -16,16 +16,11 @@ export interface ErrorHandlerOptions {
   report?: (error: unknown, req: Request) => void;
 }
 
-// Headers a middleware set for every response (security headers, CORS) that must survive when the
-// response turns into an error page.
-// Kept as the caller's own (lower-case) array: no allocation per request on the hot path.
-const KEPT = new WeakMap<Response, readonly string[]>();
-
 /** Marks headers set on `res` (lower-case names) as also belonging on an error response, should one
- * follow. Middleware passes one array built once, not a new one per request. */
+ * follow (security headers, CORS). Middleware passes one array built once, not a new one per
+ * request; the list lives on the response (a WeakMap entry per request cost more than the headers). */
 export function keepOnError(res: Response, lowerCaseNames: readonly string[]): void {
-  const known = KEPT.get(res);
-  KEPT.set(res, known === undefined ? lowerCaseNames : [...known, ...lowerCaseNames]);
+  res.keepOnError(lowerCaseNames);
 }
 
 export function escapeHtml(s: string): string {
@@ -73,7 +68,7 @@ export async function sendError(req: Request, res: Response, error: unknown, opt
     // Headers set for the success path (type, length, validators) do not describe an error page;
     // transport-wide ones (HSTS) still apply.
     const lower = name.toLowerCase();
-    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options' && lower !== 'strict-transport-security' && KEPT.get(res)?.includes(lower) !== true) res.removeHeader(name);
+    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options' && lower !== 'strict-transport-security' && !res.keptOnError.includes(lower)) res.removeHeader(name);
   }
   if (http) for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
   res.setHeader('Cache-Control', 'no-store');

@@ -41,10 +41,12 @@ export function resolveSecurityHeaders(overrides: Readonly<Record<string, string
 
 export function securityHeaders(options: SecurityHeadersOptions = {}): Middleware {
   const headers = resolveSecurityHeaders(options.headers);
-  const names = headers.map(([name]) => name.toLowerCase());
+  const names = Object.freeze(headers.map(([name]) => name.toLowerCase()));
+  // One frozen list: checked once by appendFields, not on every response.
+  const fields = Object.freeze(headers.flat());
   return (_req, res, next) => {
     // Appended, not set: nothing has set them yet at the top of the chain, and appending skips a scan.
-    for (const [name, value] of headers) res.appendHeader(name, value);
+    res.appendFields(fields);
     keepOnError(res, names);
     return next();
   };

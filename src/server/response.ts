@@ -41,6 +41,9 @@ const SLAB_BYTES = 64 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let slabUsed = 0;
 const EMPTY = Buffer.alloc(0);
+const NONE: readonly string[] = Object.freeze([]);
+// Frozen field lists appendFields() has checked: they cannot change afterwards.
+const CHECKED_FIELDS = new WeakSet<readonly string[]>();
 const COLON = 0x3a;
 const SP = 0x20;
 const CR = 0x0d;
@@ -74,6 +77,7 @@ export class Response {
   #connLine = '';
   #dropsFields = false; // some handler field is left out (see #drops)
   #fieldBytes = 0; // bytes of the handler's field lines, when none is left out
+  #keptOnError: readonly string[] = NONE;
 
   constructor(sink: ResponseSink, method: string, httpVersion: string) {
     this.#sink = sink;
@@ -144,6 +148,22 @@ export class Response {
     return this;
   }
 
+  /**
+   * Appends a list of fields (name, value, name, value, …) as they are, the way middleware adds the
+   * same headers to every response. A frozen list is checked once, on first use, not per response.
+   */
+  appendFields(list: readonly string[]): this {
+    this.#assertOpen();
+    if (!CHECKED_FIELDS.has(list)) {
+      if (list.length % 2 !== 0) throw new TypeError('appendFields() takes name, value pairs');
+      for (let i = 0; i < list.length; i++) if (unsafeFieldValue(list[i]!)) throw new TypeError(`Invalid header ${JSON.stringify(list[i - (i % 2)])}`);
+      if (Object.isFrozen(list)) CHECKED_FIELDS.add(list);
+    }
+    const fields = this.#fields;
+    for (let i = 0; i < list.length; i++) fields.push(list[i]!);
+    return this;
+  }
+
   #push(name: string, value: string): void {
     if (unsafeFieldValue(value) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
     this.#fields.push(name, value);
@@ -157,6 +177,17 @@ export class Response {
       if (fields[i]!.length === lower.length && fields[i]!.toLowerCase() === lower) fields.splice(i, 2);
     }
     return this;
+  }
+
+  /** Header names (lower case) that an error response replacing this one keeps: set for every
+   * response by middleware (security headers, CORS), they still apply to an error page. */
+  get keptOnError(): readonly string[] {
+    return this.#keptOnError;
+  }
+
+  /** Adds to keptOnError; pass one array built once (it is kept as is when it is the only one). */
+  keepOnError(lowerCaseNames: readonly string[]): void {
+    this.#keptOnError = this.#keptOnError.length === 0 ? lowerCaseNames : [...this.#keptOnError, ...lowerCaseNames];
   }
 
   /** Removes every header set so far (before the head is sent). */

@@ -107,9 +107,17 @@ function setFields(res: Response, fields: readonly (readonly [string, string])[]
   if (!res.hasHeader('X-Content-Type-Options')) res.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
+/** Whether any precondition field (RFC 9110 §13.1) is present: a scan for names that begin "if-",
+ * without building the request's header map. */
 function hasConditionals(req: Request): boolean {
-  const h = req.headers;
-  return h.has('if-match') || h.has('if-none-match') || h.has('if-modified-since') || h.has('if-unmodified-since');
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length < 8 || (n.charCodeAt(0) | 0x20) !== 0x69 || (n.charCodeAt(1) | 0x20) !== 0x66 || n.charCodeAt(2) !== 0x2d) continue;
+    const lower = n.toLowerCase();
+    if (lower === 'if-match' || lower === 'if-none-match' || lower === 'if-modified-since' || lower === 'if-unmodified-since') return true;
+  }
+  return false;
 }
 
 export async function sendFile(req: Request, res: Response, entry: FileEntry, options: SendFileOptions): Promise<void> {

@@ -263,6 +263,28 @@ describe('response writer', () => {
     }
   });
 
+  test('appendFields adds a shared list of fields as they are, and refuses a list that could split the head', async () => {
+    const shared = Object.freeze(['X-One', '1', 'X-Two', 'two']);
+    const unsafe = Object.freeze(['X-Ok', 'fine', 'X-Evil', 'a\r\nSet-Cookie: owned=1']);
+    const srv = await startServer(
+      compose([errorHandler()], (req, res) => {
+        res.appendFields(req.path === '/unsafe' ? unsafe : shared);
+        res.send(200, 'ok');
+      }),
+    );
+    try {
+      const client = await rawRequest(srv.port, get('/').repeat(2) + get('/unsafe'));
+      const [a, b, bad] = await client.responses(3);
+      for (const r of [a!, b!]) assert.deepEqual(r.headers.filter(([n]) => n.startsWith('X-')), [['X-One', '1'], ['X-Two', 'two']]);
+      assert.equal(bad!.status, 500);
+      assert.equal(bad!.headerCount('set-cookie'), 0);
+      assert.equal(bad!.headerCount('x-ok'), 0, 'nothing of a refused list is sent');
+      client.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('a head larger than the buffer small responses are assembled in still goes out whole', async () => {
     const huge = 'h'.repeat(70_000);
     const srv = await startServer((_req, res) => {
