@@ -127,7 +127,10 @@ function parseKey(keyFile: string, data: Buffer, password: string | null): KeyOb
     return createPrivateKey({ key: data, format: 'der', type: 'pkcs8' });
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    if (encrypted && /BAD_DECRYPT|DECRYPT|INTERRUPTED/.test(code)) throw new TlsConfigError('ssl_password', null, `wrong password for the key in ${keyFile}`);
+    // Decrypting with a wrong password usually fails its padding check (BAD_DECRYPT), but about one
+    // time in 256 the garbage happens to be well padded and fails later, as a key OpenSSL cannot
+    // decode. For an encrypted key both mean the same thing: the password does not open it.
+    if (encrypted) throw new TlsConfigError('ssl_password', null, `wrong password for the key in ${keyFile}`);
     if (block === undefined) throw new TlsConfigError('ssl_key', keyFile, 'no private key found (expected PEM text starting with -----BEGIN PRIVATE KEY-----)');
     throw new TlsConfigError('ssl_key', keyFile, `not a private key OpenSSL can read (${(error as Error).message})`);
   }

@@ -79,6 +79,28 @@ test('opens an encrypted key with the right password and names the wrong or miss
   }
 });
 
+// A key encrypted with "correct horse" (PBES2, AES-256-CBC) that the password "wrong-200" decrypts
+// into well-padded garbage: OpenSSL then reports ERR_OSSL_UNSUPPORTED rather than a bad decrypt.
+// Found by trying "wrong-0", "wrong-1", …; about one wrong password in 256 does this.
+const WELL_PADDED_WRONG_PASSWORD = 'wrong-200';
+const ENCRYPTED_KEY = `-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAiRCAruTJ6lLwICCAAw
+DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEJI/Sx7T2B7TWz4jTcux+0AEgZDI
+uoUVnN0FlhG24WzLNLhjCanq5VAPneyjy/SqL+5Wv1m3kNujYVo2BaOMLzNvotF1
+JGRb6up2cSbX42d0k7zbNHngguoKhxrbDTNJvdzqEPxkO6zJN5cwhCb4Du4WxNiq
+eRy3u9Phbkcco/NnaGupe2EvRFankXvAnx6sinyWaOQEIIrabu0/w5ah7rLzYQA=
+-----END ENCRYPTED PRIVATE KEY-----
+`;
+
+test('a wrong password that decrypts to well-padded garbage is still named as a wrong password', async (t) => {
+  const dir = await tempDir(t);
+  const paths = await writeCert(dir, makeCert({ keyType: 'ec' }), 'garbage');
+  await writeFile(paths.keyFile, ENCRYPTED_KEY);
+  await rejectsWith(loadCredentials(files({ ...paths, password: WELL_PADDED_WRONG_PASSWORD })), `ssl_password: wrong password for the key in ${paths.keyFile}`, 'ssl_password');
+  // The right password opens it (the fixture is a real key, not just any bytes).
+  await assert.rejects(loadCredentials(files({ ...paths, password: 'correct horse' })), (error: unknown) => error instanceof TlsConfigError && error.key !== 'ssl_password');
+});
+
 test('accepts a certificate chain and a key in one file', async (t) => {
   const dir = await tempDir(t);
   const root = makeCert({ commonName: 'Root', isCa: true });
