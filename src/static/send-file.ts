@@ -120,24 +120,32 @@ function hasConditionals(req: Request): boolean {
   return false;
 }
 
-export async function sendFile(req: Request, res: Response, entry: FileEntry, options: SendFileOptions): Promise<void> {
-  const method = req.method;
-  const range = method === 'GET' ? req.header('range') : undefined; // §14.2: Range is defined for GET only
-  let variant: Variant = entry.identity;
+/**
+ * Sends a file's representation. Synchronous when everything needed is in memory (a cached body, a
+ * 304, a HEAD): a cache hit then costs no promise at all. Returns a promise only when it has to wait
+ * for the disk or a compressor.
+ */
+export function sendFile(req: Request, res: Response, entry: FileEntry, options: SendFileOptions): void | Promise<void> {
+  const range = req.method === 'GET' ? req.header('range') : undefined; // §14.2: Range is defined for GET only
   // Partial responses are always of the identity representation: byte offsets into a compressed
   // stream would be useless to a client resuming a download.
   if (entry.negotiable.length > 0 && range === undefined) {
     const coding = negotiateEncoding(req.header('accept-encoding'), entry.negotiable);
     if (coding !== 'identity') {
       const v = variantFor(entry, coding, options.maxInMemoryBytes, options.onGrow);
-      variant = v instanceof Promise ? await v : v;
+      if (v instanceof Promise) return v.then((variant) => sendVariant(req, res, entry, variant, range));
+      return sendVariant(req, res, entry, v, range);
     }
   }
+  return sendVariant(req, res, entry, entry.identity, range);
+}
+
+function sendVariant(req: Request, res: Response, entry: FileEntry, variant: Variant, range: string | undefined): void | Promise<void> {
   const sniff = res.hasHeader('X-Content-Type-Options') ? '' : NOSNIFF;
 
   if (hasConditionals(req)) {
     const outcome = evaluateConditionals(
-      method,
+      req.method,
       { ifMatch: req.header('if-match'), ifNoneMatch: req.header('if-none-match'), ifModifiedSince: req.header('if-modified-since'), ifUnmodifiedSince: req.header('if-unmodified-since') },
       { etag: variant.etag, lastModifiedMs: entry.mtimeMs },
     );
@@ -163,17 +171,21 @@ export async function sendFile(req: Request, res: Response, entry: FileEntry, op
     res.sendPrepared(200, variant.lines + sniff, variant.body);
     return;
   }
-  if (method === 'HEAD' || variant.size === 0) {
+  if (req.method === 'HEAD' || variant.size === 0) {
     res.sendPrepared(200, variant.lines + sniff, null);
     return;
   }
-  if (variant.path !== null) {
-    const file = await openFile(variant.path);
-    setFields(res, variant.fields);
-    await streamFile(res, file, 0, variant.size - 1);
-    return;
-  }
-  // Compressed on the fly: length unknown, so the body is chunked (or close-delimited for 1.0).
+  return variant.path !== null ? streamVariantFile(res, variant, variant.path) : streamCompressed(res, entry, variant);
+}
+
+async function streamVariantFile(res: Response, variant: Variant, path: string): Promise<void> {
+  const file = await openFile(path);
+  setFields(res, variant.fields);
+  await streamFile(res, file, 0, variant.size - 1);
+}
+
+/** Compressed on the fly: length unknown, so the body is chunked (or close-delimited for 1.0). */
+async function streamCompressed(res: Response, entry: FileEntry, variant: Variant): Promise<void> {
   const source = await openStream(entry.filePath);
   const compressor = createCompressor(variant.coding as 'br' | 'gzip');
   pipeline(source, compressor, () => {}); // errors surface through the compressor to res.stream

@@ -104,7 +104,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     }
   };
 
-  const send = (req: Request, res: Response, entry: FileEntry, key: string | null): Promise<void> =>
+  const send = (req: Request, res: Response, entry: FileEntry, key: string | null): void | Promise<void> =>
     sendFile(req, res, entry, {
       maxInMemoryBytes: cache.maxEntryBytes,
       onGrow: (bytes) => {
@@ -112,21 +112,37 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       },
     });
 
-  const handler = async (req: Request, res: Response): Promise<void> => {
-    const key = req.path;
+  // A cache hit checked against the disk less than statIntervalMs ago is answered synchronously: no
+  // promise, no microtask. The disk is consulted at most once per interval per file, however busy
+  // the file is (the check time moves only when a check is made).
+  const handler = (req: Request, res: Response): void | Promise<void> => {
     if (cacheOn) {
+      const key = req.path;
       const now = Date.now();
       const entry = cache.get(key, now);
       if (entry !== undefined) {
-        if (now - entry.checkedAt < statIntervalMs || (await stillFresh(entry))) {
-          entry.checkedAt = now;
+        if (now - entry.checkedAt < statIntervalMs) {
           cache.recordHit();
           return send(req, res, entry, key);
         }
-        cache.delete(key);
+        return revalidate(req, res, entry, key, now);
       }
     }
+    return fromDisk(req, res);
+  };
 
+  const revalidate = async (req: Request, res: Response, entry: FileEntry, key: string, now: number): Promise<void> => {
+    if (await stillFresh(entry)) {
+      entry.checkedAt = now;
+      cache.recordHit();
+      return send(req, res, entry, key);
+    }
+    cache.delete(key);
+    return fromDisk(req, res);
+  };
+
+  const fromDisk = async (req: Request, res: Response): Promise<void> => {
+    const key = req.path;
     const resolved = resolveRequestPath(root, req.path);
     if (!resolved.ok) throw new HttpError(resolved.status, resolved.status === 400 ? 'Bad request path' : 'Not Found');
     // Dotfiles are answered as absent (404), so their existence is not revealed.

@@ -50,6 +50,25 @@ test('a cached hit does not touch the disk within the stat interval', async () =
   }
 });
 
+test('a file requested more often than the stat interval is still checked once per interval', async () => {
+  const tree = await makeTree({ 'a.txt': 'one' });
+  const s = await startStatic({ root: tree.root, statIntervalMs: 300 });
+  try {
+    assert.equal((await raw(s.port, '/a.txt')).body.toString(), 'one');
+    await writeFile(tree.path('a.txt'), 'two!');
+    // Hits every 50 ms: each is inside the interval of the one before, but not of the last check.
+    let body = '';
+    for (let i = 0; i < 30 && body !== 'two!'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      body = (await raw(s.port, '/a.txt')).body.toString();
+    }
+    assert.equal(body, 'two!', 'the change is seen within a few intervals');
+  } finally {
+    await s.close();
+    await tree.cleanup();
+  }
+});
+
 test('an entry is dropped when the file mtime or size changes, or the file goes', async () => {
   const tree = await makeTree({ 'a.txt': 'one' });
   const s = await startStatic({ root: tree.root, statIntervalMs: 0 });
