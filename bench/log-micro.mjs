@@ -13,7 +13,7 @@ import { accessEntry } from '../dist/src/log/formats.js';
 const LINES = Number(process.argv[2] ?? 300_000);
 const BURST = 500; // lines per event-loop turn, like a busy server
 const headers = new Map([['referer', 'http://example.com/start.html'], ['user-agent', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0']]);
-const req = { remoteAddress: '127.0.0.1', method: 'GET', target: '/static/app.js?v=3', httpVersion: '1.1', startTime: Date.now(), header: (n) => headers.get(n), locals: {} };
+const req = { remoteAddress: '127.0.0.1', method: 'GET', target: '/static/app.js?v=3', httpVersion: '1.1', startTime: Date.now(), header: (n) => headers.get(n), local: () => undefined };
 const res = { status: 200, bodyBytes: 1024 };
 
 for (const format of ['common', 'combined', 'json']) {

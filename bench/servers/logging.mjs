@@ -14,7 +14,7 @@ const logger = createLogger({ level: 'INFO', format, console: mode === 'console'
 const server = createServer({ handler: createSiteHandler({ documentRoot: process.env.LOG_ROOT, showHiddenFiles: false, followSymlinks: false, logger }) });
 // As the CLI wires it (cli-server.ts): one access line per response.
 const withHeaders = format !== 'common';
-if (mode !== 'none') server.on('response', (req, res) => logger.access(accessEntry(req, res, Date.now(), withHeaders)));
+if (mode !== 'none') server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), withHeaders)));
 const address = await server.listen({ host: '127.0.0.1', port: 0 });
 process.send?.({ port: address.port });
 process.on('SIGTERM', () => void server.close(1000).then(() => logger.close()).then(() => process.exit(0)));

@@ -81,7 +81,9 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   const server = createServer(serverOptions(config, handler, https?.tls));
   recorder.attach(server, { record: config.enable_server_status });
   const logHeaders = config.access_log_format !== 'common';
-  server.on('response', (req, res) => logger.access(accessEntry(req, res, Date.now(), logHeaders)));
+  // server.now(): the clock requests are stamped with (monotonic, read once per loop turn), so the
+  // duration is not skewed by wall-clock adjustments and costs no clock read of its own.
+  server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), logHeaders)));
   server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));
 
   let services: HttpsServices | null = null;

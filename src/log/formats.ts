@@ -135,7 +135,8 @@ export interface RequestLike {
   httpVersion: string;
   startTime: number;
   header(name: string): string | undefined;
-  readonly locals: Record<string, unknown>;
+  /** One value of req.locals (the user an auth middleware stored), without creating them. */
+  local(name: string): unknown;
 }
 export interface ResponseLike {
   status: number;
@@ -147,7 +148,7 @@ export interface ResponseLike {
  * shows them: the first header lookup builds the request's header map, which `common` can skip.
  */
 export function accessEntry(req: RequestLike, res: ResponseLike, now = Date.now(), withHeaders = true): AccessEntry {
-  const user = req.locals.user;
+  const user = req.local('user');
   return {
     remoteAddress: req.remoteAddress,
     user: typeof user === 'string' && user !== '' ? user : '-',

@@ -98,6 +98,11 @@ export class Request {
     return (this.#locals ??= {});
   }
 
+  /** One value of locals, without creating them: undefined when nothing was set. */
+  local(name: string): unknown {
+    return this.#locals === null ? undefined : this.#locals[name];
+  }
+
   /** The host the client addressed: the absolute-form authority, else Host (RFC 9110 §7.2). */
   get host(): string {
     if (this.targetForm === 'absolute') {

@@ -68,7 +68,20 @@ test('server events: text and JSON lines', () => {
 
 test('accessEntry reads the request and response', () => {
   const headers: Record<string, string> = { referer: 'http://r/', 'user-agent': 'ua' };
-  const req = { remoteAddress: '::1', method: 'HEAD', target: '/x?y', httpVersion: '1.1', startTime: T, header: (n: string) => headers[n], locals: {} };
+  const req = { remoteAddress: '::1', method: 'HEAD', target: '/x?y', httpVersion: '1.1', startTime: T, header: (n: string) => headers[n], local: () => undefined };
   const e = accessEntry(req, { status: 404, bodyBytes: 0 }, T + 12);
   assert.deepEqual(e, { remoteAddress: '::1', user: '-', time: T, method: 'HEAD', target: '/x?y', httpVersion: '1.1', status: 404, bytes: 0, referer: 'http://r/', userAgent: 'ua', durationMs: 12 });
+});
+
+test('accessEntry logs the user an auth middleware stored in req.locals, and leaves locals uncreated otherwise', async () => {
+  const { Request } = await import('../../src/server/request.ts');
+  const head = { method: 'GET', target: '/', targetForm: 'origin' as const, versionMajor: 1, versionMinor: 1, rawHeaders: ['Host', 'h'], contentLength: 0, chunked: false, keepAlive: true, expect: '', host: 'h' };
+  const source = { pauseReading() {}, resumeReading() {}, sendContinue() {} };
+  const peer = { remoteAddress: '127.0.0.1', remotePort: 1, localPort: 2, secure: false };
+  const anonymous = new Request(head, source, peer, T, 0);
+  assert.equal(accessEntry(anonymous, { status: 200, bodyBytes: 1 }, T).user, '-');
+  assert.equal(anonymous.local('user'), undefined);
+  const signedIn = new Request(head, source, peer, T, 0);
+  signedIn.locals.user = 'alice';
+  assert.equal(accessEntry(signedIn, { status: 200, bodyBytes: 1 }, T).user, 'alice');
 });
