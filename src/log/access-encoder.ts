@@ -64,17 +64,41 @@ function digits(buf: Buffer, at: number, n: number): number {
   return end;
 }
 
+// `address - user [time] "`, the start of every line: the same bytes for every request of one
+// client in one second. The last one is kept and copied whole while address, user and time's
+// string stay the same (identity or equal content; the time string changes once a second).
+let prefixAddress = '';
+let prefixUser = '';
+let prefixTime = '';
+let prefix: Buffer = Buffer.alloc(0);
+
+function linePrefix(e: AccessEntry): Buffer {
+  const time = apacheTime(e.time);
+  if (e.remoteAddress !== prefixAddress || e.user !== prefixUser || time !== prefixTime) {
+    const bytes = Buffer.allocUnsafe(e.remoteAddress.length + e.user.length * 4 + time.length + 10);
+    let at = 0;
+    const address = clientAddress(e.remoteAddress);
+    if (address === '') bytes[at++] = DASH;
+    else at = raw(bytes, at, address);
+    at = raw(bytes, at, ' - ');
+    if (e.user === '') bytes[at++] = DASH;
+    else at = escaped(bytes, at, e.user);
+    at = raw(bytes, at, ' [');
+    at = raw(bytes, at, time);
+    at = raw(bytes, at, '] "');
+    prefix = bytes.subarray(0, at);
+    prefixAddress = e.remoteAddress;
+    prefixUser = e.user;
+    prefixTime = time;
+  }
+  return prefix;
+}
+
 /** Encodes the common line at buf[at…]; returns the offset after it. Room was checked by the caller. */
 export function encodeCommonLine(e: AccessEntry, buf: Buffer, at: number): number {
-  const address = clientAddress(e.remoteAddress);
-  if (address === '') buf[at++] = DASH;
-  else at = raw(buf, at, address);
-  at = raw(buf, at, ' - ');
-  if (e.user === '') buf[at++] = DASH;
-  else at = escaped(buf, at, e.user);
-  at = raw(buf, at, ' [');
-  at = raw(buf, at, apacheTime(e.time));
-  at = raw(buf, at, '] "');
+  const start = linePrefix(e);
+  buf.set(start, at);
+  at += start.length;
   at = escaped(buf, at, e.method);
   buf[at++] = SPACE;
   at = escaped(buf, at, e.target);
