@@ -12,7 +12,7 @@
 //   npm run build && node bench/core.mjs [--rounds=5] [--round-seconds=4]
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, median, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, measure, median, peakRssMiB, startServer, table } from './lib.mjs';
 
 const SERVERS = [
   { name: 'httpcraft', script: join(BENCH_DIR, 'servers/ours.mjs'), nodeFlags: PRODUCT_NODE_FLAGS },
@@ -34,16 +34,15 @@ export async function run({ duration = 10, connections = 50, rounds = 5, roundSe
     const servers = [];
     try {
       for (const s of SERVERS) servers.push({ ...s, server: await startServer(s.script, { nodeFlags: s.nodeFlags }), rounds: [] });
-      for (const s of servers) await runWrk(`http://127.0.0.1:${s.server.port}/`, { ...wrkOptions, duration: 2 }); // warm-up
+      for (const s of servers) await measure(s.server.pid, `http://127.0.0.1:${s.server.port}/`, { ...wrkOptions, duration: 2 }); // warm-up
       for (let r = 0; r < roundCount; r++) {
         for (let i = 0; i < servers.length; i++) {
           const s = servers[(i + r) % servers.length];
-          const cpuBefore = cpuMs(s.server.pid);
-          const w = await runWrk(`http://127.0.0.1:${s.server.port}/`, { ...wrkOptions, duration: seconds });
+          const w = await measure(s.server.pid, `http://127.0.0.1:${s.server.port}/`, { ...wrkOptions, duration: seconds });
           // wrk's latency percentiles are not usable under its pipelining script (it prints 0.00us at
           // p99 for every server, below its own p50): no p99 is reported for that mode.
           const p99Ms = mode === 'pipelined-16' ? NaN : w.p99Ms;
-          s.rounds.push({ rps: w.rps, p99Ms, errors: w.errors, cpuUsPerReq: ((cpuMs(s.server.pid) - cpuBefore) * 1000) / w.total });
+          s.rounds.push({ rps: w.rps, p99Ms, errors: w.errors, cpuUsPerReq: w.cpuUsPerReq });
         }
       }
       for (const s of servers) results[`${mode}/${s.name}`] = { rounds: s.rounds, rssMiB: peakRssMiB(s.server.pid) };

@@ -13,7 +13,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, haveWrk, measure, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
 
 const NGINX_CANDIDATES = ['nginx', '/usr/sbin/nginx'];
 
@@ -129,11 +129,9 @@ export async function run({ duration = 10, connections = 50, rounds = 2 } = {}) 
         try {
           const url = `https://127.0.0.1:${server.port}/1k.txt`;
           await runWrk(url, { connections, duration: 2 }); // warm-up (JIT, TLS sessions)
-          const cpuBefore = cpuMs(server.pid);
-          const r = await runWrk(url, { connections, duration });
-          const cpuUsPerReq = ((cpuMs(server.pid) - cpuBefore) * 1000) / r.total;
+          const r = await measure(server.pid, url, { connections, duration });
           const best = results[s.name];
-          if (best === undefined || r.rps > best.rps) results[s.name] = { ...r, cpuUsPerReq, rssMiB: peakRssMiB(server.pid) };
+          if (best === undefined || r.rps > best.rps) results[s.name] = { ...r, rssMiB: peakRssMiB(server.pid) };
         } finally {
           await server.stop();
         }

@@ -107,6 +107,14 @@ export function runWrk(url, { connections = 50, pin = HAVE_TASKSET, threads = pi
   });
 }
 
+/** One measured wrk run against url, served by process pid: wrk's figures (runWrk), plus the server's
+ * CPU time (all its threads, from /proc) per request in µs. */
+export async function measure(pid, url, wrkOptions = {}) {
+  const before = cpuMs(pid);
+  const w = await runWrk(url, wrkOptions);
+  return { ...w, cpuUsPerReq: ((cpuMs(pid) - before) * 1000) / w.total };
+}
+
 export function fmt(n, digits = 0) {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 }

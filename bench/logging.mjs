@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, median, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, haveWrk, measure, median, startServer, table } from './lib.mjs';
 
 const SERVER = join(BENCH_DIR, 'servers', 'logging.mjs');
 const MODES = ['none', 'file', 'console'];
@@ -42,14 +42,11 @@ export async function run(options = {}) {
       for (const mode of order) {
         const server = await startServer(SERVER, { env: { LOG_MODE: mode, LOG_FORMAT: format, LOG_ROOT: root, LOG_FILE: join(dir, 'logs', `access-${r}.log`) }, nodeFlags: PRODUCT_NODE_FLAGS });
         try {
-          const url = `http://127.0.0.1:${server.port}/`;
-          await runWrk(url, { connections, duration: 2 }); // warm-up
-          const before = cpuMs(server.pid);
-          const w = await runWrk(url, { connections, duration });
-          const us = ((cpuMs(server.pid) - before) * 1000) / w.total;
+          await measure(server.pid, `http://127.0.0.1:${server.port}/`, { connections, duration: 2 }); // warm-up
+          const w = await measure(server.pid, `http://127.0.0.1:${server.port}/`, { connections, duration });
           rps[mode].push(w.rps);
-          cpu[mode].push(us);
-          rows.push({ round: r + 1, log: mode, 'req/s': fmt(w.rps), 'CPU µs/req': fmt(us, 2), 'p99 ms': fmt(w.p99Ms, 2), errors: w.errors });
+          cpu[mode].push(w.cpuUsPerReq);
+          rows.push({ round: r + 1, log: mode, 'req/s': fmt(w.rps), 'CPU µs/req': fmt(w.cpuUsPerReq, 2), 'p99 ms': fmt(w.p99Ms, 2), errors: w.errors });
         } finally {
           await server.stop();
         }

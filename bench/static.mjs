@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, measure, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
 
 export const CASES = [
   { name: '1 KiB file', path: '/file-1k.txt' },
@@ -136,14 +136,13 @@ export async function run({ duration = 10, connections = 50 } = {}) {
         try {
           const url = `http://127.0.0.1:${server.port}${c.path}`;
           await runWrk(url, { connections, duration: 2 });
-          const cpuBefore = cpuMs(server.pid);
-          const r = await runWrk(url, { connections, duration });
+          const r = await measure(server.pid, url, { connections, duration });
           results[`${c.name}/${s.name}`] = {
             rps: r.rps,
             p99Ms: r.p99Ms,
             errors: r.errors,
             mbps: transferMBps(r.raw),
-            cpuUsPerReq: ((cpuMs(server.pid) - cpuBefore) * 1000) / r.total,
+            cpuUsPerReq: r.cpuUsPerReq,
             rssMiB: peakRssMiB(server.pid),
           };
         } finally {

@@ -10,7 +10,7 @@
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, haveWrk, median, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, haveWrk, measure, median, startServer, table } from './lib.mjs';
 
 const SERVER = join(BENCH_DIR, 'servers', 'status.mjs');
 
@@ -47,14 +47,11 @@ export async function run(options = {}) {
     for (const mode of r % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
       const server = await startServer(SERVER, { env: { STATUS: mode }, nodeFlags: PRODUCT_NODE_FLAGS });
       try {
-        const url = `http://127.0.0.1:${server.port}/`;
-        await runWrk(url, { connections, duration: 1 }); // warm-up: JIT, connection setup
-        const cpuBefore = cpuMs(server.pid);
-        const w = await runWrk(url, { connections, duration });
-        const cpuPerRequestUs = ((cpuMs(server.pid) - cpuBefore) * 1000) / w.total;
+        await measure(server.pid, `http://127.0.0.1:${server.port}/`, { connections, duration: 1 }); // warm-up: JIT, connection setup
+        const w = await measure(server.pid, `http://127.0.0.1:${server.port}/`, { connections, duration });
         rps[mode].push(w.rps);
-        cpu[mode].push(cpuPerRequestUs);
-        rows.push({ round: r + 1, status: mode, 'req/s': fmt(w.rps), 'CPU µs/req': fmt(cpuPerRequestUs, 2), 'p99 ms': fmt(w.p99Ms, 2), errors: w.errors });
+        cpu[mode].push(w.cpuUsPerReq);
+        rows.push({ round: r + 1, status: mode, 'req/s': fmt(w.rps), 'CPU µs/req': fmt(w.cpuUsPerReq, 2), 'p99 ms': fmt(w.p99Ms, 2), errors: w.errors });
       } finally {
         await server.stop();
       }
