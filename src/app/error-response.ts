@@ -16,13 +16,6 @@ export interface ErrorHandlerOptions {
   report?: (error: unknown, req: Request) => void;
 }
 
-/** Marks headers set on `res` (lower-case names) as also belonging on an error response, should one
- * follow (security headers, CORS). Middleware passes one array built once, not a new one per
- * request; the list lives on the response (a WeakMap entry per request cost more than the headers). */
-export function keepOnError(res: Response, lowerCaseNames: readonly string[]): void {
-  res.keepOnError(lowerCaseNames);
-}
-
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

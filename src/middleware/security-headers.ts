@@ -7,7 +7,6 @@
 // A Content-Security-Policy is site-specific, so there is none unless configured.
 
 import type { Middleware } from '../app/pipeline.ts';
-import { keepOnError } from '../app/error-response.ts';
 import { unsafeFieldValue } from '../http1/response-head.ts';
 
 export const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -47,7 +46,7 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
   return (_req, res, next) => {
     // Appended, not set: nothing has set them yet at the top of the chain, and appending skips a scan.
     res.appendFields(fields);
-    keepOnError(res, names);
+    res.keepOnError(names); // they belong on an error page too, should one replace this response
     return next();
   };
 }

@@ -71,7 +71,7 @@ export class Response {
   #declaredLength = -1;
   #writable: Writable | null = null;
   // The head as decided when it goes out: the handler's fields as set, then the lines we add.
-  #addLength = -1; // a Content-Length line of ours (-1: none)
+  #addLength = ''; // the value of a Content-Length line of ours ('' for none)
   #preparedHead = false; // sendPrepared: #prepared carries the handler's framing lines
   #prepared = '';
   #connLine = '';
@@ -415,7 +415,7 @@ export class Response {
     for (let i = 0; i < fields.length; i += 2) {
       if (!this.#dropsFields || !this.#drops(fields[i]!)) lines += `${fields[i]!}: ${fields[i + 1]!}\r\n`;
     }
-    if (this.#addLength >= 0) lines += `${CONTENT_LENGTH}${this.#addLength}\r\n`;
+    if (this.#addLength !== '') lines += `${CONTENT_LENGTH}${this.#addLength}\r\n`;
     if (this.#chunked) lines += CHUNKED_LINE;
     return serializeHead(this.status, this.#sink.serverName, lines + this.#prepared + this.#connLine, currentHttpDate());
   }
@@ -423,7 +423,7 @@ export class Response {
   /** Bytes of the decided head (every field kept) after the given prefix. */
   #headSize(prefix: Buffer): number {
     let n = prefix.length + this.#fieldBytes + this.#prepared.length + this.#connLine.length + 2;
-    if (this.#addLength >= 0) n += CONTENT_LENGTH.length + String(this.#addLength).length + 2;
+    if (this.#addLength !== '') n += CONTENT_LENGTH.length + this.#addLength.length + 2;
     if (this.#chunked) n += CHUNKED_LINE.length;
     return n;
   }
@@ -441,8 +441,8 @@ export class Response {
       buf[p++] = CR;
       buf[p++] = LF;
     }
-    if (this.#addLength >= 0) {
-      p = putLatin1(buf, putLatin1(buf, p, CONTENT_LENGTH), String(this.#addLength));
+    if (this.#addLength !== '') {
+      p = putLatin1(buf, putLatin1(buf, p, CONTENT_LENGTH), this.#addLength);
       buf[p++] = CR;
       buf[p++] = LF;
     }
@@ -502,7 +502,7 @@ export class Response {
     if (!hasLength && status >= 200 && status !== 204 && status !== 304) {
       if (knownLength >= 0) {
         // A HEAD response to end() without a body says nothing about the length: omit it.
-        if (!this.#isHead || knownLength > 0) this.#addLength = knownLength;
+        if (!this.#isHead || knownLength > 0) this.#addLength = String(knownLength);
       } else if (!this.#noBody) {
         if (this.#http10) keepAlive = false; // 1.0 has no chunked: the close ends the body
         else this.#chunked = true;
