@@ -47,7 +47,7 @@ export async function run(options = {}) {
     for (const mode of r % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
       const server = await startServer(SERVER, { env: { STATUS: mode }, nodeFlags: PRODUCT_NODE_FLAGS });
       try {
-        await measure(server.pid, `http://127.0.0.1:${server.port}/`, { connections, duration: 1 }); // warm-up: JIT, connection setup
+        await measure(server.pid, `http://127.0.0.1:${server.port}/`, { connections, duration: 2 }); // warm-up: JIT, connection setup (as the other cases)
         const w = await measure(server.pid, `http://127.0.0.1:${server.port}/`, { connections, duration });
         rps[mode].push(w.rps);
         cpu[mode].push(w.cpuUsPerReq);
