@@ -51,6 +51,13 @@ export const SP = 0x20;
 export const HTAB = 0x09;
 export const COLON = 0x3a;
 
+/** True when the latin1 string s is exactly the bytes buf[start, start + s.length) (the caller
+ * knows that many bytes are there). */
+export function sameBytes(s: string, buf: Uint8Array, start: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
 /** True when every byte of buf[start, end) is in the table. */
 export function allIn(tableOf: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (tableOf[buf[i]!] !== 1) return false;

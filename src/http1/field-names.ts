@@ -4,6 +4,8 @@
 // are what the client sent), so each name is listed as browsers and curl spell it and in lower case
 // (fetch/undici and HTTP/2-minded clients).
 
+import { sameBytes } from './chars.ts';
+
 const CANONICAL = [
   'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Cookie',
   'Referer', 'Origin', 'Content-Length', 'Content-Type', 'Cache-Control', 'Pragma', 'Range', 'If-Range',
@@ -24,10 +26,6 @@ export function commonFieldName(buf: Buffer, start: number, end: number): string
   const candidates = BY_LENGTH[end - start];
   if (candidates === undefined) return null;
   const first = buf[start];
-  next: for (const name of candidates) {
-    if (name.charCodeAt(0) !== first) continue;
-    for (let i = 1; i < name.length; i++) if (name.charCodeAt(i) !== buf[start + i]) continue next;
-    return name;
-  }
+  for (const name of candidates) if (name.charCodeAt(0) === first && sameBytes(name, buf, start)) return name;
   return null;
 }

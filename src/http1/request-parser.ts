@@ -12,7 +12,7 @@
 // - Any violation ends in DEAD with one onError(ParseError) carrying the status to answer; nothing
 //   that a peer sends makes push() throw.
 
-import { COLON, CR, FIELD_VALUE, HEX_VALUE, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn } from './chars.ts';
+import { COLON, CR, FIELD_VALUE, HEX_VALUE, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn, sameBytes } from './chars.ts';
 import { ParseError, type ParseErrorCode } from './errors.ts';
 import { decideFraming } from './framing.ts';
 import { validChunkExtension } from './chunked.ts';
@@ -69,12 +69,6 @@ function indexOfByte(buf: Buffer, byte: number, from: number, end: number): numb
 // bytes in JS costs less than making a string (a call into C++ and an allocation). Longer values are
 // sliced as usual: past this length the comparison stops paying for itself.
 const MAX_REUSED_BYTES = 64;
-
-/** True when the latin1 string s is exactly buf[start, start + s.length). */
-function sameBytes(s: string, buf: Buffer, start: number): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
-  return true;
-}
 
 // The methods nearly every request uses, as constants: no string is made for them per request.
 function methodName(buf: Buffer, start: number, end: number): string {
