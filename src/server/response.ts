@@ -53,6 +53,12 @@ const CHUNKED_LINE = 'Transfer-Encoding: chunked\r\n';
 
 export type HeaderValue = string | number | readonly string[];
 
+/** The name lower-cased when it may be one of the framing fields the engine decides (Connection,
+ * Content-Length, Transfer-Encoding: by length, without lower-casing any other name), else ''. */
+function framingName(name: string): string {
+  return name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
+}
+
 export class Response {
   status = 200;
   readonly #sink: ResponseSink;
@@ -349,7 +355,7 @@ export class Response {
     let bytes = 0;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
-      if (this.#drops(fields[i]!)) drops = true;
+      if (this.#drops(framingName(fields[i]!))) drops = true;
       else bytes += fields[i]!.length + fields[i + 1]!.length + 4;
     }
     this.#dropsFields = drops;
@@ -400,10 +406,10 @@ export class Response {
     this.#sink.uncork();
   }
 
-  /** A handler's field the head leaves out: framing and Connection are ours (RFC 9112 §6.1, §9.6),
-   * and there is no Content-Length in a 1xx or 204 (RFC 9110 §8.6) nor beside prepared lines. */
-  #drops(name: string): boolean {
-    const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
+  /** A handler's field the head leaves out (given framingName of it): framing and Connection are
+   * ours (RFC 9112 §6.1, §9.6), and there is no Content-Length in a 1xx or 204 (RFC 9110 §8.6) nor
+   * beside prepared lines. */
+  #drops(lower: string): boolean {
     if (lower === 'connection' || lower === 'transfer-encoding') return true;
     return lower === 'content-length' && (this.#preparedHead || this.status < 200 || this.status === 204);
   }
@@ -413,7 +419,7 @@ export class Response {
     let lines = '';
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
-      if (!this.#dropsFields || !this.#drops(fields[i]!)) lines += `${fields[i]!}: ${fields[i + 1]!}\r\n`;
+      if (!this.#dropsFields || !this.#drops(framingName(fields[i]!))) lines += `${fields[i]!}: ${fields[i + 1]!}\r\n`;
     }
     if (this.#addLength !== '') lines += `${CONTENT_LENGTH}${this.#addLength}\r\n`;
     if (this.#chunked) lines += CHUNKED_LINE;
@@ -481,12 +487,13 @@ export class Response {
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i]!;
-      if (this.#drops(name)) {
+      const lower = framingName(name);
+      if (this.#drops(lower)) {
         drops = true;
-        if (name.length === 10 && /(?:^|,)\s*close\s*(?:,|$)/i.test(fields[i + 1]!)) handlerClose = true;
+        if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(fields[i + 1]!)) handlerClose = true;
         continue;
       }
-      if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      if (lower === 'content-length') {
         hasLength = true;
         declared = Number(fields[i + 1]);
       }
