@@ -20,8 +20,8 @@ const READ_CHUNK_BYTES = 256 * 1024;
 
 export interface SendFileOptions {
   maxInMemoryBytes: number;
-  /** Reports bytes added to a cached entry (a compressed variant). */
-  onGrow: (bytes: number) => void;
+  /** Reports bytes added to the entry (a compressed variant made for this request). */
+  onGrow: (req: Request, entry: FileEntry, bytes: number) => void;
 }
 
 // Read buffers are recycled: a buffer goes back to the pool once the socket holds none of it (it was
@@ -132,7 +132,8 @@ export function sendFile(req: Request, res: Response, entry: FileEntry, options:
   if (entry.negotiable.length > 0 && range === undefined) {
     const coding = negotiateEncoding(req.header('accept-encoding'), entry.negotiable);
     if (coding !== 'identity') {
-      const v = variantFor(entry, coding, options.maxInMemoryBytes, options.onGrow);
+      // A callback only when the variant has to be made (the first request for it).
+      const v = entry.variants.get(coding) ?? variantFor(entry, coding, options.maxInMemoryBytes, (bytes) => options.onGrow(req, entry, bytes));
       if (v instanceof Promise) return v.then((variant) => sendVariant(req, res, entry, variant, range));
       return sendVariant(req, res, entry, v, range);
     }

@@ -17,7 +17,7 @@ import { cacheControlFor, type CacheControlRule } from './cache-control.ts';
 import { FileCache, type CacheStats } from './file-cache.ts';
 import { hasHiddenSegment, resolveRequestPath } from './resolve-path.ts';
 import { buildEntry, signatureOf, statSiblings, type FileEntry } from './representation.ts';
-import { sendFile } from './send-file.ts';
+import { sendFile, type SendFileOptions } from './send-file.ts';
 import { directoryServer } from './serve-directory.ts';
 
 export interface StaticOptions {
@@ -104,13 +104,15 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     }
   };
 
-  const send = (req: Request, res: Response, entry: FileEntry, key: string | null): void | Promise<void> =>
-    sendFile(req, res, entry, {
-      maxInMemoryBytes: cache.maxEntryBytes,
-      onGrow: (bytes) => {
-        if (key !== null) cache.resize(key, estimateBytes(entry) + bytes);
-      },
-    });
+  // Made once, not per request: a cached entry is keyed by its request path, so a variant added to
+  // it grows the cache slot of that path; an entry served without caching accounts for nothing.
+  const sendCached: SendFileOptions = {
+    maxInMemoryBytes: cache.maxEntryBytes,
+    onGrow: (req, entry, bytes) => cache.resize(req.path, estimateBytes(entry) + bytes),
+  };
+  const sendUncached: SendFileOptions = { maxInMemoryBytes: cache.maxEntryBytes, onGrow: () => {} };
+  const send = (req: Request, res: Response, entry: FileEntry, cached: boolean): void | Promise<void> =>
+    sendFile(req, res, entry, cached ? sendCached : sendUncached);
 
   // A cache hit checked against the disk less than statIntervalMs ago is answered synchronously: no
   // promise, no microtask. The disk is consulted at most once per interval per file, however busy
@@ -123,7 +125,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       if (entry !== undefined) {
         if (now - entry.checkedAt < statIntervalMs) {
           cache.recordHit();
-          return send(req, res, entry, key);
+          return send(req, res, entry, true);
         }
         return revalidate(req, res, entry, key, now);
       }
@@ -135,7 +137,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     if (await stillFresh(entry)) {
       entry.checkedAt = now;
       cache.recordHit();
-      return send(req, res, entry, key);
+      return send(req, res, entry, true);
     }
     cache.delete(key);
     return fromDisk(req, res);
@@ -186,12 +188,12 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       if (body.length === st.size) {
         const entry = await buildEntry(filePath, st, body, repOptions, now);
         cache.set(key, entry, estimateBytes(entry), now);
-        return send(req, res, entry, key);
+        return send(req, res, entry, true);
       }
       // The file changed while we read it: serve what we have, cache nothing.
-      return send(req, res, await buildEntry(filePath, { ...st, size: body.length } as Stats, body, repOptions, now), null);
+      return send(req, res, await buildEntry(filePath, { ...st, size: body.length } as Stats, body, repOptions, now), false);
     }
-    return send(req, res, await buildEntry(filePath, st, null, repOptions, now), null);
+    return send(req, res, await buildEntry(filePath, st, null, repOptions, now), false);
   };
 
   return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null });
