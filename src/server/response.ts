@@ -5,7 +5,7 @@
 // 1.1 client and a close-delimited body for a 1.0 client. HEAD, 1xx, 204 and 304 never carry content.
 
 import { Writable, type Readable } from 'node:stream';
-import { headPrefixBytes, putLatin1, serializeHead, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
+import { headPrefixBytes, putLatin1, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 import { currentHttpDate } from './date-header.ts';
@@ -370,38 +370,33 @@ export class Response {
   /**
    * Head and complete body in one write. A small response is assembled as bytes in the slab: the
    * status, Date and Server lines copied from a per-second cache, each field written in place, then
-   * the body; no string is made for the head. A large body (or a head with fields to leave out) goes
-   * out as a head string and the body, corked together.
+   * the body; no string is made for the head. A large body goes out behind its head, corked with it.
    */
   #writeWhole(data: Buffer | undefined): void {
     const body = data === undefined || this.#noBody ? EMPTY : data;
     if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
-    if (body.length <= MAX_COALESCE_BYTES && !this.#dropsFields) {
-      const prefix = headPrefixBytes(this.status, this.#sink.serverName, currentHttpDate());
-      const headSize = this.#headSize(prefix);
-      const size = headSize + body.length;
-      if (size <= SLAB_BYTES) {
-        if (slabUsed + size > SLAB_BYTES) {
-          slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-          slabUsed = 0;
-        }
-        const start = slabUsed;
-        const headEnd = this.#headInto(slab, start, prefix);
-        // #headSize and #headInto must agree, or the bytes sent would not be the head we built.
-        if (headEnd !== start + headSize) throw new Error(`response head is ${headEnd - start} bytes, not the ${headSize} counted`);
-        if (body.length > 0) slab.set(body, headEnd);
-        this.#sink.write(slab.subarray(start, start + size));
-        if (this.#sink.flushed !== true) slabUsed = start + size;
-        return;
+    const prefix = headPrefixBytes(this.status, this.#sink.serverName, currentHttpDate());
+    const headSize = this.#headSize(prefix);
+    const size = headSize + body.length;
+    if (body.length <= MAX_COALESCE_BYTES && size <= SLAB_BYTES) {
+      if (slabUsed + size > SLAB_BYTES) {
+        slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+        slabUsed = 0;
       }
+      const start = slabUsed;
+      const headEnd = this.#headInto(slab, start, headSize, prefix);
+      if (body.length > 0) slab.set(body, headEnd);
+      this.#sink.write(slab.subarray(start, start + size));
+      if (this.#sink.flushed !== true) slabUsed = start + size;
+      return;
     }
-    const head = this.#headString();
+    const head = this.#headBuffer(prefix, headSize);
     if (body.length === 0) {
-      this.#sink.write(head, 'latin1');
+      this.#sink.write(head);
       return;
     }
     this.#sink.cork();
-    this.#sink.write(head, 'latin1');
+    this.#sink.write(head);
     this.#sink.write(body);
     this.#sink.uncork();
   }
@@ -414,19 +409,8 @@ export class Response {
     return lower === 'content-length' && (this.#preparedHead || this.status < 200 || this.status === 204);
   }
 
-  /** The decided head as one string (RFC 9112 §4, §5). */
-  #headString(): string {
-    let lines = '';
-    const fields = this.#fields;
-    for (let i = 0; i < fields.length; i += 2) {
-      if (!this.#dropsFields || !this.#drops(framingName(fields[i]!))) lines += `${fields[i]!}: ${fields[i + 1]!}\r\n`;
-    }
-    if (this.#addLength !== '') lines += `${CONTENT_LENGTH}${this.#addLength}\r\n`;
-    if (this.#chunked) lines += CHUNKED_LINE;
-    return serializeHead(this.status, this.#sink.serverName, lines + this.#prepared + this.#connLine, currentHttpDate());
-  }
-
-  /** Bytes of the decided head (every field kept) after the given prefix. */
+  /** Bytes of the decided head (RFC 9112 §4, §5) after the given prefix (#fieldBytes counts the
+   * handler's fields that are kept). */
   #headSize(prefix: Buffer): number {
     let n = prefix.length + this.#fieldBytes + this.#prepared.length + this.#connLine.length + 2;
     if (this.#addLength !== '') n += CONTENT_LENGTH.length + this.#addLength.length + 2;
@@ -434,12 +418,20 @@ export class Response {
     return n;
   }
 
-  /** Writes the decided head (every field kept) into buf at `at`; returns the offset after it. */
-  #headInto(buf: Buffer, at: number, prefix: Buffer): number {
+  /** The decided head in a buffer of its own. */
+  #headBuffer(prefix: Buffer, headSize: number): Buffer {
+    const head = Buffer.allocUnsafe(headSize);
+    this.#headInto(head, 0, headSize, prefix);
+    return head;
+  }
+
+  /** Writes the decided head, headSize bytes (#headSize), into buf at `at`; returns the offset after it. */
+  #headInto(buf: Buffer, at: number, headSize: number, prefix: Buffer): number {
     buf.set(prefix, at);
     let p = at + prefix.length;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
+      if (this.#dropsFields && this.#drops(framingName(fields[i]!))) continue;
       p = putLatin1(buf, p, fields[i]!);
       buf[p++] = COLON;
       buf[p++] = SP;
@@ -456,6 +448,8 @@ export class Response {
     p = putLatin1(buf, putLatin1(buf, p, this.#prepared), this.#connLine);
     buf[p++] = CR;
     buf[p++] = LF;
+    // #headSize and #headInto must agree, or the bytes sent would not be the head we built.
+    if (p !== at + headSize) throw new Error(`response head is ${p - at} bytes, not the ${headSize} counted`);
     return p;
   }
 
@@ -465,12 +459,14 @@ export class Response {
     return this.#http10 ? 'Connection: keep-alive\r\n' : '';
   }
 
+  /** The head of a streamed body, written on its own. */
   #sendHead(knownLength: number): void {
     this.#decideHead(knownLength);
-    this.#sink.write(this.#headString(), 'latin1');
+    const prefix = headPrefixBytes(this.status, this.#sink.serverName, currentHttpDate());
+    this.#sink.write(this.#headBuffer(prefix, this.#headSize(prefix)));
   }
 
-  /** Decides framing and keep-alive and marks the head as sent; #headString or #headInto write it. */
+  /** Decides framing and keep-alive and marks the head as sent; #headInto writes it. */
   #decideHead(knownLength: number): void {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
