@@ -36,7 +36,9 @@ export function queryString(params: Record<string, string>): string {
 /** The link to another page of the same listing (same sort, order, filter and format). */
 export function pageLink(view: ListingView, page: number, format = ''): string {
   const { query } = view;
-  return queryString({ sort: query.sort, order: query.order, filter: query.filter, format, page: page === 1 ? '' : String(page) }) || '?';
+  // Defaults are left out, so the links stay short: "?page=2" for the usual name order.
+  const defaultOrder = query.sort === 'name' ? 'asc' : 'desc';
+  return queryString({ sort: query.sort === 'name' ? '' : query.sort, order: query.order === defaultOrder ? '' : query.order, filter: query.filter, format, page: page === 1 ? '' : String(page) }) || '?';
 }
 
 export function renderListingJson(view: ListingView): string {
