@@ -88,7 +88,7 @@ export const KEYS = [
   { key: 'max_body_size', group: 'engine', kind: BYTES, default: 10485760, description: 'Largest request body in bytes (413 beyond).' },
   // ── static files and caching ─────────────────────────────────────────────────────────────────
   { key: 'directory_listing', group: 'static', kind: BOOL, default: false, aliases: ['enable_directory_listing'], description: 'List a folder\'s files when it has no index file.' },
-  { key: 'show_hidden_files', group: 'static', kind: BOOL, default: false, description: 'Serve and list dotfiles (never .git and the like).' },
+  { key: 'show_hidden_files', group: 'static', kind: BOOL, default: false, description: 'Serve and list dotfiles (never .git, the state folder, log files, the config file or upload temp files).' },
   { key: 'follow_symlinks', group: 'static', kind: BOOL, default: false, description: 'Follow symbolic links that lead outside the document root.' },
   { key: 'index_file', group: 'static', kind: { type: 'string-or-list' }, default: 'index.html', description: 'File(s) served for a folder URL, first found wins (index.html,index.htm).' },
   { key: 'enable_cache', group: 'static', kind: BOOL, default: true, description: 'Keep small files in an in-memory LRU cache.' },
