@@ -20,7 +20,7 @@ import { TlsConfigError } from './tls/load-credentials.ts';
 import { httpsBannerLines, httpsOptionsFromConfig, prepareHttps, type PreparedHttps } from './tls/https.ts';
 import { resolveWorkerCount, runServer, type ClusterSettings } from './cluster/run-workers.ts';
 import { describeTarget, systemdListenFd, type ListenTarget } from './cluster/listen-target.ts';
-import { buildCliServer, createConfiguredLogger } from './cluster/cli-server.ts';
+import { CONFIG_FILE_ENV, buildCliServer, createConfiguredLogger } from './cluster/cli-server.ts';
 import type { ReadyMessage } from './cluster/ipc.ts';
 import { bannerText, enabledFeatures } from './banner.ts';
 import { VERSION } from './version.ts';
@@ -133,10 +133,12 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
+// Workers inherit the environment: that is how they learn which config file never to serve.
+if (loaded.configFile !== null) process.env[CONFIG_FILE_ENV] = loaded.configFile;
 const status = await runServer<Config>({
   settings: settings(config),
   // In this process (one worker) the HTTPS prepared above is used as is; workers prepare their own.
-  build: (c) => buildCliServer(c, c === config ? https : null),
+  build: (c) => buildCliServer(c, c === config ? https : null, loaded.configFile),
   workerEntry: fileURLToPath(new URL('./cluster/cli-worker.js', import.meta.url)),
   logger,
   supervise,

@@ -9,6 +9,7 @@ import { errorHandler } from './error-response.ts';
 import { serveStatic } from '../static/serve-static.ts';
 import { documentRootErrorPages } from '../static/error-pages.ts';
 import type { CacheControlRule } from '../static/cache-control.ts';
+import { protectedPaths, type NeverServeOptions } from '../static/protected-paths.ts';
 import type { CacheStats } from '../static/file-cache.ts';
 import type { CacheStatsSource } from '../status/sources.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
@@ -26,9 +27,12 @@ export interface SiteOptions {
   documentRoot: string;
   showHiddenFiles: boolean;
   followSymlinks: boolean;
+  /** The server's own files (state folder, logs, config file): never served nor listed. */
+  neverServe?: NeverServeOptions;
   logger: Logger;
   middleware?: Middleware[];
-  indexFile?: string;
+  /** index_file: one name or several, first found wins. */
+  indexFile?: string | readonly string[];
   directoryListing?: boolean;
   enableCache?: boolean;
   cacheMaxSize?: number;
@@ -82,6 +86,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     followSymlinks: options.followSymlinks,
     indexFile: options.indexFile,
     directoryListing: options.directoryListing,
+    protect: protectedPaths(options.documentRoot, options.neverServe),
     listingExtraHtml: listingForm,
     enableCache: options.enableCache,
     cacheMaxSize: options.cacheMaxSize,

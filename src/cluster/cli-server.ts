@@ -61,10 +61,17 @@ export function createConfiguredLogger(config: Config, slot?: string): Logger {
 }
 
 /**
- * `prepared`: HTTPS already prepared by the caller for this same configuration (the single-process
- * CLI validates certificates before listening); workers prepare their own.
+ * The config file the primary loaded, for its workers (a worker gets the resolved configuration,
+ * not the command line): the static server must never serve it.
  */
-export async function buildCliServer(config: Config, prepared: PreparedHttps | null = null): Promise<BuiltServer> {
+export const CONFIG_FILE_ENV = 'HTTPCRAFT_WORKER_CONFIG_FILE';
+
+/**
+ * `prepared`: HTTPS already prepared by the caller for this same configuration (the single-process
+ * CLI validates certificates before listening); workers prepare their own. `configFile`: the config
+ * file that was loaded (never served); workers read it from CONFIG_FILE_ENV.
+ */
+export async function buildCliServer(config: Config, prepared: PreparedHttps | null = null, configFile: string | null = process.env[CONFIG_FILE_ENV] ?? null): Promise<BuiltServer> {
   const slot = cluster.isWorker ? process.env.HTTPCRAFT_WORKER_SLOT : undefined;
   const logger = createConfiguredLogger(config, slot);
   const uploads = new UploadCounter();
@@ -74,7 +81,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   if (cluster.isWorker) onStatsRequest(() => recorder.snapshot());
 
   const https = !config.enable_ssl ? null : (prepared ?? (await prepareHttps(httpsOptionsFromConfig(config))));
-  const site = siteOptions(config, logger, { recorder, uploads });
+  const site = siteOptions(config, logger, { recorder, uploads }, configFile);
   if (site.status !== undefined && snapshot !== undefined) site.status.snapshot = snapshot;
   const handler = createSiteHandler(site);
   recorder.cache = handler.cache; // the dashboard's cache hit rate

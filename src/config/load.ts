@@ -212,5 +212,11 @@ function crossChecks(config: Config, sources: SourceMap): ConfigError[] {
   if (config.server_status_path === config.metrics_path) {
     errors.push(new ConfigError('metrics_path', sources.metrics_path, `${showValue(config.metrics_path)} is also server_status_path; the two pages need different paths`));
   }
+  // An index file is a name inside the folder, never a path that could lead elsewhere.
+  const indexes = typeof config.index_file === 'string' ? [config.index_file] : config.index_file;
+  const badIndex = indexes.find((name) => name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name));
+  if (indexes.length === 0 || badIndex !== undefined) {
+    errors.push(new ConfigError('index_file', sources.index_file, `${showValue(badIndex ?? '')} is not a file name; expected one or more names such as "index.html,index.htm"`));
+  }
   return errors;
 }

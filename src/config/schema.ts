@@ -46,7 +46,7 @@ export interface Config {
   directory_listing: boolean;
   show_hidden_files: boolean;
   follow_symlinks: boolean;
-  index_file: string;
+  index_file: string | string[];
   enable_cache: boolean;
   cache_max_size: number;
   cache_max_age: number;

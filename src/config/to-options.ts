@@ -47,12 +47,15 @@ export interface SiteCounters {
   uploads?: UploadStats;
 }
 
-export function siteOptions(config: Config, logger: Logger, counters: SiteCounters = {}): SiteOptions {
+/** `configFile`: the config file that was loaded (loadConfig's configFile), never served. */
+export function siteOptions(config: Config, logger: Logger, counters: SiteCounters = {}, configFile: string | null = null): SiteOptions {
   const { recorder } = counters;
   return {
     documentRoot: config.document_root,
     showHiddenFiles: config.show_hidden_files,
     followSymlinks: config.follow_symlinks,
+    // Every file the server writes or reads for itself; another log file is one more logFiles entry.
+    neverServe: { folders: [config.state_dir], files: [configFile], logFiles: [config.log_file] },
     logger,
     indexFile: config.index_file,
     directoryListing: config.directory_listing,

@@ -1,6 +1,11 @@
 // Cache-Control for static responses, from config: a default built from enable_browser_caching and
 // browser_cache_time, and per-pattern overrides (cache_control: [{pattern, value}]), first match wins.
 //
+// The default is revalidation: `no-cache` (RFC 9111 §5.2.2.4) with the validators still sent, so a
+// browser asks every time and an unchanged file costs a 304 — an edited file shows on the next
+// reload. A lifetime (browser_cache_time > 0, or a pattern for fingerprinted assets) is a
+// production choice.
+//
 // Patterns are globs: `*` any run of characters except "/", `**` any run including "/", `?` one
 // character, `{a,b}` alternatives. A pattern without "/" matches the file's base name anywhere
 // (`*.html`); one with "/" matches the whole URL path from the root (`/assets/**`).
@@ -14,7 +19,7 @@ export interface CacheControlRule {
 
 export interface CacheControlOptions {
   enableBrowserCaching?: boolean;
-  /** max-age in seconds. */
+  /** max-age in seconds; 0 (the default) sends no-cache. */
   browserCacheTime?: number;
   rules?: readonly CacheControlRule[];
 }
@@ -48,7 +53,8 @@ export function globToRegExp(glob: string): RegExp {
 
 /** Returns a function from a decoded URL path ("/assets/app.3f2a.js") to its Cache-Control value. */
 export function cacheControlFor(options: CacheControlOptions): (urlPath: string) => string {
-  const fallback = options.enableBrowserCaching === false ? 'no-cache' : `public, max-age=${Math.max(0, Math.floor(options.browserCacheTime ?? 86400))}`;
+  const seconds = Math.max(0, Math.floor(options.browserCacheTime ?? 0));
+  const fallback = options.enableBrowserCaching === false || seconds === 0 ? 'no-cache' : `public, max-age=${seconds}`;
   const rules = (options.rules ?? []).map((rule) => {
     if (unsafeFieldValue(rule.value)) throw new Error(`cache_control value for ${JSON.stringify(rule.pattern)} contains a line break`);
     const anchored = rule.pattern.includes('/');

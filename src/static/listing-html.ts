@@ -8,8 +8,8 @@
 
 import { cspHash } from '../app/csp.ts';
 import { escapeHtml } from '../app/error-response.ts';
-import { encodeSegment, humanSize, type ListingEntry, type SortKey } from './listing.ts';
-import type { ListingView } from './listing-json.ts';
+import { encodeSegment, humanSize, LISTING_PAGE_SIZE, type ListingEntry, type SortKey } from './listing.ts';
+import { pageLink, queryString, type ListingView } from './listing-json.ts';
 
 const STYLE = `:root{color-scheme:light dark;--bg:#fff;--fg:#1d1f23;--muted:#667085;--line:#e4e7ec;--hover:#f4f6fa;--accent:#2563eb;--dir:#d89b1c}
 @media (prefers-color-scheme:dark){:root{--bg:#111418;--fg:#e6e8eb;--muted:#98a2b3;--line:#2a2f37;--hover:#1a1f26;--accent:#7aa7ff;--dir:#e8b647}}
@@ -27,15 +27,16 @@ td a{display:inline-flex;gap:.5rem;align-items:center}td a::before{content:"";wi
 .d a::before{background:var(--dir)}.d{--i:url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E%3Cpath d='M3 6a2 2 0 0 1 2-2h4.6l2 2H19a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z'/%3E%3C/svg%3E")}
 .f{--i:url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E%3Cpath d='M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm7 1.5V9h5.5z'/%3E%3C/svg%3E")}
 .u{--i:url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E%3Cpath d='M12 4l-7 7h4.5v9h5v-9H19z'/%3E%3C/svg%3E")}
-.muted{color:var(--muted)}
+.muted{color:var(--muted)}.pager{display:inline-flex;gap:.75rem;margin-top:.75rem;color:var(--muted);font-size:.875rem}
 @media (max-width:600px){th:nth-child(3),td:nth-child(3){display:none}.bar input{min-width:0;width:100%}}
 @media (max-width:420px){th:nth-child(4),td:nth-child(4){display:none}}`;
 
-// Live filtering; the form still works (server side, ?filter=) when scripts are off.
-const SCRIPT = `(()=>{const i=document.getElementById('filter');if(!i)return;const rows=[...document.querySelectorAll('tbody tr:not(.u)')].filter(r=>r.querySelector('a'));const n=document.getElementById('count');
-const run=()=>{const q=i.value.toLowerCase();let k=0;for(const r of rows){const m=r.querySelector('a').textContent.toLowerCase().includes(q);r.hidden=!m;if(m)k++}if(n)n.textContent=String(k)};
-i.addEventListener('input',run);i.form.addEventListener('submit',e=>{if(rows.length){e.preventDefault();run()}});})();`;
-
+// Live filtering; the form still works (server side, ?filter=) when scripts are off. The rows are
+// gathered on the first keystroke, not at load, so a long page paints without waiting for the
+// script. A listing split into pages filters on the server instead (all pages, not just this one).
+const SCRIPT = `(()=>{const i=document.getElementById('filter');if(!i||document.body.dataset.paged)return;const n=document.getElementById('count');let rows=null;
+const run=()=>{rows??=[...document.querySelectorAll('tbody tr:not(.u)')].filter(r=>r.querySelector('a'));const q=i.value.toLowerCase();let k=0;for(const r of rows){const m=r.querySelector('a').textContent.toLowerCase().includes(q);r.hidden=!m;if(m)k++}if(n)n.textContent=String(k)};
+i.addEventListener('input',run);i.form.addEventListener('submit',e=>{run();if(rows.length)e.preventDefault()});})();`;
 
 /**
  * The listing page's own policy: nothing but its inline styles and scripts (allowed by hash, including
@@ -66,20 +67,25 @@ function formatDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-function breadcrumbs(urlPath: string): string {
+/** Links up the tree: the text from the decoded path, the links from the encoded one (same segments). */
+function breadcrumbs(urlPath: string, hrefPath: string): string {
   const parts = urlPath.split('/').filter((p) => p !== '');
+  const hrefs = hrefPath.split('/').filter((p) => p !== '');
   let href = '/';
   let html = `<a href="/">~</a>`;
-  for (const part of parts) {
-    href += encodeSegment(part) + '/';
+  parts.forEach((part, i) => {
+    href += (hrefs[i] ?? encodeSegment(part)) + '/';
     html += `<span class="sep">/</span><a href="${escapeHtml(href)}">${escapeHtml(part)}</a>`;
-  }
+  });
   return html + '<span class="sep">/</span>';
 }
 
-function queryString(params: Record<string, string>): string {
-  const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '')).toString();
-  return q === '' ? '' : `?${q}`;
+/** "Previous · Page 2 of 10 · Next" for a listing split into pages; '' for one page. */
+function pager(view: ListingView): string {
+  if (view.pages <= 1) return '';
+  const link = (page: number, rel: string, label: string): string =>
+    page < 1 || page > view.pages ? `<span class="muted">${label}</span>` : `<a rel="${rel}" href="${escapeHtml(pageLink(view, page))}">${label}</a>`;
+  return `<nav class="pager" aria-label="Pages">${link(view.page - 1, 'prev', '← Previous')}<span>Page ${view.page} of ${view.pages}</span>${link(view.page + 1, 'next', 'Next →')}</nav>`;
 }
 
 export function renderListingHtml(view: ListingView): string {
@@ -97,7 +103,7 @@ export function renderListingHtml(view: ListingView): string {
   if (view.urlPath !== '/') rows += `<tr class="u"><td><a href="../">Parent folder</a><td><td><td>\n`;
   for (const e of view.entries) {
     const name = escapeHtml(e.name);
-    const href = escapeHtml(encodeSegment(e.name) + (e.isDirectory ? '/' : ''));
+    const href = escapeHtml(e.href + (e.isDirectory ? '/' : ''));
     rows += e.isDirectory
       ? `<tr class="d"><td><a href="${href}">${name}/</a><td>—<td>Folder<td>${formatDate(e.mtimeMs)}\n`
       : `<tr class="f"><td><a href="${href}">${name}</a><td title="${e.size} bytes">${humanSize(e.size)}<td>${kindOf(e)}<td>${formatDate(e.mtimeMs)}\n`;
@@ -105,13 +111,18 @@ export function renderListingHtml(view: ListingView): string {
   if (view.entries.length === 0) rows += `<tr><td colspan="4" class="muted">${query.filter === '' ? 'This folder is empty.' : 'No names match the filter.'}</td></tr>`;
   const title = `Index of ${escapeHtml(view.urlPath)}`;
   const hidden = (name: string, value: string): string => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+  const paged = view.pages > 1;
+  const shown = paged
+    ? `${view.entries.length === 0 ? 0 : (view.page - 1) * LISTING_PAGE_SIZE + 1}–${(view.page - 1) * LISTING_PAGE_SIZE + view.entries.length} of ${view.matched}${view.matched === view.total ? '' : ` matching (${view.total} in all)`}`
+    : `<span id="count">${view.entries.length}</span> of ${view.total} item${view.total === 1 ? '' : 's'}`;
+  const nav = pager(view);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>${title}</title><style>${STYLE}</style></head>
-<body><main><h1>${breadcrumbs(view.urlPath)}</h1>
-<div class="bar"><span><span id="count">${view.entries.length}</span> of ${view.total} item${view.total === 1 ? '' : 's'} · <a href="${escapeHtml(queryString({ sort: query.sort, order: query.order, format: 'json' }))}">JSON</a></span>
+<body${paged ? ' data-paged="1"' : ''}><main><h1>${breadcrumbs(view.urlPath, view.hrefPath)}</h1>
+<div class="bar"><span>${shown} · <a href="${escapeHtml(queryString({ sort: query.sort, order: query.order, format: 'json', page: view.page === 1 ? '' : String(view.page) }))}">JSON</a>${nav === '' ? '' : ` · ${nav}`}</span>
 <form method="get" role="search">${hidden('sort', query.sort)}${hidden('order', query.order)}<input id="filter" type="search" name="filter" value="${escapeHtml(query.filter)}" placeholder="Filter names" aria-label="Filter names" autocomplete="off"></form></div>
 <table><thead><tr>${header('name', 'Name')}${header('size', 'Size')}<th>Type</th>${header('modified', 'Modified (UTC)')}</tr></thead>
-<tbody>${rows}</tbody></table>${view.extraHtml ?? ''}</main><script>${SCRIPT}</script></body></html>
+<tbody>${rows}</tbody></table>${nav}${view.extraHtml ?? ''}</main><script>${SCRIPT}</script></body></html>
 `;
 }

@@ -8,6 +8,7 @@ import type { Stats } from 'node:fs';
 import { CODINGS, compressBuffer, siblingSuffix, type Coding } from '../middleware/compression.ts';
 import { makeEtag, variantEtag } from './etag.ts';
 import { typeInfoFor } from './mime.ts';
+import { pathText, withSuffix, type FsPath } from './fs-path.ts';
 
 export interface Variant {
   coding: Coding | 'identity';
@@ -18,7 +19,7 @@ export interface Variant {
   body: Buffer | null;
   /** The file to read when not in memory (the file itself or its .br/.gz sibling); null when the
    * body is the identity file run through a compressor. */
-  path: string | null;
+  path: FsPath | null;
   /** Header fields of a full (200) response, Content-Length included when known. nosniff excluded:
    * it is added unless a middleware already set it. */
   fields: readonly (readonly [string, string])[];
@@ -29,7 +30,7 @@ export interface Variant {
 }
 
 export interface FileEntry {
-  filePath: string;
+  filePath: FsPath;
   size: number;
   mtimeMs: number;
   ino: number;
@@ -62,7 +63,7 @@ export function toLines(fields: readonly (readonly [string, string])[]): string 
   return s;
 }
 
-function makeVariant(entry: Omit<FileEntry, 'identity' | 'variants'>, coding: Coding | 'identity', etag: string, size: number, body: Buffer | null, path: string | null): Variant {
+function makeVariant(entry: Omit<FileEntry, 'identity' | 'variants'>, coding: Coding | 'identity', etag: string, size: number, body: Buffer | null, path: FsPath | null): Variant {
   const validators: [string, string][] = [['ETag', etag], ['Last-Modified', entry.lastModified], ['Cache-Control', entry.cacheControl]];
   if (entry.negotiable.length > 0) validators.push(['Vary', 'Accept-Encoding']);
   const fields: [string, string][] = [['Content-Type', entry.contentType], ...validators, ['Accept-Ranges', 'bytes']];
@@ -73,9 +74,9 @@ function makeVariant(entry: Omit<FileEntry, 'identity' | 'variants'>, coding: Co
 
 /** A sibling counts only when it is a regular file (not a link that could lead out of the root) and
  * not older than the file it stands for (a stale .gz must not hide a newer original). */
-async function statSibling(filePath: string, coding: Coding, original: Stats): Promise<Stats | undefined> {
+async function statSibling(filePath: FsPath, coding: Coding, original: Stats): Promise<Stats | undefined> {
   try {
-    const st = await lstat(filePath + siblingSuffix(coding));
+    const st = await lstat(withSuffix(filePath, siblingSuffix(coding)));
     return st.isFile() && st.mtimeMs >= original.mtimeMs ? st : undefined;
   } catch {
     return undefined;
@@ -91,7 +92,7 @@ export function signatureOf(siblings: Partial<Record<Coding, Stats | undefined>>
   return s;
 }
 
-export async function statSiblings(filePath: string, st: Stats): Promise<Partial<Record<Coding, Stats>>> {
+export async function statSiblings(filePath: FsPath, st: Stats): Promise<Partial<Record<Coding, Stats>>> {
   const out: Partial<Record<Coding, Stats>> = {};
   const [br, gz] = await Promise.all([statSibling(filePath, 'br', st), statSibling(filePath, 'gzip', st)]);
   if (br !== undefined) out.br = br;
@@ -99,8 +100,8 @@ export async function statSiblings(filePath: string, st: Stats): Promise<Partial
   return out;
 }
 
-export async function buildEntry(filePath: string, st: Stats, body: Buffer | null, options: RepresentationOptions, now: number): Promise<FileEntry> {
-  const info = typeInfoFor(filePath);
+export async function buildEntry(filePath: FsPath, st: Stats, body: Buffer | null, options: RepresentationOptions, now: number): Promise<FileEntry> {
+  const info = typeInfoFor(pathText(filePath));
   const siblings = options.enableCompression ? await statSiblings(filePath, st) : {};
   const dynamic = options.enableCompression && info.compressible && st.size >= options.compressionMinSize;
   const negotiable = CODINGS.filter((c) => dynamic || siblings[c] !== undefined);
@@ -134,7 +135,7 @@ export function variantFor(entry: FileEntry, coding: Coding, maxInMemoryBytes: n
   const sibling = entry.siblings[coding];
   let made: Variant | Promise<Variant>;
   if (sibling !== undefined) {
-    const path = entry.filePath + siblingSuffix(coding);
+    const path = withSuffix(entry.filePath, siblingSuffix(coding));
     const etag = makeEtag(sibling.size, sibling.mtimeMs, coding === 'br' ? '-br' : '-gz');
     if (cached && sibling.size <= maxInMemoryBytes) {
       made = readFile(path).then(

@@ -14,6 +14,7 @@ import { createCompressor, negotiateEncoding } from '../middleware/compression.t
 import { evaluateConditionals, ifRangeApplies } from './conditional.ts';
 import { contentRange, multipartLayout, parseRange, unsatisfiedRange, type ByteRange, type MultipartLayout } from './range.ts';
 import { toLines, variantFor, type FileEntry, type Variant } from './representation.ts';
+import type { FsPath } from './fs-path.ts';
 
 const NOSNIFF = 'X-Content-Type-Options: nosniff\r\n';
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -41,7 +42,7 @@ function releaseBuffers(buffers: Buffer[]): void {
 }
 
 /** Opens a file first (a vanished file is a clean 404 before any header is sent). */
-async function openFile(path: string): Promise<FileHandle> {
+async function openFile(path: FsPath): Promise<FileHandle> {
   try {
     return await open(path, 'r');
   } catch (error) {
@@ -91,7 +92,7 @@ async function streamFile(res: Response, file: FileHandle, start: number, end: n
 
 /** Opens a read stream and waits until the file is really open, so a vanished file is a clean 404
  * before any header is sent, not a cut connection after. */
-function openStream(path: string, range?: ByteRange): Promise<ReadStream> {
+function openStream(path: FsPath, range?: ByteRange): Promise<ReadStream> {
   return new Promise((resolve, reject) => {
     const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, ...(range === undefined ? {} : { start: range.start, end: range.end }) });
     stream.once('ready', () => {
@@ -179,7 +180,7 @@ function sendVariant(req: Request, res: Response, entry: FileEntry, variant: Var
   return variant.path !== null ? streamVariantFile(res, variant, variant.path) : streamCompressed(res, entry, variant);
 }
 
-async function streamVariantFile(res: Response, variant: Variant, path: string): Promise<void> {
+async function streamVariantFile(res: Response, variant: Variant, path: FsPath): Promise<void> {
   const file = await openFile(path);
   setFields(res, variant.fields);
   await streamFile(res, file, 0, variant.size - 1);

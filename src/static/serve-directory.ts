@@ -8,12 +8,13 @@ import type { Response } from '../server/response.ts';
 import { prefersJson } from '../app/error-response.ts';
 import { compressBuffer, negotiateEncoding, CODINGS, type Coding } from '../middleware/compression.ts';
 import { evaluateConditionals } from './conditional.ts';
-import { filterEntries, parseListingQuery, readListing, sortEntries, type ReadListingOptions } from './listing.ts';
+import { filterEntries, pageOf, parseListingQuery, readListing, sortEntries, type ReadListingOptions } from './listing.ts';
 import { listingCsp, renderListingHtml } from './listing-html.ts';
-import { encodePath } from './listing-json.ts';
 import { stat } from 'node:fs/promises';
 import { renderListingJson } from './listing-json.ts';
 import { toLines } from './representation.ts';
+import type { FsPath } from './fs-path.ts';
+import type { ProtectedPaths } from './protected-paths.ts';
 
 export interface DirectoryOptions {
   root: string;
@@ -26,7 +27,12 @@ export interface DirectoryOptions {
   freshMs: number;
   /** Trusted HTML for the page of a folder (given its encoded URL path), e.g. the upload form. */
   extraHtml?: ((folderUrl: string) => string) | undefined;
+  /** Never listed (state folder, logs, config file, temp files). */
+  protect?: ProtectedPaths | undefined;
 }
+
+/** Lists the folder at dirPath; urlPath is its decoded URL path and hrefPath the encoded one, both ending in "/". */
+export type DirectoryServer = (req: Request, res: Response, dirPath: FsPath, urlPath: string, hrefPath: string) => Promise<void>;
 
 interface RenderedListing {
   body: Buffer;
@@ -41,16 +47,18 @@ interface RenderedListing {
 
 const MAX_RENDERED = 256;
 
-export function directoryServer(options: DirectoryOptions): (req: Request, res: Response, dirPath: string, urlPath: string) => Promise<void> {
+export function directoryServer(options: DirectoryOptions): DirectoryServer {
   const rendered = new Map<string, RenderedListing>();
   const rendering = new Map<string, Promise<RenderedListing>>();
-  const readOptions: Omit<ReadListingOptions, 'atRoot'> = { root: options.root, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks };
+  const readOptions: Omit<ReadListingOptions, 'atRoot'> = { root: options.root, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks, protect: options.protect };
 
-  async function render(dirPath: string, urlPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number, dirMtimeMs: number): Promise<RenderedListing> {
-    const all = await readListing(dirPath, { ...readOptions, atRoot: dirPath === options.root });
-    const entries = sortEntries(filterEntries(all, query.filter), query.sort, query.order);
-    const extraHtml = json || options.extraHtml === undefined ? '' : options.extraHtml(encodePath(urlPath));
-    const view = { urlPath, entries, query, total: all.length, extraHtml };
+  async function render(dirPath: FsPath, urlPath: string, hrefPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number, dirMtimeMs: number): Promise<RenderedListing> {
+    const all = await readListing(dirPath, { ...readOptions, atRoot: urlPath === '/' });
+    const matching = sortEntries(filterEntries(all, query.filter), query.sort, query.order);
+    // Sorted and filtered over the whole folder, then cut into pages (a page is what a browser can paint at once).
+    const { items, page, pages } = pageOf(matching, query.page);
+    const extraHtml = json || options.extraHtml === undefined ? '' : options.extraHtml(hrefPath);
+    const view = { urlPath, hrefPath, entries: items, query, total: all.length, matched: matching.length, page, pages, extraHtml };
     const body = Buffer.from(json ? renderListingJson(view) : renderListingHtml(view));
     const etag = `W/"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
     const validators: [string, string][] = [['ETag', etag], ['Cache-Control', 'no-cache'], ['Vary', 'Accept, Accept-Encoding']];
@@ -59,10 +67,11 @@ export function directoryServer(options: DirectoryOptions): (req: Request, res: 
     return { body, lines: toLines(fields), notModifiedLines: toLines(validators), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
   }
 
-  return async (req, res, dirPath, urlPath) => {
+  return async (req, res, dirPath, urlPath, hrefPath) => {
     const query = parseListingQuery(req.query);
     const json = query.format === 'json' || (query.format === null && prefersJson(req));
-    const key = `${dirPath}\0${json ? 'j' : 'h'}\0${query.sort}\0${query.order}\0${query.filter}`;
+    // Keyed by the encoded path: two byte names that differ only in undecodable bytes stay apart.
+    const key = `${hrefPath}\0${json ? 'j' : 'h'}\0${query.sort}\0${query.order}\0${query.page}\0${query.filter}`;
     const now = Date.now();
     let listing = rendered.get(key);
     // One stat per request keeps the page exact when entries come and go (far cheaper than a render).
@@ -72,7 +81,7 @@ export function directoryServer(options: DirectoryOptions): (req: Request, res: 
       // folder (a busy listing would otherwise re-read it once per waiting request, every second).
       let pending = rendering.get(key);
       if (pending === undefined) {
-        pending = render(dirPath, urlPath, query, json, now, dirMtimeMs).finally(() => rendering.delete(key));
+        pending = render(dirPath, urlPath, hrefPath, query, json, now, dirMtimeMs).finally(() => rendering.delete(key));
         rendering.set(key, pending);
       }
       listing = await pending;

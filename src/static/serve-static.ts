@@ -1,36 +1,44 @@
 // Serves files from a document root. The request path is resolved so it can never leave the root
-// (resolve-path.ts); dotfiles are 404 unless shown; folders get their index file, a listing, or a
-// 301 to add the trailing slash; everything else is sendFile's job (validators, ranges, codings).
+// (resolve-path.ts); dotfiles are 404 unless shown, and the server's own files never served
+// (protected-paths.ts); folders get their first index file, a listing, or a 301 to add the trailing
+// slash; everything else is sendFile's job (validators, ranges, codings).
 //
 // Small files live in an LRU cache (file-cache.ts) keyed by the request path as received. A hit is
 // checked against the disk at most once per `statIntervalMs`: between checks it costs no syscall at
 // all, and is written as one preformatted head plus the body buffer.
 
-import { realpath, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { join, sep } from 'node:path';
+import { sep } from 'node:path';
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
 import type { Handler } from '../server/connection.ts';
 import { HttpError } from '../app/http-error.ts';
 import { cacheControlFor, type CacheControlRule } from './cache-control.ts';
 import { FileCache, type CacheStats } from './file-cache.ts';
-import { hasHiddenSegment, resolveRequestPath } from './resolve-path.ts';
+import { hasHiddenSegment, resolveServedPath, type Resolved, type ResolvedBytes } from './resolve-path.ts';
 import { buildEntry, signatureOf, statSiblings, type FileEntry } from './representation.ts';
 import { sendFile, type SendFileOptions } from './send-file.ts';
 import { directoryServer } from './serve-directory.ts';
+import { encodeSegmentBytes, isUnder, joinName, pathText, realPath, type FsPath } from './fs-path.ts';
+import { encodeSegment } from './listing.ts';
+import { protectedPaths, type ProtectedPaths } from './protected-paths.ts';
+import { LOOPBACK_NETWORKS, networkMatcher } from '../status/access.ts';
 
 export interface StaticOptions {
   /** Absolute, real (symlink-free) path of the document root. */
   root: string;
   showHiddenFiles?: boolean | undefined;
   followSymlinks?: boolean | undefined;
-  indexFile?: string | undefined;
+  /** Index file name(s) for a folder URL; the first that exists wins. */
+  indexFile?: string | readonly string[] | undefined;
   directoryListing?: boolean | undefined;
+  /** Never served nor listed, whatever showHiddenFiles says (built once: protectedPaths()). */
+  protect?: ProtectedPaths | undefined;
   /** Trusted HTML added to a folder's listing page, given the folder's encoded URL (the upload form). */
   listingExtraHtml?: ((folderUrl: string) => string) | undefined;
   enableBrowserCaching?: boolean | undefined;
-  /** Seconds. */
+  /** Seconds; 0 (the default) sends no-cache, so browsers revalidate. */
   browserCacheTime?: number | undefined;
   cacheControl?: readonly CacheControlRule[] | undefined;
   enableCache?: boolean | undefined;
@@ -56,13 +64,14 @@ export interface StaticHandler extends Handler {
 export function serveStatic(options: StaticOptions): StaticHandler {
   const root = options.root;
   const rootPrefix = root.endsWith(sep) ? root : root + sep;
-  const index = options.indexFile ?? 'index.html';
+  const indexes = typeof options.indexFile === 'string' ? [options.indexFile] : (options.indexFile ?? ['index.html']);
+  const protect = options.protect ?? protectedPaths(root);
   const showHidden = options.showHiddenFiles === true;
   const followSymlinks = options.followSymlinks === true;
   const statIntervalMs = options.statIntervalMs ?? 1000;
   const cacheControl = cacheControlFor({
     enableBrowserCaching: options.enableBrowserCaching ?? true,
-    browserCacheTime: options.browserCacheTime ?? 86400,
+    browserCacheTime: options.browserCacheTime ?? 0,
     rules: options.cacheControl ?? [],
   });
   const representation = {
@@ -76,16 +85,20 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     maxEntryBytes: options.cacheFileMaxBytes ?? 1024 * 1024,
   });
   const cacheOn = options.enableCache !== false && (options.cacheMaxSize ?? 100) > 0;
-  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml });
+  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml, protect });
+  const isLoopback = networkMatcher(LOOPBACK_NETWORKS);
+  const listingHint = `This folder has no ${indexes.join(' or ')}, and directory listings are off. To list folders, start the server with --directory-listing or set "directory_listing": true in the config file.`;
 
-  /** Stats a path, refusing (as not found) one whose real location is outside the root. */
-  const safeStat = async (filePath: string): Promise<Stats | null> => {
+  /**
+   * Stats a path, refusing (as not found) one whose real location is outside the root or protected.
+   * The real path is read on this miss path only; cache hits never get here.
+   */
+  const safeStat = async (filePath: FsPath): Promise<Stats | null> => {
     try {
       const st = await stat(filePath);
-      if (!followSymlinks) {
-        const real = await realpath(filePath);
-        if (real !== root && !real.startsWith(rootPrefix)) return null;
-      }
+      const real = await realPath(filePath);
+      if (!followSymlinks && !isUnder(real, root, rootPrefix)) return null;
+      if (protect.has(pathText(real))) return null;
       return st;
     } catch {
       return null;
@@ -145,11 +158,11 @@ export function serveStatic(options: StaticOptions): StaticHandler {
 
   const fromDisk = async (req: Request, res: Response): Promise<void> => {
     const key = req.path;
-    const resolved = resolveRequestPath(root, req.path);
+    const resolved = resolveServedPath(root, req.path);
     if (!resolved.ok) throw new HttpError(resolved.status, resolved.status === 400 ? 'Bad request path' : 'Not Found');
     // Dotfiles are answered as absent (404), so their existence is not revealed.
     if (!showHidden && hasHiddenSegment(resolved.segments)) throw new HttpError(404, 'Not Found');
-    let filePath = resolved.filePath;
+    let filePath: FsPath = resolved.filePath;
     let urlPath = '/' + resolved.segments.join('/');
     let st = await safeStat(filePath);
     if (st === null) throw new HttpError(404, 'Not Found');
@@ -161,15 +174,24 @@ export function serveStatic(options: StaticOptions): StaticHandler {
         res.send(301, 'Moved Permanently\n');
         return;
       }
-      const indexPath = join(filePath, index);
-      const indexStat = await safeStat(indexPath);
-      if (indexStat === null || !indexStat.isFile()) {
-        if (options.directoryListing === true) return listDirectory(req, res, filePath, urlPath === '/' ? '/' : urlPath + '/');
-        throw new HttpError(404, 'Not Found');
+      const folderUrl = urlPath === '/' ? '/' : urlPath + '/';
+      let found: { path: FsPath; name: string; st: Stats } | null = null;
+      for (const name of indexes) {
+        const indexPath = joinName(filePath, name);
+        const indexStat = await safeStat(indexPath);
+        if (indexStat !== null && indexStat.isFile()) {
+          found = { path: indexPath, name, st: indexStat };
+          break;
+        }
       }
-      filePath = indexPath;
-      urlPath = (urlPath === '/' ? '/' : urlPath + '/') + index;
-      st = indexStat;
+      if (found === null) {
+        if (options.directoryListing === true) return listDirectory(req, res, filePath, folderUrl, hrefPathOf(resolved));
+        // The developer at this machine is told how to list the folder; anyone else learns nothing.
+        throw new HttpError(404, isLoopback(req.remoteAddress) ? listingHint : 'Not Found');
+      }
+      filePath = found.path;
+      urlPath = folderUrl + found.name;
+      st = found.st;
     } else if (!st.isFile()) {
       throw new HttpError(404, 'Not Found'); // devices, sockets, fifos
     }
@@ -197,6 +219,12 @@ export function serveStatic(options: StaticOptions): StaticHandler {
   };
 
   return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null });
+}
+
+/** A folder's URL path percent-encoded from its real name bytes, ending in "/". */
+function hrefPathOf(resolved: (Resolved | ResolvedBytes) & { ok: true }): string {
+  const segments = 'rawSegments' in resolved ? resolved.rawSegments.map(encodeSegmentBytes) : resolved.segments.map(encodeSegment);
+  return segments.length === 0 ? '/' : `/${segments.join('/')}/`;
 }
 
 /** Bytes an entry holds: its body, its compressed variants, and a little for headers and keys. */

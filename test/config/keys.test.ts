@@ -13,7 +13,7 @@ const CONTRACT: Record<string, unknown> = {
   host: '0.0.0.0', port: 8000, document_root: 'htdocs', server_name: 'httpcraft', server_version: VERSION,
   log_level: 'INFO', log_file: null, colored_logging: true, connection_queue: 511, request_timeout: 30,
   directory_listing: false, show_hidden_files: false, enable_cache: true, cache_max_size: 100, cache_max_age: 3600,
-  enable_browser_caching: true, browser_cache_time: 86400, enable_security_headers: true, enable_cors: false,
+  enable_browser_caching: true, browser_cache_time: 0, enable_security_headers: true, enable_cors: false,
   cors_allow_origin: '*', enable_file_uploads: false, max_upload_size: 10485760, enable_server_status: true,
   enable_ssl: false, ssl_cert: null, ssl_key: null, ssl_password: null,
   headers_timeout: 20, keep_alive_timeout: 5, max_connections: 10000, max_header_size: 16384, max_header_count: 100,

@@ -2,14 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cacheControlFor, globToRegExp } from '../../src/static/cache-control.ts';
 
-test('default from enable_browser_caching and browser_cache_time', () => {
-  assert.equal(cacheControlFor({})('/a.css'), 'public, max-age=86400');
+test('default from enable_browser_caching and browser_cache_time: revalidate unless a lifetime is given', () => {
+  assert.equal(cacheControlFor({})('/a.css'), 'no-cache');
+  assert.equal(cacheControlFor({ browserCacheTime: 0 })('/a.css'), 'no-cache');
   assert.equal(cacheControlFor({ browserCacheTime: 60 })('/a.css'), 'public, max-age=60');
-  assert.equal(cacheControlFor({ enableBrowserCaching: false })('/a.css'), 'no-cache');
+  assert.equal(cacheControlFor({ browserCacheTime: 86400, enableBrowserCaching: false })('/a.css'), 'no-cache');
 });
 
 test('per-pattern overrides, first match wins; base-name patterns and rooted patterns', () => {
   const f = cacheControlFor({
+    browserCacheTime: 86400,
     rules: [
       { pattern: '*.html', value: 'no-cache' },
       { pattern: '/assets/**/*.{js,css}', value: 'public, max-age=31536000, immutable' },

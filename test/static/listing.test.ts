@@ -152,10 +152,10 @@ test('listing helpers: human sizes, default orders', () => {
   assert.equal(humanSize(1536), '1.5 KiB');
   assert.equal(humanSize(10 * 1024 * 1024), '10 MiB');
   assert.equal(humanSize(2 * 1024 ** 3), '2.0 GiB');
-  assert.deepEqual(parseListingQuery(''), { sort: 'name', order: 'asc', filter: '', format: null });
-  assert.deepEqual(parseListingQuery('sort=size'), { sort: 'size', order: 'desc', filter: '', format: null });
-  assert.deepEqual(parseListingQuery('sort=bogus&order=sideways&format=JSON'), { sort: 'name', order: 'asc', filter: '', format: 'json' });
-  const e = (name: string, isDirectory = false): ListingEntry => ({ name, isDirectory, size: 1, mtimeMs: 0, contentType: '' });
+  assert.deepEqual(parseListingQuery(''), { sort: 'name', order: 'asc', filter: '', format: null, page: 1 });
+  assert.deepEqual(parseListingQuery('sort=size'), { sort: 'size', order: 'desc', filter: '', format: null, page: 1 });
+  assert.deepEqual(parseListingQuery('sort=bogus&order=sideways&format=JSON'), { sort: 'name', order: 'asc', filter: '', format: 'json', page: 1 });
+  const e = (name: string, isDirectory = false): ListingEntry => ({ name, href: name, isDirectory, size: 1, mtimeMs: 0, contentType: '' });
   assert.deepEqual(sortEntries([e('file10'), e('file9'), e('Zdir', true), e('adir', true)], 'name', 'asc').map((x) => x.name), ['adir', 'Zdir', 'file9', 'file10']);
 });
 

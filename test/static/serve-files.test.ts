@@ -42,7 +42,7 @@ for (const mode of ['cached', 'streamed'] as const) {
         assert.ok(!Number.isNaN(Date.parse(r.h('last-modified')!)));
         assert.equal(r.h('accept-ranges'), 'bytes');
         assert.deepEqual(r.headers.get('x-content-type-options'), ['nosniff']);
-        assert.equal(r.h('cache-control'), 'public, max-age=86400');
+        assert.equal(r.h('cache-control'), 'no-cache'); // revalidate by default: an edit shows on reload
         assert.ok(r.h('date'));
         assert.equal(r.h('connection'), 'close');
         assert.equal(r.body.toString(), 'hello world\n');
@@ -70,7 +70,7 @@ for (const mode of ['cached', 'streamed'] as const) {
       assert.equal(r.status, 304);
       assert.equal(r.h('etag'), etag);
       assert.equal(r.h('last-modified'), first.h('last-modified'));
-      assert.equal(r.h('cache-control'), 'public, max-age=86400');
+      assert.equal(r.h('cache-control'), 'no-cache');
       assert.equal(r.h('content-length'), undefined);
       assert.equal(r.body.length, 0);
       const ims = await raw(site.port, '/hello.txt', { 'If-Modified-Since': first.h('last-modified')! });
