@@ -4,11 +4,12 @@
 // inside the real root, so a symlink cannot carry a write outside it.
 
 import { realpath, stat } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { basename, dirname, relative, sep } from 'node:path';
 import { HttpError } from '../app/http-error.ts';
 import { hasHiddenSegment, resolveRequestPath } from '../static/resolve-path.ts';
+import { sanitizeFileName } from './sanitize-name.ts';
 
-export interface TargetOptions {
+export interface WriteScope {
   /** Absolute real path of the document root. */
   root: string;
   /** Let writes follow symlinks out of the root (static follow_symlinks). Off by default. */
@@ -21,13 +22,23 @@ export interface ResolvedTarget {
   segments: string[];
 }
 
+/** What a PUT, MKCOL or DELETE addresses: an entry in an existing folder. */
+export interface EntryTarget {
+  /** The real path of the folder holding the entry, or null when that folder does not exist. */
+  dir: string | null;
+  /** The last path segment as requested (decoded). */
+  requested: string;
+  /** The last segment made safe for a new file (sanitizeFileName); '' when nothing is left. */
+  name: string;
+}
+
 export function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /** Resolves a request path for writing; hidden segments (".git", ".~upload-…") are never writable. */
-export function resolveWritePath(options: TargetOptions, urlPath: string): ResolvedTarget {
-  const resolved = resolveRequestPath(options.root, urlPath);
+export function resolveWritePath(scope: WriteScope, urlPath: string): ResolvedTarget {
+  const resolved = resolveRequestPath(scope.root, urlPath);
   if (!resolved.ok) throw new HttpError(resolved.status, resolved.status === 400 ? 'Malformed path' : 'Not Found');
   if (hasHiddenSegment(resolved.segments)) throw new HttpError(404, 'Not Found');
   return { path: resolved.filePath, segments: resolved.segments };
@@ -37,7 +48,7 @@ export function resolveWritePath(options: TargetOptions, urlPath: string): Resol
  * The real path of an existing folder we may write into, or null when it does not exist (or is
  * not a folder). Throws 404 when it exists but really lives outside the root.
  */
-export async function writableFolder(options: TargetOptions, dir: string): Promise<string | null> {
+export async function writableFolder(scope: WriteScope, dir: string): Promise<string | null> {
   let real: string;
   try {
     real = await realpath(dir);
@@ -45,8 +56,16 @@ export async function writableFolder(options: TargetOptions, dir: string): Promi
   } catch {
     return null;
   }
-  if (options.followSymlinks !== true && !isInside(options.root, real)) throw new HttpError(404, 'Not Found');
+  if (scope.followSymlinks !== true && !isInside(scope.root, real)) throw new HttpError(404, 'Not Found');
   return real;
+}
+
+/** The entry a request path names; null for the document root itself (which no method replaces). */
+export async function resolveEntry(scope: WriteScope, urlPath: string): Promise<EntryTarget | null> {
+  const resolved = resolveWritePath(scope, urlPath);
+  if (resolved.segments.length === 0) return null;
+  const requested = basename(resolved.path);
+  return { dir: await writableFolder(scope, dirname(resolved.path)), requested, name: sanitizeFileName(requested, '') };
 }
 
 /** The URL path of a file under the root ("/a%20b/c.txt"), or null outside it. */
