@@ -13,10 +13,10 @@ import { HttpError } from '../app/http-error.ts';
 import type { FormField } from './form.ts';
 import { parseBody } from './parse-body.ts';
 import { sendSummary, type StoredUpload } from './upload-summary.ts';
-import { allowFor } from './allowed-methods.ts';
+import { notAllowed } from './allowed-methods.ts';
 import { makeFolder } from './mkcol-delete.ts';
 import type { ResolvedUploadOptions } from './upload-options.ts';
-import { resolveWritePath, urlFor, writableFolder } from './write-target.ts';
+import { resolveTarget, urlFor, writableFolder } from './write-target.ts';
 
 export interface FormHandlers {
   /** POST upload_path. */
@@ -45,17 +45,19 @@ export function createFormHandlers(o: ResolvedUploadOptions): FormHandlers {
   };
 
   const folderPost: Handler = async (req: Request, res: Response) => {
-    const resolved = resolveWritePath(o, req.path);
-    const dir = await writableFolder(o, resolved.path);
+    const t = await resolveTarget(o, req.path);
+    // The folder itself, following a symlink to it (still confined to the root).
+    const dir = t.kind === 'folder' && t.path !== null ? await writableFolder(o, t.path) : null;
     if (dir === null || !o.inListing) {
-      throw new HttpError(405, 'POST is not allowed here', { headers: { Allow: allowFor(o, false) } });
+      throw await notAllowed(o, t, o.inListing ? 'POST stores files into a folder: this is not one' : 'POST to folders is turned off (upload_in_listing)');
     }
-    const backUrl = urlFor(o.root, resolved.path, true) ?? '/';
+    const backUrl = urlFor(o.root, t.addressed, true) ?? '/';
     const result = await receiveForm(req, o, dir);
     const mkdirField = result.fields.find((f) => f.name === 'mkdir');
     if (mkdirField !== undefined && result.files.length === 0) {
       if (!o.enableMkdir) throw new HttpError(403, 'Creating folders is disabled (enable_mkdir)');
       const made = await makeFolder(o, dir, mkdirField.value);
+      if (made === null) throw new HttpError(409, `${mkdirField.value} already exists`);
       res.setHeader('Location', made.url);
       res.setHeader('Cache-Control', 'no-store');
       // A person posting the plain form goes back to the listing, which now shows the folder.

@@ -2,6 +2,7 @@
 // handlers use them: resolved once at start-up, so no request re-derives a default.
 
 import { resolve } from 'node:path';
+import type { CrossOriginOptions } from '../middleware/cross-origin.ts';
 import { DEFAULT_FORM_LIMITS, type FormLimits } from './form.ts';
 
 export interface UploadOptions {
@@ -17,10 +18,12 @@ export interface UploadOptions {
   inListing?: boolean;
   /** enable_mkdir: MKCOL and the "mkdir" form action. */
   enableMkdir?: boolean;
-  /** enable_delete: DELETE of files and empty folders. */
+  /** enable_delete: DELETE of files and empty folders inside uploadDir. */
   enableDelete?: boolean;
   followSymlinks?: boolean;
   limits?: Partial<FormLimits>;
+  /** The CORS settings: the only way to accept writes from another origin (cross-origin.ts). */
+  crossOrigin?: CrossOriginOptions;
   /** Counts for the status page (the status module's UploadCounter fits). */
   stats?: UploadStats;
 }
@@ -42,6 +45,7 @@ export interface ResolvedUploadOptions {
   enableDelete: boolean;
   followSymlinks: boolean;
   limits: FormLimits;
+  crossOrigin: CrossOriginOptions;
   stats: UploadStats | null;
 }
 
@@ -57,6 +61,7 @@ export function resolveUploadOptions(options: UploadOptions): ResolvedUploadOpti
     enableDelete: options.enableDelete ?? false,
     followSymlinks: options.followSymlinks ?? false,
     limits: { ...DEFAULT_FORM_LIMITS, ...options.limits },
+    crossOrigin: options.crossOrigin ?? {},
     stats: options.stats ?? null,
   };
 }

@@ -1,10 +1,11 @@
 // Where a write may go. Every write is confined to the document root (or the upload folder): the
 // request path goes through the same resolver static serving uses (one decode, no "..", no encoded
 // slashes, no NUL), dot-segments are refused, and the real path of the folder written into must be
-// inside the real root, so a symlink cannot carry a write outside it.
+// inside the real root, so a symlink cannot carry a write outside it. resolveTarget() does all of
+// it once per request and says what is there now; the method handlers decide from that.
 
-import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, relative, sep } from 'node:path';
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { HttpError } from '../app/http-error.ts';
 import { hasHiddenSegment, resolveRequestPath } from '../static/resolve-path.ts';
 import { sanitizeFileName } from './sanitize-name.ts';
@@ -22,14 +23,26 @@ export interface ResolvedTarget {
   segments: string[];
 }
 
-/** What a PUT, MKCOL or DELETE addresses: an entry in an existing folder. */
-export interface EntryTarget {
-  /** The real path of the folder holding the entry, or null when that folder does not exist. */
+/** What a request path addresses, checked: inside the root, no hidden segment. */
+export interface WriteTarget {
+  /** The document root itself (no method replaces or removes it). */
+  isRoot: boolean;
+  /** The URL ends with "/": it names a folder. */
+  folderUrl: boolean;
+  /** The absolute path the URL names, before symlinks are resolved. */
+  addressed: string;
+  /** The real path of the folder holding the entry (the root's for "/"), or null when it does not exist. */
   dir: string | null;
-  /** The last path segment as requested (decoded). */
+  /** The last path segment as requested (decoded); '' for the root. */
   requested: string;
   /** The last segment made safe for a new file (sanitizeFileName); '' when nothing is left. */
   name: string;
+  /** dir/requested (the root for "/"), or null when dir is. */
+  path: string | null;
+  /** What is at path now: a symlink counts as what it points to (a dangling one as a file). */
+  kind: 'file' | 'folder' | null;
+  /** path is a symlink (removed itself, never what it points to). */
+  link: boolean;
 }
 
 export function isInside(root: string, path: string): boolean {
@@ -60,12 +73,39 @@ export async function writableFolder(scope: WriteScope, dir: string): Promise<st
   return real;
 }
 
-/** The entry a request path names; null for the document root itself (which no method replaces). */
-export async function resolveEntry(scope: WriteScope, urlPath: string): Promise<EntryTarget | null> {
+/** Whether something is at path, and what, without following a last-segment symlink for `link`. */
+export async function entryKind(path: string): Promise<{ kind: 'file' | 'folder' | null; link: boolean }> {
+  try {
+    const st = await lstat(path);
+    if (!st.isSymbolicLink()) return { kind: st.isDirectory() ? 'folder' : 'file', link: false };
+  } catch {
+    return { kind: null, link: false };
+  }
+  const target = await stat(path).catch(() => null);
+  return { kind: target?.isDirectory() === true ? 'folder' : 'file', link: true };
+}
+
+/** Resolves and checks what a request path addresses (see WriteTarget). */
+export async function resolveTarget(scope: WriteScope, urlPath: string): Promise<WriteTarget> {
   const resolved = resolveWritePath(scope, urlPath);
-  if (resolved.segments.length === 0) return null;
+  const folderUrl = urlPath.endsWith('/');
+  if (resolved.segments.length === 0) return { isRoot: true, folderUrl, addressed: resolved.path, dir: scope.root, requested: '', name: '', path: scope.root, kind: 'folder', link: false };
   const requested = basename(resolved.path);
-  return { dir: await writableFolder(scope, dirname(resolved.path)), requested, name: sanitizeFileName(requested, '') };
+  const dir = await writableFolder(scope, dirname(resolved.path));
+  const path = dir === null ? null : join(dir, requested);
+  const { kind, link } = path === null ? { kind: null, link: false } : await entryKind(path);
+  return { isRoot: false, folderUrl, addressed: resolved.path, dir, requested, name: sanitizeFileName(requested, ''), path, kind, link };
+}
+
+/** The real path of the upload folder (as configured when it does not exist yet). */
+export function realUploadDir(uploadDir: string): Promise<string> {
+  return realpath(uploadDir).catch(() => resolve(uploadDir));
+}
+
+/** True when path is inside the upload folder (not the folder itself): the only place DELETE acts. */
+export async function insideUploadDir(uploadDir: string, path: string): Promise<boolean> {
+  const real = await realUploadDir(uploadDir);
+  return path !== real && isInside(real, path);
 }
 
 /** The URL path of a file under the root ("/a%20b/c.txt"), or null outside it. */
