@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { createServer } from '../../src/server/http-server.ts';
 import { createSiteHandler } from '../../src/app/site.ts';
 import { createConsoleLogger } from '../../src/log/logger.ts';
+import { isUploadTempName } from '../../src/uploads/temp-name.ts';
 import { fieldPart, filePart, listTree, multipartBody, rawExchange, startUploadServer } from '../support/upload-helpers.ts';
 
 const run = promisify(execFile);
@@ -189,7 +190,8 @@ test('a client that disconnects halfway leaves no file and no temporary file', a
     const dir = join(s.root, 'uploads');
     await waitFor(async () => {
       const names = await readdir(dir).catch(() => [] as string[]);
-      const temp = names.find((n) => n.startsWith('.~upload-'));
+      // The name the static side refuses to serve or list (temp-name.ts) is the one in use.
+      const temp = names.find(isUploadTempName);
       return temp !== undefined && (await stat(join(dir, temp)).catch(() => ({ size: 0 }))).size > 0;
     }, 'the temporary file');
     socket.destroy();
