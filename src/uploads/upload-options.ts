@@ -72,6 +72,6 @@ export function describeUploads(options: UploadOptions): string {
   const where = [`POST ${o.uploadPath} → ${o.uploadDir}`, `PUT <path> → ${o.root}`];
   if (o.inListing) where.push('POST <folder>/ → that folder');
   if (o.enableMkdir) where.push('MKCOL on');
-  if (o.enableDelete) where.push('DELETE on');
+  if (o.enableDelete) where.push(`DELETE inside ${o.uploadDir}`);
   return `uploads enabled (max ${o.limits.maxUploadSize} bytes): ${where.join('; ')}`;
 }
