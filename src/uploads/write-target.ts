@@ -17,7 +17,7 @@ export interface WriteScope {
   followSymlinks?: boolean;
 }
 
-export interface ResolvedTarget {
+interface ResolvedTarget {
   /** Absolute path the request addresses. */
   path: string;
   segments: string[];
@@ -50,7 +50,7 @@ export function isInside(root: string, path: string): boolean {
 }
 
 /** Resolves a request path for writing; hidden segments (".git", ".~upload-…") are never writable. */
-export function resolveWritePath(scope: WriteScope, urlPath: string): ResolvedTarget {
+function resolveWritePath(scope: WriteScope, urlPath: string): ResolvedTarget {
   const resolved = resolveRequestPath(scope.root, urlPath);
   if (!resolved.ok) throw new HttpError(resolved.status, resolved.status === 400 ? 'Malformed path' : 'Not Found');
   if (hasHiddenSegment(resolved.segments)) throw new HttpError(404, 'Not Found');
