@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url)); // dist/test → repo root
@@ -75,4 +75,26 @@ test('src/http1/ is sans-IO: no sockets, TLS, files, timers or process', () => {
 test('file names are kebab-case', () => {
   const bad = files.map((f) => relative(SRC, f)).filter((f) => !/^([a-z0-9]+(-[a-z0-9]+)*\/)*[a-z0-9]+(-[a-z0-9]+)*(\.d)?\.ts$/.test(f));
   assert.deepEqual(bad, []);
+});
+
+test('src/ has no import cycles (type-only imports count too)', () => {
+  // A module that imports one that imports it back means neither has one job: the write handlers
+  // once did this (issue 21). Relative specifiers only; "./x.ts" names the file itself.
+  const graph = new Map<string, string[]>();
+  for (const f of files) graph.set(f, imports(readFileSync(f, 'utf8')).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(f), s)));
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (f: string): void => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const dep of graph.get(f) ?? []) {
+      if (state.get(dep) === 'open') cycles.push([...stack.slice(stack.indexOf(dep)), dep].map((x) => relative(SRC, x)).join(' → '));
+      else if (!state.has(dep)) visit(dep);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  assert.deepEqual(cycles, []);
 });

@@ -20,6 +20,7 @@ import { createUploadHandlers, type UploadOptions } from '../uploads/upload-hand
 import { hsts } from '../tls/hsts.ts';
 import { uploadFormHtml } from '../uploads/upload-form.ts';
 import { DEFAULT_FORM_LIMITS } from '../uploads/form.ts';
+import { writesOffMethods } from '../uploads/writes-off.ts';
 
 export { documentRootErrorPages };
 
@@ -73,7 +74,9 @@ export interface SiteHandler extends Handler {
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
   const router = new Router();
-  const uploads = options.uploads?.enabled === true ? createUploadHandlers({ ...options.uploads, documentRoot: options.documentRoot, followSymlinks: options.followSymlinks }) : null;
+  // Writes from another origin are refused unless CORS lists that origin literally (cross-origin.ts).
+  const crossOrigin = { enableCors: options.enableCors, allowOrigin: options.corsAllowOrigin, allowMethods: options.corsAllowMethods };
+  const uploads = options.uploads?.enabled === true ? createUploadHandlers({ ...options.uploads, documentRoot: options.documentRoot, followSymlinks: options.followSymlinks, crossOrigin }) : null;
   if (uploads !== null) router.route(options.uploads?.uploadPath ?? '/submit', { POST: uploads.submit });
   // The listing embeds the upload form when folders accept uploads (upload_in_listing).
   const listingForm =
@@ -99,7 +102,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     enableCompression: options.enableCompression,
     compressionMinSize: options.compressionMinSize,
   });
-  router.route(() => true, { GET: files, ...uploads?.methods });
+  router.route(() => true, { GET: files, ...(uploads?.methods ?? writesOffMethods()) });
   const errors = errorHandler({
     pages: documentRootErrorPages(options.documentRoot),
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),

@@ -28,7 +28,10 @@ export function serverOptions(config: Config, handler: Handler, tls?: TlsOptions
       maxRequestLineBytes: config.max_request_line,
       maxHeaderBytes: config.max_header_size,
       maxHeaderCount: config.max_header_count,
-      maxBodyBytes: Math.max(config.max_body_size, config.enable_file_uploads ? config.max_upload_size : 0),
+      // With uploads on, the write endpoints hold bodies to max_upload_size themselves and answer in
+      // the client's format naming the key; an engine limit would cut in first with a bare 413.
+      // Nothing else reads a body (an unread one is drained a little, then the connection closes).
+      maxBodyBytes: config.enable_file_uploads ? Number.MAX_SAFE_INTEGER : config.max_body_size,
     },
     timeouts: {
       headersTimeoutMs: config.headers_timeout * MS,

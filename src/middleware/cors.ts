@@ -19,6 +19,9 @@ export interface CorsOptions {
   maxAge?: number | undefined;
 }
 
+/** cors_allow_methods when none are configured. */
+export const DEFAULT_CORS_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'];
+
 function originMatcher(allow: string | readonly string[]): { any: boolean; test: (origin: string) => boolean } {
   const list = typeof allow === 'string' ? [allow] : [...allow];
   if (list.includes('*')) return { any: true, test: () => true };
@@ -32,7 +35,7 @@ function originMatcher(allow: string | readonly string[]): { any: boolean; test:
 export function cors(options: CorsOptions = {}): Middleware {
   const origins = originMatcher(options.allowOrigin ?? '*');
   const credentials = options.allowCredentials === true;
-  const methods = (options.allowMethods ?? ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS']).join(', ');
+  const methods = (options.allowMethods ?? DEFAULT_CORS_METHODS).join(', ');
   const allowHeaders = (options.allowHeaders ?? []).join(', ');
   const expose = (options.exposeHeaders ?? []).join(', ');
   const maxAge = String(Math.max(0, Math.floor(options.maxAge ?? 600)));

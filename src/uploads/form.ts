@@ -36,17 +36,21 @@ export const DEFAULT_FORM_LIMITS: Readonly<FormLimits> = {
 
 export type LimitName = 'max_form_parts' | 'max_field_size' | 'max_part_header_size' | 'max_upload_files' | 'max_upload_size';
 
+// Each message names the limit by its config key and gives its value, so the fix is obvious.
 const LIMIT_TEXT: Readonly<Record<LimitName, (l: FormLimits) => string>> = {
-  max_form_parts: (l) => `the form has more than ${l.maxFormParts} parts`,
-  max_field_size: (l) => `a form field is larger than ${l.maxFieldSize} bytes`,
-  max_part_header_size: (l) => `a part's headers are larger than ${l.maxPartHeaderSize} bytes`,
-  max_upload_files: (l) => `the form has more than ${l.maxUploadFiles} files`,
-  max_upload_size: (l) => `the request body is larger than ${l.maxUploadSize} bytes`,
+  max_form_parts: (l) => `The form has more parts than max_form_parts (${l.maxFormParts})`,
+  max_field_size: (l) => `A form field is larger than max_field_size (${l.maxFieldSize} bytes)`,
+  max_part_header_size: (l) => `A form part's headers are larger than max_part_header_size (${l.maxPartHeaderSize} bytes, fixed)`,
+  max_upload_files: (l) => `The form has more files than max_upload_files (${l.maxUploadFiles})`,
+  max_upload_size: (l) => `The upload is larger than max_upload_size (${l.maxUploadSize} bytes)`,
 };
 
-/** 413 naming the limit. It asks to close: the rest of a refused body is not worth reading. */
+/**
+ * 413 naming the limit. It asks to close: the rest of a refused body is not worth reading. The
+ * app's error handler renders it as the client asked (JSON or HTML), like every other error.
+ */
 export function limitError(limit: LimitName, limits: FormLimits): HttpError {
-  return new HttpError(413, `Upload refused: ${LIMIT_TEXT[limit](limits)} (${limit})`, { headers: { Connection: 'close' } });
+  return new HttpError(413, LIMIT_TEXT[limit](limits), { headers: { Connection: 'close' } });
 }
 
 export interface FormField {

@@ -6,6 +6,7 @@
 // 3. without overwrite, the name is claimed with link(2), which fails atomically when the name
 //    exists: "a.txt" then "a (1).txt", "a (2).txt"… so concurrent uploads of one name all survive.
 //    With overwrite, rename(2) replaces the old file atomically (readers see old or new, never half).
+//    With exclusive (PUT without overwrite), only the name asked for is tried: EEXIST if it is taken.
 
 import { createWriteStream } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
@@ -14,10 +15,16 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { numberedName } from './sanitize-name.ts';
+import { UPLOAD_TEMP_PREFIX, UPLOAD_TEMP_SUFFIX } from './temp-name.ts';
 
 export interface SaveOptions {
   /** Replace an existing file of that name instead of choosing a free name. */
   overwrite?: boolean;
+  /**
+   * Store under exactly this name or not at all: when it is taken, fail with an error whose code is
+   * 'EEXIST' (the file that is there is kept). Wins over overwrite.
+   */
+  exclusive?: boolean;
   /** File mode for the new file (before umask). */
   mode?: number;
 }
@@ -31,7 +38,6 @@ export interface SavedFile {
   replaced: boolean;
 }
 
-export const TEMP_PREFIX = '.~upload-';
 const WRITE_QUEUE_BYTES = 256 * 1024;
 // Beyond this many taken alternatives something is wrong (or hostile): stop looking.
 const MAX_ALTERNATIVES = 10_000;
@@ -44,7 +50,7 @@ export class NameTakenError extends Error {
 }
 
 export function tempPathIn(dir: string): string {
-  return join(dir, `${TEMP_PREFIX}${randomBytes(9).toString('base64url')}.part`);
+  return join(dir, `${UPLOAD_TEMP_PREFIX}${randomBytes(9).toString('base64url')}${UPLOAD_TEMP_SUFFIX}`);
 }
 
 /** Streams source into dir/name (see the file comment for the guarantees). */
@@ -54,7 +60,7 @@ export async function saveUpload(source: Readable, dir: string, name: string, op
   const out = createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644, highWaterMark: WRITE_QUEUE_BYTES });
   try {
     await pipeline(source, out);
-    return await commit(temp, dir, name, out.bytesWritten, options.overwrite === true);
+    return await commit(temp, dir, name, out.bytesWritten, options.exclusive === true ? 'exclusive' : options.overwrite === true ? 'overwrite' : 'number');
   } catch (error) {
     // The write stream may still be opening: wait until its descriptor is closed, or the unlink
     // could run before the file even exists and leave it behind.
@@ -65,9 +71,12 @@ export async function saveUpload(source: Readable, dir: string, name: string, op
   }
 }
 
+/** What to do when the name is taken: choose a numbered one, replace the file, or fail. */
+export type NameRule = 'number' | 'overwrite' | 'exclusive';
+
 /** Gives a complete temporary file its final name. The temporary file is gone afterwards. */
-export async function commit(temp: string, dir: string, name: string, size: number, overwrite: boolean): Promise<SavedFile> {
-  if (overwrite) {
+export async function commit(temp: string, dir: string, name: string, size: number, rule: NameRule): Promise<SavedFile> {
+  if (rule === 'overwrite') {
     const target = join(dir, name);
     const existed = await lstat(target).then(
       (st) => {
@@ -79,7 +88,8 @@ export async function commit(temp: string, dir: string, name: string, size: numb
     await rename(temp, target);
     return { name, path: target, size, replaced: existed };
   }
-  for (let n = 0; n < MAX_ALTERNATIVES; n++) {
+  const alternatives = rule === 'exclusive' ? 1 : MAX_ALTERNATIVES;
+  for (let n = 0; n < alternatives; n++) {
     const candidate = numberedName(name, n);
     const target = join(dir, candidate);
     try {
@@ -98,6 +108,7 @@ export async function commit(temp: string, dir: string, name: string, size: numb
     await unlink(temp);
     return { name: candidate, path: target, size, replaced: false };
   }
+  if (rule === 'exclusive') throw Object.assign(new Error(`${name} already exists`), { code: 'EEXIST' });
   throw new NameTakenError(name);
 }
 

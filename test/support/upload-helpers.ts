@@ -148,13 +148,13 @@ export interface UploadServer {
   close(): Promise<void>;
 }
 
-export async function startUploadServer(uploads: Partial<NonNullable<SiteOptions['uploads']>> = {}, engineMaxBody = 64 * 1024 * 1024): Promise<UploadServer> {
+export async function startUploadServer(uploads: Partial<NonNullable<SiteOptions['uploads']>> = {}, engineMaxBody = 64 * 1024 * 1024, site: Partial<SiteOptions> = {}): Promise<UploadServer> {
   const root = await realpath(await mkdtemp(join(tmpdir(), 'httpcraft-uploads-')));
   // Errors the server logs (5xx, provoked 501s) are kept in `logs` rather than printed.
   const logs: string[] = [];
   const logger = createConsoleLogger('ERROR', new Writable({ write: (c: Buffer, _e, done) => done(void logs.push(c.toString())) }));
   const server = createServer({
-    handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger, uploads: { enabled: true, ...uploads } }),
+    handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger, ...site, uploads: { enabled: true, ...uploads } }),
     limits: { maxBodyBytes: engineMaxBody },
   });
   const address = (await server.listen({ host: '127.0.0.1', port: 0 })) as AddressInfo;

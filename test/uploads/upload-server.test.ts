@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { createServer } from '../../src/server/http-server.ts';
 import { createSiteHandler } from '../../src/app/site.ts';
 import { createConsoleLogger } from '../../src/log/logger.ts';
+import { isUploadTempName } from '../../src/uploads/temp-name.ts';
 import { fieldPart, filePart, listTree, multipartBody, rawExchange, startUploadServer } from '../support/upload-helpers.ts';
 
 const run = promisify(execFile);
@@ -189,7 +190,8 @@ test('a client that disconnects halfway leaves no file and no temporary file', a
     const dir = join(s.root, 'uploads');
     await waitFor(async () => {
       const names = await readdir(dir).catch(() => [] as string[]);
-      const temp = names.find((n) => n.startsWith('.~upload-'));
+      // The name the static side refuses to serve or list (temp-name.ts) is the one in use.
+      const temp = names.find(isUploadTempName);
       return temp !== undefined && (await stat(join(dir, temp)).catch(() => ({ size: 0 }))).size > 0;
     }, 'the temporary file');
     socket.destroy();
@@ -305,7 +307,7 @@ test('POST to a folder URL stores into that folder; not into files, hidden or ou
   }
 });
 
-test('PUT stores a raw body (curl -T): 201 + Location, numbered when taken, 204 on overwrite', async () => {
+test('PUT stores a raw body (curl -T): 201 + Location; an existing file is 409 unless overwrite (204)', async () => {
   const s = await startUploadServer();
   const work = await mkdtemp(join(tmpdir(), 'httpcraft-put-'));
   try {
@@ -321,14 +323,16 @@ test('PUT stores a raw body (curl -T): 201 + Location, numbered when taken, 204 
     assert.equal(first.code, 201);
     assert.match(first.headers, /Location: \/files\/data\.bin/i);
     assert.deepEqual(await readFile(join(s.root, 'files', 'data.bin')), data);
-    const second = await curl(`${s.base}/files/data.bin`);
-    assert.equal(second.code, 201);
-    assert.match(second.headers, /Location: \/files\/data%20\(1\)\.bin/i);
+    // RFC 9110 §9.3.4: PUT means "replace"; with upload_overwrite off that is refused, not renamed.
+    const second = await fetch(`${s.base}/files/data.bin`, { method: 'PUT', body: 'other', headers: { Accept: 'application/json' } });
+    assert.equal(second.status, 409);
+    assert.match(((await second.json()) as { error: { message: string } }).error.message, /upload_overwrite/);
     assert.equal((await curl(`${s.base}/files/data.bin`, ['-H', 'If-None-Match: *'])).code, 412);
     assert.equal((await curl(`${s.base}/missing/data.bin`)).code, 409);
     assert.equal((await curl(`${s.base}/.hidden`)).code, 404);
     assert.equal((await fetch(`${s.base}/files/x`, { method: 'PUT', body: 'x', headers: { 'Content-Range': 'bytes 0-0/1' } })).status, 400);
-    assert.deepEqual(await listTree(join(s.root, 'files')), ['data (1).bin', 'data.bin']);
+    assert.deepEqual(await listTree(join(s.root, 'files')), ['data.bin']);
+    assert.deepEqual(await readFile(join(s.root, 'files', 'data.bin')), data);
   } finally {
     await s.close();
     await rm(work, { recursive: true, force: true });
@@ -339,6 +343,10 @@ test('PUT stores a raw body (curl -T): 201 + Location, numbered when taken, 204 
     const replaced = await fetch(`${o.base}/a.txt`, { method: 'PUT', body: 'two' });
     assert.equal(replaced.status, 204);
     assert.equal(replaced.headers.get('location'), '/a.txt');
+    assert.equal(await readFile(join(o.root, 'a.txt'), 'utf8'), 'two');
+    assert.equal((await fetch(`${o.base}/a.txt`, { method: 'PUT', body: 'three', headers: { 'If-None-Match': '*' } })).status, 412);
+    assert.equal((await fetch(`${o.base}/b.txt`, { method: 'PUT', body: 'x', headers: { 'If-Match': '*' } })).status, 412);
+    assert.deepEqual(await listTree(o.root), ['a.txt']);
     assert.equal(await readFile(join(o.root, 'a.txt'), 'utf8'), 'two');
   } finally {
     await o.close();
@@ -369,8 +377,12 @@ test('MKCOL and DELETE exist only when enabled', async () => {
   const off = await startUploadServer();
   try {
     await writeFile(join(off.root, 'keep.txt'), 'x');
-    assert.ok([405, 501].includes((await fetch(`${off.base}/keep.txt`, { method: 'DELETE' })).status));
-    assert.ok([405, 501].includes((await fetch(`${off.base}/new/`, { method: 'MKCOL' })).status));
+    const del = await fetch(`${off.base}/keep.txt`, { method: 'DELETE' });
+    assert.equal(del.status, 405);
+    assert.equal(del.headers.get('allow'), 'GET, HEAD, OPTIONS, PUT');
+    const mk = await fetch(`${off.base}/new/`, { method: 'MKCOL' });
+    assert.equal(mk.status, 405);
+    assert.equal(mk.headers.get('allow'), 'GET, HEAD, OPTIONS');
     const form = new URLSearchParams({ mkdir: 'made' });
     assert.equal((await fetch(`${off.base}/`, { method: 'POST', body: form })).status, 403);
     assert.deepEqual(await listTree(off.root), ['keep.txt']);
@@ -388,12 +400,17 @@ test('MKCOL and DELETE exist only when enabled', async () => {
     assert.equal(viaForm.status, 303);
     assert.equal(viaForm.headers.get('location'), '/new%20folder/');
     assert.ok((await stat(join(on.root, 'new folder', 'evil'))).isDirectory());
-    await writeFile(join(on.root, 'new folder', 'f.txt'), 'x');
-    assert.equal((await fetch(`${on.base}/new%20folder/`, { method: 'DELETE' })).status, 409);
-    assert.equal((await fetch(`${on.base}/new%20folder/f.txt`, { method: 'DELETE' })).status, 204);
-    assert.equal((await fetch(`${on.base}/new%20folder/f.txt`, { method: 'DELETE' })).status, 404);
+    // DELETE acts inside the upload folder only.
+    await mkdir(join(on.root, 'uploads', 'sub'), { recursive: true });
+    await writeFile(join(on.root, 'uploads', 'sub', 'f.txt'), 'x');
+    assert.equal((await fetch(`${on.base}/uploads/sub/`, { method: 'DELETE' })).status, 409);
+    assert.equal((await fetch(`${on.base}/uploads/sub/f.txt`, { method: 'DELETE' })).status, 204);
+    assert.equal((await fetch(`${on.base}/uploads/sub/f.txt`, { method: 'DELETE' })).status, 404);
+    assert.equal((await fetch(`${on.base}/uploads/sub/`, { method: 'DELETE' })).status, 204);
+    assert.equal((await fetch(`${on.base}/uploads/`, { method: 'DELETE' })).status, 403);
     assert.equal((await fetch(`${on.base}/`, { method: 'DELETE' })).status, 403);
-    assert.deepEqual(await listTree(on.root), ['new folder/', 'new folder/evil/']);
+    assert.equal((await fetch(`${on.base}/new%20folder/evil/`, { method: 'DELETE' })).status, 403);
+    assert.deepEqual(await listTree(on.root), ['new folder/', 'new folder/evil/', 'uploads/']);
   } finally {
     await on.close();
   }
