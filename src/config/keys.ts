@@ -137,8 +137,9 @@ export const KEYS = [
   { key: 'enable_server_status', group: 'status', kind: BOOL, default: true, description: 'Serve the status dashboard and Prometheus metrics.' },
   { key: 'server_status_path', group: 'status', kind: URL_PATH, default: '/server-status', description: 'URL path of the status dashboard.' },
   { key: 'metrics_path', group: 'status', kind: URL_PATH, default: '/metrics', description: 'URL path of the Prometheus metrics.' },
-  { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs allowed to see status (empty = everyone).' },
-  { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token required for the status pages (null = none).' },
+  { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs that may see the dashboard and metrics (empty = loopback only; a list replaces loopback).' },
+  { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token (or ?token=) that admits any client to the dashboard and metrics (null = none).' },
+  { key: 'health_public', group: 'status', kind: BOOL, default: true, description: 'Answer /healthz and /readyz for every client (false: only those status_allow/status_token admit).' },
 ] as const satisfies readonly KeySpec[];
 
 export type KeyName = (typeof KEYS)[number]['key'];
