@@ -103,7 +103,7 @@ export const KEYS = [
   { key: 'compression_min_size', group: 'static', kind: BYTES, default: 1024, description: 'Smallest body worth compressing, in bytes.' },
   // ── security headers and CORS ────────────────────────────────────────────────────────────────
   { key: 'enable_security_headers', group: 'headers', kind: BOOL, default: true, description: 'Send X-Content-Type-Options, X-Frame-Options and friends.' },
-  { key: 'security_headers', group: 'headers', kind: { type: 'header-map' }, default: {}, description: 'Extra or overriding security headers (name → value).' },
+  { key: 'security_headers', group: 'headers', kind: { type: 'header-map' }, default: {}, description: 'Extra or overriding headers on every response (name → value); one replaces the file\'s own field of that name (Cache-Control, say).' },
   { key: 'enable_cors', group: 'headers', kind: BOOL, default: false, flags: ['cors'], description: 'Answer CORS requests and preflights.' },
   { key: 'cors_allow_origin', group: 'headers', kind: { type: 'string-or-list' }, default: '*', description: 'Allowed origins: "*", one origin or a list.' },
   { key: 'cors_allow_methods', group: 'headers', kind: LIST, default: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'], description: 'Methods allowed in CORS preflights.' },

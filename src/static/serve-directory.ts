@@ -13,7 +13,7 @@ import { listingCsp, renderListingHtml } from './listing-html.ts';
 import { encodePath } from './listing-json.ts';
 import { stat } from 'node:fs/promises';
 import { renderListingJson } from './listing-json.ts';
-import { toLines } from './representation.ts';
+import { toLines, withoutFields } from './representation.ts';
 
 export interface DirectoryOptions {
   root: string;
@@ -26,6 +26,8 @@ export interface DirectoryOptions {
   freshMs: number;
   /** Trusted HTML for the page of a folder (given its encoded URL path), e.g. the upload form. */
   extraHtml?: ((folderUrl: string) => string) | undefined;
+  /** Field names (lower case) a middleware sets on every response: left out of the listing's heads. */
+  omitFields?: ReadonlySet<string> | undefined;
 }
 
 interface RenderedListing {
@@ -56,7 +58,8 @@ export function directoryServer(options: DirectoryOptions): (req: Request, res: 
     const validators: [string, string][] = [['ETag', etag], ['Cache-Control', 'no-cache'], ['Vary', 'Accept, Accept-Encoding']];
     const fields: [string, string][] = [['Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'], ...validators];
     if (!json) fields.push(['Content-Security-Policy', listingCsp(extraHtml)]);
-    return { body, lines: toLines(fields), notModifiedLines: toLines(validators), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
+    const omit = options.omitFields ?? new Set<string>();
+    return { body, lines: toLines(withoutFields(fields, omit)), notModifiedLines: toLines(withoutFields(validators, omit)), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
   }
 
   return async (req, res, dirPath, urlPath) => {
