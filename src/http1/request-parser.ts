@@ -34,8 +34,9 @@ const MAX_CHUNK_LINE_BYTES = 4096;
 const MAX_CHUNK_SIZE_BEFORE_DIGIT = 2 ** 44 - 1;
 const SEMI = 0x3b;
 // A TLS record of type handshake (RFC 8446 §5.1): how a ClientHello begins. No request line can start
-// with it (a method is a token, RFC 9110 §9.1), and a ClientHello carries no LF for hundreds of bytes
-// before its client stops to wait for our reply: refused on sight, or both would wait for the timeout.
+// with it (a method is a token, RFC 9110 §9.1). Refused on sight: a ClientHello need not hold an LF,
+// nor arrive whole, before its client stops to wait for our reply, and waiting for a line end would
+// keep both sides waiting until the header timeout.
 const TLS_HANDSHAKE_RECORD = 0x16;
 
 const S_REQUEST_LINE = 0;
