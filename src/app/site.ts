@@ -12,7 +12,7 @@ import type { CacheControlRule } from '../static/cache-control.ts';
 import { protectedPaths, type NeverServeOptions } from '../static/protected-paths.ts';
 import type { CacheStats } from '../static/file-cache.ts';
 import type { CacheStatsSource } from '../status/sources.ts';
-import { securityHeaders } from '../middleware/security-headers.ts';
+import { securityHeaderNames, securityHeaders } from '../middleware/security-headers.ts';
 import { cors } from '../middleware/cors.ts';
 import type { Logger } from '../log/logger.ts';
 import { statusRoutes, type StatusRouteOptions } from '../status/status-routes.ts';
@@ -83,8 +83,11 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     uploads !== null && options.uploads?.inListing !== false
       ? (folderUrl: string) => uploadFormHtml(folderUrl, { ...DEFAULT_FORM_LIMITS, ...options.uploads?.limits }, { mkdir: options.uploads?.enableMkdir === true })
       : undefined;
+  // security_headers replaces a field the files would carry (Cache-Control, say): one field goes out.
+  const fixedNames = options.enableSecurityHeaders !== false ? securityHeaderNames(options.securityHeaders) : [];
   const files = serveStatic({
     root: options.documentRoot,
+    omitFields: fixedNames,
     showHiddenFiles: options.showHiddenFiles,
     followSymlinks: options.followSymlinks,
     indexFile: options.indexFile,
@@ -122,7 +125,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     );
   }
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
-  const transport = (options.hstsMaxAge ?? 0) > 0 ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
+  const transport = (options.hstsMaxAge ?? 0) > 0 && !fixedNames.includes('strict-transport-security') ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
   const handler = compose([...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
   return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache });
 }

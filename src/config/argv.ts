@@ -33,6 +33,9 @@ interface FlagTarget {
 /** Flags that are not configuration keys. */
 export const COMMAND_FLAGS = ['help', 'version', 'config', 'print-config'] as const;
 
+/** Short flags of the command flags. */
+const SHORT_COMMANDS: Readonly<Record<string, string>> = { h: 'help', c: 'config', V: 'version', v: 'version' };
+
 const LONG = new Map<string, FlagTarget>();
 const SHORT = new Map<string, KeySpec>();
 for (const spec of KEYS as readonly KeySpec[]) {
@@ -46,6 +49,18 @@ for (const spec of KEYS as readonly KeySpec[]) {
 /** Every long flag name (for "did you mean" and tests). */
 export function allFlagNames(): string[] {
   return [...COMMAND_FLAGS, ...LONG.keys()];
+}
+
+/** "; did you mean --port?" for a mistyped long flag, "; did you mean -p (--port)?" for a short one
+ * in the wrong case, or '' when nothing is close: a short flag is compared with short flags only. */
+function suggestion(long: boolean, name: string): string {
+  if (long) {
+    const guess = closest(name, allFlagNames());
+    return guess === undefined ? '' : `; did you mean --${guess}?`;
+  }
+  const guess = closest(name, [...SHORT.keys(), ...Object.keys(SHORT_COMMANDS)]);
+  if (guess === undefined) return '';
+  return `; did you mean -${guess} (--${SHORT_COMMANDS[guess] ?? flagNames(SHORT.get(guess)!)[0]})?`;
 }
 
 export function parseArgv(argv: readonly string[]): ParsedArgs {
@@ -82,9 +97,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       const rest = arg.slice(2);
       inline = rest === '' ? undefined : rest.startsWith('=') ? rest.slice(1) : rest;
       spec = SHORT.get(name);
-      if (name === 'h') name = 'help';
-      else if (name === 'c') name = 'config';
-      else if (name === 'V' || name === 'v') name = 'version';
+      name = SHORT_COMMANDS[name] ?? name;
     }
     const shown = arg.startsWith('--') ? `--${name}` : arg.slice(0, 2);
     const takeValue = (): string | undefined => {
@@ -108,8 +121,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
         // Its value, if it looks like one, belongs to it rather than being a second ROOT.
         const next = argv[i + 1];
         if (inline === undefined && next !== undefined && !next.startsWith('-')) i++;
-        const guess = closest(name, allFlagNames());
-        out.errors.push(new ConfigError(name, shown, `unknown option${guess === undefined ? '' : `; did you mean --${guess}?`} (see --help)`));
+        out.errors.push(new ConfigError(name, shown, `unknown option${suggestion(arg.startsWith('--'), name)} (see --help)`));
       }
       continue;
     }

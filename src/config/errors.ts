@@ -39,32 +39,53 @@ export function showValue(value: unknown): string {
   return text.length > 60 ? text.slice(0, 57) + '…' : text;
 }
 
-/** Levenshtein distance, for "did you mean". */
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment, the
+ * restricted Damerau-Levenshtein distance): "prot" is one typo away from "port", not two. */
 function distance(a: string, b: string): number {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      cur[j] = d;
     }
+    before = prev;
     prev = cur;
   }
-  return prev[b.length] ?? 0;
+  return prev[b.length]!;
 }
 
-/** The closest candidate when it is close enough to be a typo, else undefined. */
+/** Typos allowed for a name of this length: none below 3 characters (any two short names are a
+ * couple of edits apart, so a guess there misleads: -P is not --fd), then one, then two from 6. */
+function typoBudget(length: number): number {
+  return length < 3 ? 0 : length < 6 ? 1 : 2;
+}
+
+/**
+ * The candidate the user most likely meant, or undefined when none is close enough to be a typo:
+ * the same name in another case; else the nearest within the length's typo budget (ties: the first
+ * candidate); else, for 4 characters or more, the one candidate that begins with it ("--directory"
+ * for "--directory-listing"). Suggesting nothing beats suggesting an unrelated option.
+ */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
   const wanted = name.toLowerCase();
+  const list = [...candidates];
+  const same = list.find((c) => c.toLowerCase() === wanted);
+  if (same !== undefined) return same;
   let best: string | undefined;
-  let bestScore = Infinity;
-  for (const c of candidates) {
+  let bestScore = typoBudget(wanted.length) + 1;
+  for (const c of list) {
     const d = distance(wanted, c.toLowerCase());
     if (d < bestScore) {
       best = c;
       bestScore = d;
     }
   }
-  const limit = Math.max(2, Math.floor(wanted.length / 3));
-  return bestScore <= limit ? best : undefined;
+  if (best !== undefined) return best;
+  if (wanted.length < 4) return undefined;
+  const prefixed = list.filter((c) => c.toLowerCase().startsWith(wanted));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
 }

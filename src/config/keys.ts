@@ -103,8 +103,8 @@ export const KEYS = [
   { key: 'compression_min_size', group: 'static', kind: BYTES, default: 1024, description: 'Smallest body worth compressing, in bytes.' },
   // ── security headers and CORS ────────────────────────────────────────────────────────────────
   { key: 'enable_security_headers', group: 'headers', kind: BOOL, default: true, description: 'Send X-Content-Type-Options, X-Frame-Options and friends.' },
-  { key: 'security_headers', group: 'headers', kind: { type: 'header-map' }, default: {}, description: 'Extra or overriding security headers (name → value).' },
-  { key: 'enable_cors', group: 'headers', kind: BOOL, default: false, description: 'Answer CORS requests and preflights.' },
+  { key: 'security_headers', group: 'headers', kind: { type: 'header-map' }, default: {}, description: 'Extra or overriding headers on every response (name → value); one replaces the file\'s own field of that name (Cache-Control, say).' },
+  { key: 'enable_cors', group: 'headers', kind: BOOL, default: false, flags: ['cors'], description: 'Answer CORS requests and preflights.' },
   { key: 'cors_allow_origin', group: 'headers', kind: { type: 'string-or-list' }, default: '*', description: 'Allowed origins: "*", one origin or a list; only origins listed literally may also write (uploads).' },
   { key: 'cors_allow_methods', group: 'headers', kind: LIST, default: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'], description: 'Methods allowed in CORS preflights.' },
   { key: 'cors_allow_headers', group: 'headers', kind: LIST, default: [], description: 'Request headers allowed in CORS (empty = echo the request\'s).' },
@@ -137,8 +137,9 @@ export const KEYS = [
   { key: 'enable_server_status', group: 'status', kind: BOOL, default: true, description: 'Serve the status dashboard and Prometheus metrics.' },
   { key: 'server_status_path', group: 'status', kind: URL_PATH, default: '/server-status', description: 'URL path of the status dashboard.' },
   { key: 'metrics_path', group: 'status', kind: URL_PATH, default: '/metrics', description: 'URL path of the Prometheus metrics.' },
-  { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs allowed to see status (empty = everyone).' },
-  { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token required for the status pages (null = none).' },
+  { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs that may see the dashboard and metrics (empty = loopback only; a list replaces loopback).' },
+  { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token (or ?token=) that admits any client to the dashboard and metrics (null = none).' },
+  { key: 'health_public', group: 'status', kind: BOOL, default: true, description: 'Answer /healthz and /readyz for every client (false: only those status_allow/status_token admit).' },
 ] as const satisfies readonly KeySpec[];
 
 export type KeyName = (typeof KEYS)[number]['key'];

@@ -3,6 +3,8 @@
 // A kind never throws: it returns the value or a problem, and the loader turns problems into
 // ConfigErrors that name the key and the source.
 
+import { refusedSecurityHeader } from '../middleware/security-headers.ts';
+
 export type Kind =
   | { readonly type: 'bool' }
   | { readonly type: 'int'; readonly min: number; readonly max: number; readonly auto?: boolean; readonly nullable?: boolean }
@@ -230,6 +232,9 @@ function headerMap(value: unknown, want: string): Coerced {
   for (const [name, v] of Object.entries(value)) {
     const at = `[${JSON.stringify(name)}]`;
     if (!TOKEN.test(name)) return bad('not a valid header name (RFC 9110 §5.1)', at);
+    // The one header map is security_headers: fields it may not fix for every response.
+    const refused = refusedSecurityHeader(name);
+    if (refused !== null) return bad(`${name} cannot be set here: ${refused}`, at);
     if (typeof v !== 'string' || !FIELD_VALUE.test(v)) return bad('expected a header value string without CR, LF or NUL', at);
     out[name] = v;
   }

@@ -95,6 +95,7 @@ export interface Config {
   metrics_path: string;
   status_allow: string[];
   status_token: string | null;
+  health_public: boolean;
 }
 
 /** Where a value came from: 'default', a flag ('--port'), an env var, or 'file.json:$.port'. */

@@ -109,6 +109,7 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
             metricsPath: config.enable_server_status ? config.metrics_path : null,
             allow: config.status_allow,
             token: config.status_token,
+            healthPublic: config.health_public,
           },
         }),
   };

@@ -4,6 +4,7 @@
 export const PARSE_ERRORS = {
   BAD_REQUEST_LINE: [400, 'Malformed request line'],
   BAD_METHOD: [400, 'Invalid character in method'],
+  TLS_HANDSHAKE: [400, 'This port speaks plain HTTP, and the client began a TLS handshake. Use http:// instead of https://.'],
   BAD_TARGET: [400, 'Invalid request target'],
   BAD_VERSION: [400, 'Malformed HTTP version'],
   UNSUPPORTED_VERSION: [505, 'HTTP version not supported'],

@@ -33,6 +33,11 @@ const MAX_CHUNK_LINE_BYTES = 4096;
 // large before one more hex digit is refused.
 const MAX_CHUNK_SIZE_BEFORE_DIGIT = 2 ** 44 - 1;
 const SEMI = 0x3b;
+// A TLS record of type handshake (RFC 8446 §5.1): how a ClientHello begins. No request line can start
+// with it (a method is a token, RFC 9110 §9.1). Refused on sight: a ClientHello need not hold an LF,
+// nor arrive whole, before its client stops to wait for our reply, and waiting for a line end would
+// keep both sides waiting until the header timeout.
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 const S_REQUEST_LINE = 0;
 const S_HEADERS = 1;
@@ -251,7 +256,7 @@ export class RequestParser {
     if (this.#lineLen === 0) {
       // The same limit a line arriving in pieces meets, so that the outcome (and the error code)
       // does not depend on how the bytes were chunked.
-      if (!this.#checkLineLimit(lf - pos)) return chunk.length;
+      if (!this.#checkLineLimit(lf - pos, chunk[pos]!)) return chunk.length;
       buf = chunk;
       start = pos;
       end = lf;
@@ -276,7 +281,8 @@ export class RequestParser {
   #appendPartial(chunk: Buffer, from: number, to: number): void {
     const add = to - from;
     const total = this.#lineLen + add;
-    if (!this.#checkLineLimit(total)) return;
+    // A line's first byte is checked when the line begins (the rest of it comes later).
+    if (!this.#checkLineLimit(total, this.#lineLen === 0 ? chunk[from]! : -1)) return;
     if (total > this.#lineBuf.length) {
       const grown = Buffer.allocUnsafe(Math.max(256, total * 2));
       this.#lineBuf.copy(grown, 0, 0, this.#lineLen);
@@ -286,10 +292,12 @@ export class RequestParser {
     this.#lineLen = total;
   }
 
-  /** Limits for a line still being received, so that an endless line is refused early. */
-  #checkLineLimit(lineBytes: number): boolean {
+  /** Limits for a line still being received, so that an endless line is refused early; `first` is
+   * the line's first byte when this is its beginning, else -1. */
+  #checkLineLimit(lineBytes: number, first: number): boolean {
     switch (this.#state) {
       case S_REQUEST_LINE:
+        if (first === TLS_HANDSHAKE_RECORD) return this.#fail('TLS_HANDSHAKE');
         if (lineBytes > this.#limits.maxRequestLineBytes + 1) return this.#fail('URI_TOO_LONG');
         return true;
       case S_HEADERS:

@@ -38,6 +38,8 @@ export interface FileEntry {
   contentType: string;
   lastModified: string;
   cacheControl: string;
+  /** Field names (lower case) left out of the prepared heads: a middleware sets them (StaticOptions.omitFields). */
+  omitFields: ReadonlySet<string>;
   /** Codings this file can be sent in (precompressed siblings, or compression on the fly). */
   negotiable: readonly Coding[];
   identity: Variant;
@@ -51,6 +53,7 @@ export interface FileEntry {
 
 export interface RepresentationOptions {
   cacheControl: string;
+  omitFields?: ReadonlySet<string>;
   enableCompression: boolean;
   compressionMinSize: number;
   /** Precompressed siblings smaller than this are loaded into memory for cached files. */
@@ -63,12 +66,21 @@ export function toLines(fields: readonly (readonly [string, string])[]): string 
   return s;
 }
 
+const NO_FIELDS: ReadonlySet<string> = new Set();
+
+/** The fields without those named in omit (lower case): one field of a name goes out, the middleware's. */
+export function withoutFields(fields: [string, string][], omit: ReadonlySet<string>): [string, string][] {
+  return omit.size === 0 ? fields : fields.filter(([name]) => !omit.has(name.toLowerCase()));
+}
+
 function makeVariant(entry: Omit<FileEntry, 'identity' | 'variants'>, coding: Coding | 'identity', etag: string, size: number, body: Buffer | null, path: FsPath | null): Variant {
-  const validators: [string, string][] = [['ETag', etag], ['Last-Modified', entry.lastModified], ['Cache-Control', entry.cacheControl]];
+  let validators: [string, string][] = [['ETag', etag], ['Last-Modified', entry.lastModified], ['Cache-Control', entry.cacheControl]];
   if (entry.negotiable.length > 0) validators.push(['Vary', 'Accept-Encoding']);
-  const fields: [string, string][] = [['Content-Type', entry.contentType], ...validators, ['Accept-Ranges', 'bytes']];
+  let fields: [string, string][] = [['Content-Type', entry.contentType], ...validators, ['Accept-Ranges', 'bytes']];
   if (coding !== 'identity') fields.push(['Content-Encoding', coding]);
   if (size >= 0) fields.push(['Content-Length', String(size)]);
+  validators = withoutFields(validators, entry.omitFields);
+  fields = withoutFields(fields, entry.omitFields);
   return { coding, etag, size, body, path, fields, lines: toLines(fields), notModifiedLines: toLines(validators) };
 }
 
@@ -114,6 +126,7 @@ export async function buildEntry(filePath: FsPath, st: Stats, body: Buffer | nul
     contentType: info.header,
     lastModified: new Date(st.mtimeMs).toUTCString(),
     cacheControl: options.cacheControl,
+    omitFields: options.omitFields ?? NO_FIELDS,
     negotiable,
     siblingSignature: signatureOf(siblings),
     siblings,

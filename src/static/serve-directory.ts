@@ -12,7 +12,7 @@ import { filterEntries, pageOf, parseListingQuery, readListing, sortEntries, typ
 import { listingCsp, renderListingHtml } from './listing-html.ts';
 import { stat } from 'node:fs/promises';
 import { renderListingJson } from './listing-json.ts';
-import { toLines } from './representation.ts';
+import { toLines, withoutFields } from './representation.ts';
 import type { FsPath } from './fs-path.ts';
 import type { ProtectedPaths } from './protected-paths.ts';
 
@@ -29,6 +29,8 @@ export interface DirectoryOptions {
   extraHtml?: ((folderUrl: string) => string) | undefined;
   /** Never listed (state folder, logs, config file, temp files). */
   protect?: ProtectedPaths | undefined;
+  /** Field names (lower case) a middleware sets on every response: left out of the listing's heads. */
+  omitFields?: ReadonlySet<string> | undefined;
 }
 
 /** Lists the folder at dirPath; urlPath is its decoded URL path and hrefPath the encoded one, both ending in "/". */
@@ -64,7 +66,8 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
     const validators: [string, string][] = [['ETag', etag], ['Cache-Control', 'no-cache'], ['Vary', 'Accept, Accept-Encoding']];
     const fields: [string, string][] = [['Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'], ...validators];
     if (!json) fields.push(['Content-Security-Policy', listingCsp(extraHtml)]);
-    return { body, lines: toLines(fields), notModifiedLines: toLines(validators), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
+    const omit = options.omitFields ?? new Set<string>();
+    return { body, lines: toLines(withoutFields(fields, omit)), notModifiedLines: toLines(withoutFields(validators, omit)), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
   }
 
   return async (req, res, dirPath, urlPath, hrefPath) => {

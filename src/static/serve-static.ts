@@ -50,6 +50,9 @@ export interface StaticOptions {
   cacheFileMaxBytes?: number | undefined;
   enableCompression?: boolean | undefined;
   compressionMinSize?: number | undefined;
+  /** Header names a middleware sets on every response (security_headers): the handler leaves its
+   * own field of such a name out, so exactly one goes out, the configured one. */
+  omitFields?: readonly string[] | undefined;
   /** How often a cached file is compared with the disk (ms); 1000 by default. */
   statIntervalMs?: number | undefined;
 }
@@ -77,6 +80,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
   const representation = {
     enableCompression: options.enableCompression ?? true,
     compressionMinSize: options.compressionMinSize ?? 1024,
+    omitFields: new Set((options.omitFields ?? []).map((name) => name.toLowerCase())),
   };
   const cache = new FileCache<FileEntry>({
     maxEntries: options.enableCache === false ? 0 : (options.cacheMaxSize ?? 100),

@@ -1,7 +1,11 @@
-// Who may see the status, metrics and health pages. Safe by default: loopback clients only. A
-// configured allow list (CIDR, IPv4 and IPv6) replaces the loopback default; a configured token
-// admits any client that presents it. Everyone else is told the page does not exist (404), so the
-// endpoints are not advertised to the network.
+// Who may see the status dashboard and metrics (and the health probes, when health_public is off).
+// Safe by default: loopback clients only. A configured allow list (CIDR, IPv4 and IPv6) replaces the
+// loopback default; a configured token admits any client that presents it. Everyone else is told the
+// page does not exist (404), so the endpoints are not advertised to the network.
+//
+// A client on a Unix socket has no address (the connection reports ""): it is on this machine, so it
+// counts as loopback, admitted wherever 127.0.0.1 or ::1 is. (A TCP peer gone before we asked for its
+// address also reports "", but it cannot read an answer, and these pages change nothing.)
 //
 // Addresses are compared as 16-byte IPv6 values: an IPv4 address a.b.c.d becomes ::ffff:a.b.c.d
 // (RFC 4291 §2.5.5.2) and an IPv4 prefix /p becomes /(96+p). A dual-stack listener reports IPv4
@@ -91,7 +95,7 @@ export function networkMatcher(cidrs: readonly string[]): (address: string) => b
 }
 
 export interface AccessOptions {
-  /** Networks allowed without a token; empty means loopback only. */
+  /** Networks allowed without a token; empty means loopback only (Unix-socket clients count as loopback). */
   allow?: readonly string[];
   /** A shared secret: "Authorization: Bearer <token>" or "?token=<token>" admits any client. */
   token?: string | null;
@@ -126,11 +130,13 @@ export function presentedToken(subject: AccessSubject): string | undefined {
 export function createAccessGuard(options: AccessOptions = {}): AccessGuard {
   const allow = options.allow !== undefined && options.allow.length > 0 ? options.allow : LOOPBACK_NETWORKS;
   const allowed = networkMatcher(allow);
+  const localAllowed = allowed('127.0.0.1') || allowed('::1');
   const token = options.token ?? null;
   if (token !== null && token.length === 0) throw new RangeError('status_token: an empty token would admit everyone; use null to disable it');
   const expected = token === null ? null : digest(token);
   return (subject) => {
-    if (allowed(subject.remoteAddress)) return true;
+    const address = subject.remoteAddress;
+    if (address === '' ? localAllowed : allowed(address)) return true;
     if (expected === null) return false;
     const given = presentedToken(subject);
     // Compare digests in constant time so the response time says nothing about the token.

@@ -1,7 +1,9 @@
 // The status, metrics and health endpoints as one middleware, placed before the static files. It
-// costs four string comparisons for every other request. For its own paths it applies the access
+// costs four string comparisons for every other request. The dashboard and /metrics apply the access
 // rule first, so a client that may not see them gets the same 404 as for any missing file, whatever
-// the method, and learns nothing about their existence.
+// the method, and learns nothing about their existence. The health probes answer every client by
+// default: an orchestrator's prober (the kubelet, a balancer) is never on loopback, and all they
+// say is "ok", "ready" or why not.
 
 import type { Middleware } from '../app/pipeline.ts';
 import { HttpError } from '../app/http-error.ts';
@@ -26,6 +28,8 @@ export interface StatusRouteOptions {
   readyPath?: string | null;
   /** status_allow: networks (CIDR) allowed without a token; empty = loopback only. */
   allow?: readonly string[];
+  /** health_public: the probes answer every client (true by default); false puts them behind the access rule too. */
+  healthPublic?: boolean;
   /** status_token: admits any client sending it as a Bearer token or ?token=. */
   token?: string | null;
   /**
@@ -54,6 +58,8 @@ export function statusRoutes(options: StatusRouteOptions): Middleware {
     if (p !== null && !p.startsWith('/')) throw new RangeError(`${key}: ${JSON.stringify(p)} must start with "/"`);
   }
   const guard: AccessGuard = createAccessGuard({ allow: options.allow ?? [], token: options.token ?? null });
+  // The paths numbered below this (1 status, 2 metrics, 3 health, 4 ready) are behind the access rule.
+  const guardedBelow = options.healthPublic === false ? 5 : 3;
   const snapshot = options.snapshot ?? (() => recorder.snapshot());
   const page = renderDashboard(recorder.name);
 
@@ -82,7 +88,7 @@ export function statusRoutes(options: StatusRouteOptions): Middleware {
     const path = req.path;
     const which = path === statusPath ? 1 : path === metricsPath ? 2 : path === healthPath ? 3 : path === readyPath ? 4 : 0;
     if (which === 0) return next();
-    if (!guard(req)) throw new HttpError(404, 'Not Found');
+    if (which < guardedBelow && !guard(req)) throw new HttpError(404, 'Not Found');
     const method = req.method;
     if (method === 'OPTIONS') {
       res.setHeader('Allow', ALLOW);

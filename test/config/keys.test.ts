@@ -27,6 +27,7 @@ const CONTRACT: Record<string, unknown> = {
   upload_dir: null, upload_overwrite: false, upload_path: '/submit', upload_in_listing: true, enable_mkdir: false,
   enable_delete: false, max_upload_files: 20, max_field_size: 1048576, max_form_parts: 1000,
   server_status_path: '/server-status', metrics_path: '/metrics', status_allow: [], status_token: null,
+  health_public: true,
 };
 
 test('the table holds exactly the contract keys with the contract defaults', () => {
