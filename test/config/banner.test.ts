@@ -35,9 +35,10 @@ test('bound to one address: that address only', () => {
 
 test('features: only those that are on, and the worker count', () => {
   const c = defaultConfig();
-  assert.deepEqual(enabledFeatures(c), ['cache (100 files)', 'compression', 'status page (/server-status)', 'workers: 1']);
+  // Uploads and the status pages have lines of their own (Writes, Status).
+  assert.deepEqual(enabledFeatures(c), ['cache (100 files)', 'compression', 'workers: 1']);
   Object.assign(c, { enable_ssl: true, directory_listing: true, enable_cache: false, enable_file_uploads: true, enable_cors: true, enable_server_status: false, enable_compression: false, workers: 'auto' });
-  assert.deepEqual(enabledFeatures(c), ['HTTPS', 'directory listing', 'uploads (/submit)', 'CORS', 'workers: auto']);
+  assert.deepEqual(enabledFeatures(c), ['HTTPS', 'directory listing', 'CORS', 'workers: auto']);
   assert.deepEqual(enabledFeatures(c, 4).at(-1), 'workers: 4', 'the resolved count when the caller knows it');
 });
 
