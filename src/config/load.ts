@@ -57,6 +57,16 @@ export function loadConfig(input: LoadInput): Loaded {
   for (const e of args.entries) cli.set(e.spec, { value: e.value, source: e.source, base: input.cwd });
 
   const env = readEnv(input.env, input.cwd, errors, warnings);
+  // PORT: the port platforms (Heroku, Cloud Run, Render, …) tell a web process to use. Below
+  // HTTPCRAFT_PORT, above the config file, as every environment variable; not even read when the
+  // command line gives the port (PORT may be meant for another program).
+  const port = findKey('port')!;
+  const platformPort = input.env.PORT;
+  if (!cli.has(port) && !env.has(port) && platformPort !== undefined && platformPort !== '') {
+    const r = fromText(port.kind, platformPort);
+    if (r.ok) env.set(port, { value: r.value, source: 'PORT', base: input.cwd });
+    else errors.push(new ConfigError('port', 'PORT', `${showValue(platformPort)} is not valid for port: ${r.problem}`));
+  }
 
   // The config file: none with --no-config; an explicit path (must exist, read strictly); else
   // ./config.json when present and ours: that name is common, and a JS project's own config.json
@@ -144,15 +154,6 @@ function readEnv(env: LoadInput['env'], cwd: string, errors: ConfigError[], warn
       if (r.ok) out.set(spec, { value: r.value, source: name, base: cwd });
       else errors.push(new ConfigError(spec.key, name, `${showValue(text)} is not valid for ${spec.key}: ${r.problem}`));
     }
-  }
-  // PORT: the port platforms (Heroku, Cloud Run, Render, …) tell a web process to use. Below
-  // HTTPCRAFT_PORT, above the config file, as every environment variable.
-  const port = findKey('port')!;
-  const platformPort = env.PORT;
-  if (!out.has(port) && platformPort !== undefined && platformPort !== '') {
-    const r = fromText(port.kind, platformPort);
-    if (r.ok) out.set(port, { value: r.value, source: 'PORT', base: cwd });
-    else errors.push(new ConfigError('port', 'PORT', `${showValue(platformPort)} is not valid for port: ${r.problem}`));
   }
   // https://no-color.org: any non-empty NO_COLOR disables color; an explicit HTTPCRAFT_ or flag wins.
   const colored = findKey('colored_logging')!;
