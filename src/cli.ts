@@ -7,6 +7,7 @@
 // load for no measured speed (docs/production.md, "Memory").
 
 import cluster from 'node:cluster';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from './log/logger.ts';
 import { ansi, plain, shouldColor } from './log/colors.ts';
@@ -19,10 +20,12 @@ import type { Config } from './config/schema.ts';
 import { TlsConfigError } from './tls/load-credentials.ts';
 import { httpsBannerLines, httpsOptionsFromConfig, prepareHttps, type PreparedHttps } from './tls/https.ts';
 import { resolveWorkerCount, runServer, type ClusterSettings } from './cluster/run-workers.ts';
-import { describeTarget, systemdListenFd, type ListenTarget } from './cluster/listen-target.ts';
+import { describeTarget, firstFreePort, systemdListenFd, type ListenTarget } from './cluster/listen-target.ts';
 import { CONFIG_FILE_ENV, buildCliServer, createConfiguredLogger } from './cluster/cli-server.ts';
 import type { ReadyMessage } from './cluster/ipc.ts';
-import { bannerText, enabledFeatures } from './banner.ts';
+import { bannerText, enabledFeatures, reachableUrls, statusLine, writeLines } from './banner.ts';
+import { siteOptions } from './config/to-options.ts';
+import { openBrowser } from './open-browser.ts';
 import { VERSION } from './version.ts';
 
 const EXIT_USAGE = 2;
@@ -84,7 +87,7 @@ if (config.enable_ssl) {
 
 // Where to listen: an inherited descriptor (--fd, or systemd socket activation), a Unix socket, or host:port.
 const activated = systemdListenFd(process.env, process.pid);
-const listen: ListenTarget =
+let listen: ListenTarget =
   config.listen_fd !== null
     ? { kind: 'fd', fd: config.listen_fd }
     : config.unix_socket !== null
@@ -94,12 +97,37 @@ const listen: ListenTarget =
         : { kind: 'tcp', host: config.host, port: config.port };
 if (config.listen_fd !== null && config.unix_socket !== null) die([`${loaded.sources.listen_fd}: --fd and --unix are exclusive: give one place to listen`], EXIT_USAGE);
 
+// Nobody asked for the default port: when it is taken (another dev server), the next free one will
+// do, and the banner says so. A port that was asked for (flag, HTTPCRAFT_PORT, PORT, config file)
+// stays a start-up error when busy. Probed here, once, so that every worker gets the same port.
+const PORT_TRIES = 20;
+let portNote: string | undefined;
+if (listen.kind === 'tcp' && loaded.sources.port === 'default') {
+  const free = await firstFreePort(listen, PORT_TRIES);
+  if (free === null) die([`ports ${listen.port}-${listen.port + PORT_TRIES - 1} on ${listen.host} are all in use; pick one with --port (or -p 0 for any free port)`], 1);
+  if (free !== listen.port) {
+    portNote = `${listen.port} is in use`;
+    logger.info(`port ${listen.port} is in use; listening on ${free} instead`);
+    listen = { ...listen, port: free };
+    config.port = free;
+  }
+}
+
 const settings = (c: Config): ClusterSettings<Config> => ({ config: c, workers: resolveWorkerCount(c.workers), listen, shutdownTimeoutMs: c.shutdown_timeout * 1000 });
+
+function configLine(): string {
+  const shown = (file: string): string => (relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file));
+  if (loaded.configFile !== null) return shown(loaded.configFile);
+  if (loaded.ignoredConfigFile !== null) return `none (${shown(loaded.ignoredConfigFile)} is not an httpcraft config: ignored)`;
+  return 'none';
+}
 
 function printBanner(address: ReadyMessage['address']): void {
   const secure = https !== null;
   const where = describeTarget(listen, address, secure);
   const onTcp = typeof address !== 'string' && listen.kind === 'tcp';
+  const hosts = typeof address === 'string' ? [] : (address.hosts ?? [address.address]);
+  const port = typeof address === 'string' ? 0 : address.port;
   process.stdout.write(
     bannerText(
       {
@@ -107,19 +135,31 @@ function printBanner(address: ReadyMessage['address']): void {
         version: config.server_version,
         documentRoot: config.document_root,
         host: config.host,
-        port: typeof address === 'string' ? 0 : address.port,
+        port,
         secure,
         features: enabledFeatures(config, workers),
         logFile: config.log_file,
         extra: https === null || typeof address === 'string' ? [] : httpsBannerLines(https, address.port),
-        ...(onTcp ? {} : { listening: where }),
+        ...(onTcp ? { hosts } : { listening: where }),
+        ...(loaded.rootIsCwd ? { rootNote: 'the current folder: no ./htdocs here' } : {}),
+        ...(portNote === undefined ? {} : { portNote }),
+        config: configLine(),
+        writes: writeLines(siteOptions(config, logger)),
+        status: statusLine(config),
       },
       color ? ansi : plain,
     ),
   );
   logger.info(`httpcraft ${VERSION} listening on ${where}, serving ${config.document_root}${clustered ? ` (${workers} worker${workers === 1 ? '' : 's'})` : ''}`);
+  if (listen.kind === 'tcp' && listen.host === '::' && hosts.length > 0 && !hosts.includes('::')) logger.info(`no IPv6 on this machine: listening on ${hosts.join(', ')} only`);
   logger.debug(`config file: ${loaded.configFile ?? '(none)'}`);
   for (const [key, source] of Object.entries(loaded.sources)) if (source !== 'default') logger.debug(`setting ${key} from ${source}`);
+  if (config.open_browser) {
+    const urls = reachableUrls(hosts, port, secure);
+    const url = onTcp ? (urls.local[0] ?? urls.network[0]) : undefined;
+    if (url === undefined) logger.warn(`--open: no URL to open (listening on ${where})`);
+    else openBrowser(url, (m) => logger.warn(m));
+  }
 }
 
 // SIGUSR2: reopen log files, for an external logrotate that moved them away (nginx uses USR1,

@@ -24,8 +24,8 @@ export interface StartMessage<C = unknown> {
 /** Worker → primary: listening and ready for traffic. */
 export interface ReadyMessage {
   type: 'httpcraft:ready';
-  /** What the listener reports: a TCP address or a socket path. */
-  address: { address: string; family: string; port: number } | string;
+  /** What the listener reports: a TCP address (hosts: every address bound) or a socket path. */
+  address: { address: string; family: string; port: number; hosts?: string[] } | string;
 }
 
 /** Worker → primary: could not build or listen; the worker exits right after. */

@@ -3,7 +3,7 @@
 // the target once and hands the same target to every worker.
 
 import { lstat, unlink } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import type { ListenOptions } from '../server/http-server.ts';
 
 export type ListenTarget =
@@ -23,6 +23,97 @@ export function listenOptions(target: ListenTarget): ListenOptions {
     case 'fd':
       return { fd: target.fd };
   }
+}
+
+/** What a listen reports: the TCP address with every host bound, or a socket path. */
+export type BoundAddress = { address: string; family: string; port: number; hosts: string[] } | string;
+
+/** Anything that listens like HttpServer.listen (a second call adds a listener). */
+export interface Listenable {
+  listen(options: ListenOptions): Promise<AddressInfo | string>;
+}
+
+/** listen() errors that mean "this machine has no such address family or address", not a failure. */
+const NO_SUCH_FAMILY = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL']);
+// RFC 6761 §6.3: localhost names the loopback addresses. Both are bound because clients differ in
+// which they try first (Node and curl resolve ::1 first on most systems, some tools only 127.0.0.1).
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1'] as const;
+
+const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+
+/**
+ * Listens on a target. TCP hosts with a meaning of their own: "::" is dual-stack (IPv6 and, through
+ * mapped addresses, IPv4) and falls back to 0.0.0.0 on a machine without IPv6; "localhost" binds
+ * 127.0.0.1 and ::1 on the same port (whichever of the two the machine has). Any other failure,
+ * a port in use above all, is thrown for the caller to explain.
+ */
+export async function listenTarget(server: Listenable, target: ListenTarget): Promise<BoundAddress> {
+  if (target.kind !== 'tcp') {
+    const a = await server.listen(listenOptions(target));
+    return typeof a === 'string' ? a : { address: a.address, family: a.family, port: a.port, hosts: [a.address] };
+  }
+  const hosts = target.host.toLowerCase() === 'localhost' ? [...LOOPBACK_HOSTS] : target.host === '::' ? ['::', '0.0.0.0'] : [target.host];
+  const alternatives = target.host === '::'; // the second host only when the first is not available
+  const bound: AddressInfo[] = [];
+  let unavailable: unknown = null;
+  let port = target.port;
+  for (const host of hosts) {
+    if (alternatives && bound.length > 0) break;
+    try {
+      const a = (await server.listen({ host, port })) as AddressInfo;
+      bound.push(a);
+      port = a.port; // with port 0, the other loopback address takes the port the first one got
+    } catch (error) {
+      if (hosts.length === 1 || !NO_SUCH_FAMILY.has(errorCode(error) ?? '')) throw error;
+      unavailable ??= error;
+    }
+  }
+  const first = bound[0];
+  if (first === undefined) throw unavailable;
+  return { address: first.address, family: first.family, port: first.port, hosts: bound.map((a) => a.address) };
+}
+
+/** Binds throwaway listeners, the way listenTarget would, to see whether a port is free. */
+class Probe implements Listenable {
+  readonly #servers: Server[] = [];
+
+  listen(options: ListenOptions): Promise<AddressInfo | string> {
+    const server = createServer();
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: options.port ?? 0, host: options.host }, () => {
+        this.#servers.push(server);
+        resolve(server.address() ?? '');
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined);
+  }
+}
+
+/**
+ * The first port from target.port that is free on every host the target binds, trying `tries`
+ * ports; null when all are in use. Used only for the default port (nobody asked for that one),
+ * before any worker listens, so that every worker of a cluster is given the same port. Another
+ * program could take the port in the instant between probe and listen; the listen then fails with
+ * the usual clear message.
+ */
+export async function firstFreePort(target: ListenTarget & { kind: 'tcp' }, tries: number): Promise<number | null> {
+  for (let port = target.port; port < target.port + tries && port <= 65535; port++) {
+    const probe = new Probe();
+    try {
+      await listenTarget(probe, { ...target, port });
+      return port;
+    } catch (error) {
+      // Anything but "in use" (no permission, a bad host) is the real listen's to report.
+      if (errorCode(error) !== 'EADDRINUSE') return port;
+    } finally {
+      await probe.close();
+    }
+  }
+  return null;
 }
 
 /** A URL-ish description for logs and the banner, using the bound port when known. */

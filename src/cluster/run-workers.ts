@@ -4,11 +4,10 @@
 // resolves with the exit status; the caller (the CLI) passes it to process.exit.
 
 import { availableParallelism } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { ReadyMessage } from './ipc.ts';
-import { explainListenError, ListenTargetError, listenOptions, prepareUnixSocket } from './listen-target.ts';
+import { explainListenError, ListenTargetError, listenTarget, prepareUnixSocket, type BoundAddress } from './listen-target.ts';
 import { Supervisor, type ClusterSettings } from './supervisor.ts';
 import { buildServer, type BuiltServer, type ServerBuilder } from './worker-main.ts';
 
@@ -72,9 +71,9 @@ export async function runServer<C>(options: RunServerOptions<C>): Promise<number
     (options.startFailed ?? ((m: string) => logger.error(m)))(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  let address: AddressInfo | string;
+  let address: BoundAddress;
   try {
-    address = await built.server.listen(listenOptions(settings.listen));
+    address = await listenTarget(built.server, settings.listen);
     await built.afterListen?.();
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -101,7 +100,7 @@ export async function runServer<C>(options: RunServerOptions<C>): Promise<number
     // Without a primary there is nobody to hand the socket to while a new server starts.
     signals.on('SIGHUP', () => logger.warn('SIGHUP: reloading needs the supervisor (--workers N, or supervise); ignored'));
     // Announced only once the signal handlers are in place: a SIGTERM sent on seeing the banner drains.
-    options.onListening?.(typeof address === 'string' ? address : { address: address.address, family: address.family, port: address.port });
+    options.onListening?.(address);
   });
 }
 

@@ -4,10 +4,9 @@
 // rules live in the primary (supervisor.ts).
 
 import cluster from 'node:cluster';
-import type { AddressInfo } from 'node:net';
 import type { HttpServer } from '../server/http-server.ts';
 import { isOurs, type PrimaryToWorker, type StartMessage, type WorkerToPrimary } from './ipc.ts';
-import { explainListenError, listenOptions } from './listen-target.ts';
+import { explainListenError, listenTarget } from './listen-target.ts';
 import { attachStatsChannel } from './worker-stats.ts';
 
 /**
@@ -83,11 +82,10 @@ export function runWorker<C>(build: ServerBuilder<C>): Promise<number> {
         process.env.HTTPCRAFT_WORKER_SLOT = String(message.slot);
         const b = await buildServer(build, message.config);
         built = b;
-        const address = await b.server.listen(listenOptions(message.listen));
+        const address = await listenTarget(b.server, message.listen);
         await b.afterListen?.();
         if (stopping) return; // told to stop while starting
-        const reported = typeof address === 'string' ? address : { address: (address as AddressInfo).address, family: (address as AddressInfo).family, port: (address as AddressInfo).port };
-        await send({ type: 'httpcraft:ready', address: reported });
+        await send({ type: 'httpcraft:ready', address });
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         await send({ type: 'httpcraft:start-failed', message: explainListenError(e, message.listen) ?? e.message, code: e.code ?? null });

@@ -18,6 +18,8 @@ export interface CliEntry {
 export interface ParsedArgs {
   action: Action;
   configPath: string | null;
+  /** --no-config: read no config file at all (not even ./config.json). */
+  noConfig: boolean;
   /** --print-config=json asks for JSON. */
   printFormat: 'text' | 'json';
   entries: CliEntry[];
@@ -31,7 +33,7 @@ interface FlagTarget {
 }
 
 /** Flags that are not configuration keys. */
-export const COMMAND_FLAGS = ['help', 'version', 'config', 'print-config'] as const;
+export const COMMAND_FLAGS = ['help', 'version', 'config', 'no-config', 'print-config'] as const;
 
 /** Short flags of the command flags. */
 const SHORT_COMMANDS: Readonly<Record<string, string>> = { h: 'help', c: 'config', V: 'version', v: 'version' };
@@ -64,7 +66,7 @@ function suggestion(long: boolean, name: string): string {
 }
 
 export function parseArgv(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { action: 'run', configPath: null, printFormat: 'text', entries: [], errors: [] };
+  const out: ParsedArgs = { action: 'run', configPath: null, noConfig: false, printFormat: 'text', entries: [], errors: [] };
   const positionals: string[] = [];
   const setAction = (action: Action): void => {
     // --help wins over everything; otherwise the first action asked for.
@@ -117,6 +119,9 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
         const v = takeValue();
         if (v === undefined || v === '') out.errors.push(new ConfigError('config', shown, `${shown} needs a file path`));
         else out.configPath = v;
+      } else if (name === 'no-config') {
+        if (inline !== undefined) out.errors.push(new ConfigError('config', shown, `${shown} takes no value`));
+        out.noConfig = true;
       } else {
         // Its value, if it looks like one, belongs to it rather than being a second ROOT.
         const next = argv[i + 1];
@@ -156,6 +161,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     }
     out.entries.push({ spec, value: r.value, source: shown });
   }
+
+  if (out.noConfig && out.configPath !== null) out.errors.push(new ConfigError('config', '--no-config', '--no-config and --config both given; keep one'));
 
   if (positionals.length > 1) {
     out.errors.push(new ConfigError('document_root', 'ROOT', `only one ROOT folder may be given, got ${positionals.map((p) => showValue(p)).join(', ')}`));

@@ -34,11 +34,13 @@ function line(left: string, right: string): string {
 export function helpText(version: string): string {
   let out = `httpcraft ${version} — a small, correct web server\n\n`;
   out += 'Usage: httpcraft [options] [ROOT]\n\n';
-  out += 'Serves the folder ROOT (default: htdocs). Settings come from, highest first: these flags,\n';
-  out += 'HTTPCRAFT_<KEY> environment variables, the config file, then the defaults below.\n\n';
+  out += 'Serves the folder ROOT (default: htdocs, or the current folder when there is no ./htdocs).\n';
+  out += 'Settings come from, highest first: these flags, HTTPCRAFT_<KEY> environment variables (and\n';
+  out += 'PORT for the port), the config file, then the defaults below.\n\n';
   out += line('-h, --help', 'Show this help and exit.');
   out += line('-V, -v, --version', 'Print the version and exit.');
-  out += line('-c, --config <path>', 'Config file (JSON). Default: ./config.json when present.');
+  out += line('-c, --config <path>', 'Config file (JSON). Default: ./config.json when present and an httpcraft config (another tool\'s is ignored with a warning).');
+  out += line('--no-config', 'Read no config file, not even ./config.json.');
   out += line('--print-config', 'Print the merged settings and where each came from, then exit.');
   for (const group of Object.keys(GROUPS) as Group[]) {
     out += `\n${GROUPS[group]}:\n`;

@@ -57,8 +57,8 @@ const LIST: Kind = { type: 'list' };
 
 export const KEYS = [
   // ── seed: server ─────────────────────────────────────────────────────────────────────────────
-  { key: 'host', group: 'server', kind: { type: 'string', nonEmpty: true }, default: '0.0.0.0', short: 'H', description: 'Address to bind (0.0.0.0 or :: for every interface).' },
-  { key: 'port', group: 'server', kind: { type: 'port' }, default: 8000, short: 'p', description: 'TCP port to listen on (0 picks a free port).' },
+  { key: 'host', group: 'server', kind: { type: 'string', nonEmpty: true }, default: '::', short: 'H', description: 'Address to bind: "::" every interface, IPv6 and IPv4 (0.0.0.0 where the machine has no IPv6); 0.0.0.0 IPv4 only; "localhost" both 127.0.0.1 and ::1.' },
+  { key: 'port', group: 'server', kind: { type: 'port' }, default: 8000, short: 'p', description: 'TCP port to listen on (0 picks a free port); PORT in the environment sets it too. The default, when busy, moves to the next free port (20 tried).' },
   { key: 'document_root', group: 'server', kind: PATH, default: 'htdocs', short: 'd', legacyFlags: ['directory'], isPath: true, description: 'Folder to serve; also the positional ROOT argument.' },
   { key: 'server_name', group: 'server', kind: TEXT, default: 'httpcraft', description: 'Server header product name ("" sends no Server header).' },
   { key: 'server_version', group: 'server', kind: TEXT, default: VERSION, description: 'Version shown after the name in the Server header and banner.' },
@@ -66,6 +66,7 @@ export const KEYS = [
   { key: 'listen_fd', group: 'server', kind: { type: 'int', min: 0, max: 65535, nullable: true }, default: null, flags: ['fd'], description: 'Listen on an inherited, already-open socket (systemd socket activation is detected by itself).' },
   { key: 'workers', group: 'server', kind: { type: 'int', min: 1, max: 1024, auto: true }, default: 1, aliases: ['max_threads'], description: 'Worker processes (node:cluster); "auto" = one per CPU core.' },
   { key: 'shutdown_timeout', group: 'server', kind: SECONDS, default: 10, description: 'Seconds in-flight requests get to finish on SIGINT/SIGTERM.' },
+  { key: 'open_browser', group: 'server', kind: BOOL, default: false, flags: ['open'], description: 'Open the first local URL in a browser once listening ($BROWSER, else xdg-open, open or start).' },
   { key: 'state_dir', group: 'server', kind: PATH, default: '.httpcraft', isPath: true, description: 'Folder for generated state (development certificate, …).' },
   // ── seed: logging ────────────────────────────────────────────────────────────────────────────
   { key: 'log_level', group: 'logging', kind: { type: 'enum', values: ['DEBUG', 'INFO', 'WARNING', 'ERROR'], aliases: { warn: 'WARNING' } }, default: 'INFO', description: 'Lowest level of server events logged.' },

@@ -1,8 +1,8 @@
 // Builds the Config from its four sources, highest first: command line > environment > config file >
 // defaults. The config file is `-c/--config PATH` (or HTTPCRAFT_CONFIG), else ./config.json when it
-// exists. Relative paths resolve against the folder of the file that names them (a config file's
-// folder; the working directory for flags, env and defaults), so a config file means the same thing
-// whichever folder the server is started from.
+// exists and is ours (see foreignConfig), none with --no-config. Relative paths resolve against the
+// folder of the file that names them (a config file's folder; the working directory for flags, env
+// and defaults), so a config file means the same thing whichever folder the server is started from.
 //
 // Every problem is collected and thrown together as ConfigErrors, each naming key, source and value.
 
@@ -30,6 +30,10 @@ export interface Loaded {
   sources: SourceMap;
   /** The config file used, absolute, or null. */
   configFile: string | null;
+  /** An auto-discovered ./config.json that is not an httpcraft config and was ignored, or null. */
+  ignoredConfigFile: string | null;
+  /** document_root was not set and ./htdocs is missing, so the current folder is served. */
+  rootIsCwd: boolean;
   /** Not fatal, shown before start (an unknown HTTPCRAFT_* variable, …). */
   warnings: string[];
 }
@@ -53,11 +57,25 @@ export function loadConfig(input: LoadInput): Loaded {
   for (const e of args.entries) cli.set(e.spec, { value: e.value, source: e.source, base: input.cwd });
 
   const env = readEnv(input.env, input.cwd, errors, warnings);
+  // PORT: the port platforms (Heroku, Cloud Run, Render, …) tell a web process to use. Below
+  // HTTPCRAFT_PORT, above the config file, as every environment variable; not even read when the
+  // command line gives the port (PORT may be meant for another program).
+  const port = findKey('port')!;
+  const platformPort = input.env.PORT;
+  if (!cli.has(port) && !env.has(port) && platformPort !== undefined && platformPort !== '') {
+    const r = fromText(port.kind, platformPort);
+    if (r.ok) env.set(port, { value: r.value, source: 'PORT', base: input.cwd });
+    else errors.push(new ConfigError('port', 'PORT', `${showValue(platformPort)} is not valid for port: ${r.problem}`));
+  }
 
-  // The config file: explicit path (must exist), else ./config.json when present.
+  // The config file: none with --no-config; an explicit path (must exist, read strictly); else
+  // ./config.json when present and ours: that name is common, and a JS project's own config.json
+  // must not stop the server (an explicit -c of the same file is read strictly).
   let configFile: string | null = null;
+  let ignoredConfigFile: string | null = null;
   let configSource = '';
-  const explicit = args.configPath ?? emptyToUndefined(input.env.HTTPCRAFT_CONFIG);
+  const explicit = args.noConfig ? undefined : (args.configPath ?? emptyToUndefined(input.env.HTTPCRAFT_CONFIG));
+  let data: object | null = null;
   if (explicit !== undefined) {
     configFile = resolve(input.cwd, explicit);
     configSource = args.configPath !== null ? '--config' : 'HTTPCRAFT_CONFIG';
@@ -65,10 +83,20 @@ export function loadConfig(input: LoadInput): Loaded {
       errors.push(new ConfigError('config', configSource, `config file ${showValue(explicit)} does not exist`));
       configFile = null;
     }
-  } else if (existsSync(resolve(input.cwd, DEFAULT_CONFIG_FILE))) {
+  } else if (!args.noConfig && existsSync(resolve(input.cwd, DEFAULT_CONFIG_FILE))) {
     configFile = resolve(input.cwd, DEFAULT_CONFIG_FILE);
   }
-  const file = configFile === null ? new Map<KeySpec, Layer>() : readConfigFile(configFile, displayPath(configFile, input.cwd), configSource, errors);
+  if (configFile !== null) data = parseConfigFile(configFile, displayPath(configFile, input.cwd), configSource, errors);
+  if (configFile !== null && explicit === undefined && data !== null) {
+    const reason = foreignConfig(data);
+    if (reason !== null) {
+      warnings.push(`./${DEFAULT_CONFIG_FILE} is not an httpcraft config (${reason}), so it is ignored; "-c ${DEFAULT_CONFIG_FILE}" reads it anyway, --no-config skips it`);
+      ignoredConfigFile = configFile;
+      configFile = null;
+      data = null;
+    }
+  }
+  const file = configFile === null || data === null ? new Map<KeySpec, Layer>() : readSettings(data, configFile, displayPath(configFile, input.cwd), errors);
 
   const config = defaultConfig() as unknown as Record<string, unknown>;
   const sources: Record<string, string> = {};
@@ -79,6 +107,14 @@ export function loadConfig(input: LoadInput): Loaded {
     config[spec.key] = value;
     sources[spec.key] = layer?.source ?? 'default';
   }
+  // No root given anywhere and no ./htdocs: serve the current folder, as http-server and serve do,
+  // rather than refuse to start (the banner says so).
+  let rootIsCwd = false;
+  if (sources.document_root === 'default' && input.skipFilesystemChecks !== true && !existsSync(config.document_root as string)) {
+    config.document_root = input.cwd;
+    sources.document_root = 'default: no ./htdocs, so the current folder';
+    rootIsCwd = true;
+  }
   // A certificate given on the command line means HTTPS, unless enable_ssl was set somewhere: that is
   // how the seed's users start it (--ssl-cert cert.pem --ssl-key key.pem). In a config file a
   // certificate path alone does not turn TLS on (the seed's sample config names one with TLS off).
@@ -87,7 +123,7 @@ export function loadConfig(input: LoadInput): Loaded {
     config.enable_ssl = true;
     sources.enable_ssl = `${sources[certFlag]} (implied)`;
   }
-  const loaded: Loaded = { action: args.action, printFormat: args.printFormat, config: config as unknown as Config, sources: sources as SourceMap, configFile, warnings };
+  const loaded: Loaded = { action: args.action, printFormat: args.printFormat, config: config as unknown as Config, sources: sources as SourceMap, configFile, ignoredConfigFile, rootIsCwd, warnings };
 
   if (errors.length === 0) errors.push(...crossChecks(loaded.config, loaded.sources));
   if (errors.length === 0 && input.skipFilesystemChecks !== true && args.action === 'run') errors.push(...checkFilesystem(loaded.config, loaded.sources));
@@ -146,14 +182,14 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
   return { line, column: Math.min(offset, text.length) - start + 1 };
 }
 
-function readConfigFile(file: string, shown: string, how: string, errors: ConfigError[]): Map<KeySpec, Layer> {
-  const out = new Map<KeySpec, Layer>();
+/** The file's JSON object, or null (with the error recorded) when it cannot be read or is not one. */
+function parseConfigFile(file: string, shown: string, how: string, errors: ConfigError[]): object | null {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     errors.push(new ConfigError('config', how === '' ? shown : how, `cannot read config file ${shown}: ${(error as Error).message}`));
-    return out;
+    return null;
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let data: unknown;
@@ -165,17 +201,50 @@ function readConfigFile(file: string, shown: string, how: string, errors: Config
     const { line, column } = lineAndColumn(text, m === null ? text.length : Number(m[1]));
     const reason = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
     errors.push(new ConfigError('config', `${shown}:${line}:${column}`, `malformed JSON: ${reason}`));
-    return out;
+    return null;
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    // An auto-discovered file that is not an object is someone else's: foreignConfig says so.
+    if (how === '' && Array.isArray(data)) return data;
     errors.push(new ConfigError('config', `${shown}:$`, `a config file holds one JSON object of settings, got ${Array.isArray(data) ? 'an array' : showValue(data)}`));
-    return out;
+    return null;
   }
+  return data;
+}
+
+/** Keys a config file may carry besides settings: "$schema", "//…" and "_comment…" notes. */
+function isNote(name: string): boolean {
+  return name.startsWith('$') || name.startsWith('//') || name.startsWith('_comment');
+}
+
+/**
+ * Why an auto-discovered ./config.json is not an httpcraft config, or null when it is ours. Ours:
+ * a "$schema" naming httpcraft or config.schema.json; else, without a "$schema", at least half of
+ * its keys are httpcraft settings or near misses of one (so a file of ours with typos is still
+ * read, and its mistakes reported). Not ours: an array, a "$schema" of something else, or mostly
+ * other keys.
+ */
+export function foreignConfig(data: object): string | null {
+  if (Array.isArray(data)) return 'it holds an array, not an object of settings';
+  const schema = (data as Record<string, unknown>).$schema;
+  if (typeof schema === 'string') return /httpcraft|config\.schema\.json$/i.test(schema) ? null : `its $schema is ${showValue(schema)}`;
+  const names = Object.keys(data).filter((n) => !isNote(n));
+  // A near miss of one of our keys ("directory_listin") counts as ours: it is a typo to report.
+  const all = allKeyNames();
+  const ours = (n: string): boolean => findKey(n) !== undefined || closest(n, all) !== undefined;
+  const known = names.filter(ours).length;
+  if (known * 2 >= names.length) return null;
+  const sample = names.filter((n) => !ours(n)).slice(0, 3).map((n) => JSON.stringify(n)).join(', ');
+  return known === 0 ? `none of its keys is an httpcraft setting: ${sample}${names.length > 3 ? ', …' : ''}` : `only ${known} of its ${names.length} keys ${known === 1 ? 'is an httpcraft setting' : 'are httpcraft settings'}`;
+}
+
+function readSettings(data: object, file: string, shown: string, errors: ConfigError[]): Map<KeySpec, Layer> {
+  const out = new Map<KeySpec, Layer>();
   const base = dirname(file);
   const names = allKeyNames();
   for (const [name, value] of Object.entries(data)) {
     const at = `${shown}:$${/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
-    if (name.startsWith('$') || name.startsWith('//') || name.startsWith('_comment')) continue; // $schema, comments
+    if (isNote(name)) continue; // $schema, comments
     const spec = findKey(name);
     if (spec === undefined) {
       const guess = closest(name, names);

@@ -22,6 +22,7 @@ export interface Config {
   listen_fd: number | null;
   workers: number | 'auto';
   shutdown_timeout: number;
+  open_browser: boolean;
   state_dir: string;
   // logging
   log_level: LogLevelName;

@@ -58,6 +58,9 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   readonly maxConnections: number;
   readonly #backlog: number | undefined;
   readonly #net: NetServer;
+  /** Further listeners (listen() called again: 127.0.0.1 and ::1 for localhost); they hand their sockets to #net. */
+  readonly #more: NetServer[] = [];
+  #used = false;
   readonly #tls: TlsFront | null;
   readonly #connections = new Set<Connection>();
   readonly #refusedSockets = new Set<Socket>();
@@ -91,7 +94,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   }
 
   get listening(): boolean {
-    return this.#net.listening;
+    return this.#net.listening || this.#more.some((n) => n.listening);
   }
 
   /** The listening net.Server (for an HTTPS server, the front that hands TLS bytes to tlsServer). */
@@ -122,28 +125,44 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     return performance.timeOrigin + loopNow();
   }
 
+  /**
+   * Starts listening; a second call adds another listener (say ::1 beside 127.0.0.1) that feeds the
+   * same connections, cap and shutdown. A call that fails leaves nothing listening for it, so the
+   * caller may try another address (0.0.0.0 when :: is not supported).
+   */
   listen(options: ListenOptions = {}): Promise<AddressInfo | string> {
+    // The first listener that succeeds is #net itself; later ones pass their sockets to it, so a
+    // plain or TLS server accepts them exactly as its own (connection listeners run for emit too).
+    const first = !this.#used;
+    const net = first ? this.#net : createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#net.emit('connection', socket));
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
-      this.#net.once('error', onError);
+      net.once('error', onError);
       const done = (): void => {
-        this.#net.off('error', onError);
+        net.off('error', onError);
+        if (first) this.#used = true;
+        else this.#more.push(net);
         // Errors after listen (EMFILE on accept, say) are reported, never thrown: an 'error' event
         // without a listener would take the whole process down.
-        this.#net.on('error', (error) => this.reportError(error, null));
+        net.on('error', (error) => this.reportError(error, null));
         this.#startSweeper();
-        const address = this.#net.address();
-        resolve(address ?? '');
+        resolve(net.address() ?? '');
       };
       const backlog = this.#backlog;
-      if (options.fd !== undefined) this.#net.listen({ fd: options.fd, ...(backlog === undefined ? {} : { backlog }) }, done);
-      else if (options.path !== undefined) this.#net.listen({ path: options.path, ...(backlog === undefined ? {} : { backlog }) }, done);
-      else this.#net.listen({ port: options.port ?? 0, ...(options.host === undefined ? {} : { host: options.host }), ...(backlog === undefined ? {} : { backlog }) }, done);
+      if (options.fd !== undefined) net.listen({ fd: options.fd, ...(backlog === undefined ? {} : { backlog }) }, done);
+      else if (options.path !== undefined) net.listen({ path: options.path, ...(backlog === undefined ? {} : { backlog }) }, done);
+      else net.listen({ port: options.port ?? 0, ...(options.host === undefined ? {} : { host: options.host }), ...(backlog === undefined ? {} : { backlog }) }, done);
     });
   }
 
+  /** The first listener's address. */
   address(): AddressInfo | string | null {
     return this.#net.address();
+  }
+
+  /** Every listener's address, in the order they were opened. */
+  addresses(): Array<AddressInfo | string> {
+    return [this.#net, ...this.#more].map((n) => n.address()).filter((a) => a !== null);
   }
 
   /**
@@ -159,8 +178,10 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
         this.#stopSweeper();
         resolve();
       };
-      if (this.#net.listening) this.#net.close(() => finish());
-      else queueMicrotask(finish);
+      const open = [this.#net, ...this.#more].filter((n) => n.listening);
+      let left = open.length;
+      for (const n of open) n.close(() => --left === 0 && finish());
+      if (open.length === 0) queueMicrotask(finish);
       this.#tls?.closePending();
       for (const c of this.#connections) c.shutdown();
       for (const socket of this.#refusedSockets) socket.destroy();

@@ -26,7 +26,7 @@ test('banner: name, version, root, every URL, features; serves; SIGTERM stops cl
   assert.match(banner, new RegExp(`httpcraft ${VERSION.replaceAll('.', '\\.')}`));
   assert.match(banner, new RegExp(`Serving +${root.replaceAll('/', '\\/')}`));
   assert.ok(banner.includes(`http://127.0.0.1:${port}/`));
-  assert.match(banner, /Features +directory listing, cache \(100 files\), compression, status page \(\/server-status\), workers: 1/);
+  assert.match(banner, /Features +directory listing, cache \(100 files\), compression, workers: 1/);
   assert.ok(!banner.includes('\x1b['), 'no colors when stdout is not a terminal');
   const res = await fetch(`http://127.0.0.1:${port}/`);
   assert.equal(res.status, 200);

@@ -29,7 +29,9 @@ test('unknown config key: names file and JSON path, suggests the closest key', a
   const [e] = await fileErrors(t, '{"directory_listin": true}');
   assert.equal(e?.source, 'config.json:$.directory_listin');
   assert.equal(e?.toString(), 'config.json:$.directory_listin: unknown key; did you mean "directory_listing"?');
-  const [far] = await fileErrors(t, '{"colour_scheme": "dark"}');
+  // A key far from every one of ours: found as ./config.json the file is someone else's (see
+  // foreign-config.test.ts); named with -c it is read strictly.
+  const [far] = await fileErrors(t, '{"colour_scheme": "dark"}', { argv: ['-c', 'config.json'] });
   assert.equal(far?.toString(), 'config.json:$.colour_scheme: unknown key');
 });
 
@@ -76,7 +78,7 @@ test('malformed JSON is reported with line and column', async (t) => {
   assert.equal(e2?.source, 'config.json:3:3');
   const [e3] = await fileErrors(t, '{"port": ');
   assert.equal(e3?.source, 'config.json:1:10');
-  const [e4] = await fileErrors(t, '[1, 2]');
+  const [e4] = await fileErrors(t, '[1, 2]', { argv: ['-c', 'config.json'] }); // found by itself: not ours, ignored
   assert.equal(e4?.toString(), 'config.json:$: a config file holds one JSON object of settings, got an array');
 });
 
@@ -88,8 +90,8 @@ test('a missing document root, or a file given as one, is refused with its sourc
   assert.equal(e?.key, 'document_root');
   const [e2] = errorsOf(() => loadConfig({ argv: ['file.txt'], env: {}, cwd: dir }));
   assert.equal(e2?.toString(), `ROOT: document root "${join(dir, 'file.txt')}" is a file, not a folder`);
-  const [e3] = errorsOf(() => loadConfig({ argv: [], env: {}, cwd: dir }));
-  assert.equal(e3?.source, 'default');
+  // Not set anywhere and no ./htdocs: the current folder is served instead (load.test.ts).
+  assert.equal(loadConfig({ argv: [], env: {}, cwd: dir }).rootIsCwd, true);
 });
 
 test('unreadable certificate files are refused when HTTPS is on', async (t) => {

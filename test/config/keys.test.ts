@@ -9,8 +9,9 @@ import { VERSION } from '../../src/version.ts';
 const keys = KEYS as readonly KeySpec[];
 
 // The contract in the common brief: name → default (server_version is the package version).
+// host was 0.0.0.0 until issue 21: "::" listens on IPv6 and IPv4, as localhost in the banner needs.
 const CONTRACT: Record<string, unknown> = {
-  host: '0.0.0.0', port: 8000, document_root: 'htdocs', server_name: 'httpcraft', server_version: VERSION,
+  host: '::', port: 8000, open_browser: false, document_root: 'htdocs', server_name: 'httpcraft', server_version: VERSION,
   log_level: 'INFO', log_file: null, colored_logging: true, connection_queue: 511, request_timeout: 30,
   directory_listing: false, show_hidden_files: false, enable_cache: true, cache_max_size: 100, cache_max_age: 3600,
   enable_browser_caching: true, browser_cache_time: 0, enable_security_headers: true, enable_cors: false,

@@ -25,10 +25,13 @@ export interface CliRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the CLI with a clean environment (no HTTPCRAFT_* or NO_COLOR leaking in from the shell). */
+/**
+ * Starts the CLI with a clean environment (no HTTPCRAFT_*, NO_COLOR or PORT leaking in from the
+ * shell), and BROWSER=none so that --open never starts a real browser unless a test names one.
+ */
 export function startCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): CliRun {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('HTTPCRAFT_') && k !== 'NO_COLOR') env[k] = v;
+  const env: Record<string, string> = { BROWSER: 'none' };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('HTTPCRAFT_') && k !== 'NO_COLOR' && k !== 'PORT' && k !== 'BROWSER') env[k] = v;
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...env, ...options.env }, stdio: 'pipe' });
   let out = '';
   let err = '';
