@@ -76,7 +76,9 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   const router = new Router();
   // Writes from another origin are refused unless CORS lists that origin literally (cross-origin.ts).
   const crossOrigin = { enableCors: options.enableCors, allowOrigin: options.corsAllowOrigin, allowMethods: options.corsAllowMethods };
-  const uploads = options.uploads?.enabled === true ? createUploadHandlers({ ...options.uploads, documentRoot: options.documentRoot, followSymlinks: options.followSymlinks, crossOrigin }) : null;
+  // The server's own files (state folder, logs, config): never served, listed, or written.
+  const protect = protectedPaths(options.documentRoot, options.neverServe);
+  const uploads = options.uploads?.enabled === true ? createUploadHandlers({ ...options.uploads, documentRoot: options.documentRoot, followSymlinks: options.followSymlinks, crossOrigin, reserved: protect.has }) : null;
   if (uploads !== null) router.route(options.uploads?.uploadPath ?? '/submit', { POST: uploads.submit });
   // The listing embeds the upload form when folders accept uploads (upload_in_listing).
   const listingForm =
@@ -92,7 +94,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     followSymlinks: options.followSymlinks,
     indexFile: options.indexFile,
     directoryListing: options.directoryListing,
-    protect: protectedPaths(options.documentRoot, options.neverServe),
+    protect,
     listingExtraHtml: listingForm,
     enableCache: options.enableCache,
     cacheMaxSize: options.cacheMaxSize,

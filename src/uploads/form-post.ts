@@ -27,7 +27,7 @@ export interface FormHandlers {
 
 /** Reads the body of a form post; files are stored in dir (all or nothing, see parse-body.ts). */
 async function receiveForm(req: Request, o: ResolvedUploadOptions, dir: string): Promise<{ fields: FormField[]; files: StoredUpload[]; json?: unknown }> {
-  const body = await parseBody(req, o.limits, { dir, overwrite: o.overwrite });
+  const body = await parseBody(req, o.limits, { dir, overwrite: o.overwrite, reserved: o.reserved });
   if (body.type === 'empty') return { fields: [], files: [] };
   if (body.type === 'json') return { fields: [], files: [], json: body.value };
   for (const f of body.files) o.stats?.recordFile(f.size);

@@ -36,6 +36,8 @@ export interface StoreOptions {
   dir: string;
   /** Replace same-named files instead of numbering new ones. */
   overwrite?: boolean;
+  /** Paths never written (the server's own files): see SaveOptions.reserved. */
+  reserved?: (path: string) => boolean;
 }
 
 export const ACCEPTED_TYPES = 'multipart/form-data, application/x-www-form-urlencoded, application/json';
@@ -75,7 +77,7 @@ async function storeMultipart(req: Request, limits: FormLimits, options: StoreOp
       return null;
     }
     await mkdir(options.dir, { recursive: true });
-    const result = await saveUpload(file.stream, options.dir, sanitizeFileName(sent), { overwrite: options.overwrite === true });
+    const result = await saveUpload(file.stream, options.dir, sanitizeFileName(sent), { overwrite: options.overwrite === true, ...(options.reserved === undefined ? {} : { reserved: options.reserved }) });
     saved.push(result);
     return { field: file.field, filename: sent, storedName: result.name, path: result.path, size: result.size, mimeType: file.mimeType, replaced: result.replaced };
   };

@@ -48,6 +48,7 @@ export function createPutHandler(o: ResolvedUploadOptions): Handler {
     if (t.dir === null) throw new HttpError(409, 'The parent folder does not exist');
     const { dir, name } = t;
     if (name === '') throw new HttpError(400, 'That file name is not allowed');
+    if (o.reserved(join(dir, name))) throw new HttpError(404, 'Not Found'); // the safe name may be one of ours
     // The file goes under the safe form of the name (reported in Location); that is what must be free.
     const current = name === t.requested ? t.kind : (await entryKind(join(dir, name))).kind;
     if (current === 'folder') throw new HttpError(409, `${name} is a folder`);
@@ -58,7 +59,7 @@ export function createPutHandler(o: ResolvedUploadOptions): Handler {
     req.body.once('error', (error) => limited.destroy(error));
     let saved;
     try {
-      saved = await saveUpload(limited, dir, name, { overwrite: o.overwrite, exclusive: ifNoneMatch || !o.overwrite });
+      saved = await saveUpload(limited, dir, name, { overwrite: o.overwrite, exclusive: ifNoneMatch || !o.overwrite, reserved: o.reserved });
     } catch (error) {
       if (error instanceof HttpError) throw error;
       const code = (error as NodeJS.ErrnoException).code;

@@ -27,6 +27,11 @@ export interface SaveOptions {
   exclusive?: boolean;
   /** File mode for the new file (before umask). */
   mode?: number;
+  /**
+   * Paths the server keeps for itself (its config and log files, protected-paths.ts): never given
+   * to an upload, never replaced. Such a name counts as taken, so a form upload gets a numbered name.
+   */
+  reserved?: (path: string) => boolean;
 }
 
 export interface SavedFile {
@@ -60,7 +65,7 @@ export async function saveUpload(source: Readable, dir: string, name: string, op
   const out = createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644, highWaterMark: WRITE_QUEUE_BYTES });
   try {
     await pipeline(source, out);
-    return await commit(temp, dir, name, out.bytesWritten, options.exclusive === true ? 'exclusive' : options.overwrite === true ? 'overwrite' : 'number');
+    return await commit(temp, dir, name, out.bytesWritten, options.exclusive === true ? 'exclusive' : options.overwrite === true ? 'overwrite' : 'number', options.reserved);
   } catch (error) {
     // The write stream may still be opening: wait until its descriptor is closed, or the unlink
     // could run before the file even exists and leave it behind.
@@ -75,7 +80,9 @@ export async function saveUpload(source: Readable, dir: string, name: string, op
 export type NameRule = 'number' | 'overwrite' | 'exclusive';
 
 /** Gives a complete temporary file its final name. The temporary file is gone afterwards. */
-export async function commit(temp: string, dir: string, name: string, size: number, rule: NameRule): Promise<SavedFile> {
+export async function commit(temp: string, dir: string, name: string, size: number, rule: NameRule, reserved: (path: string) => boolean = () => false): Promise<SavedFile> {
+  // A reserved file is never replaced: overwriting falls back to a numbered name.
+  if (rule === 'overwrite' && reserved(join(dir, name))) rule = 'number';
   if (rule === 'overwrite') {
     const target = join(dir, name);
     const existed = await lstat(target).then(
@@ -92,6 +99,7 @@ export async function commit(temp: string, dir: string, name: string, size: numb
   for (let n = 0; n < alternatives; n++) {
     const candidate = numberedName(name, n);
     const target = join(dir, candidate);
+    if (reserved(target)) continue;
     try {
       await link(temp, target);
     } catch (error) {

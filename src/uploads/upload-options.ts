@@ -26,6 +26,8 @@ export interface UploadOptions {
   crossOrigin?: CrossOriginOptions;
   /** Counts for the status page (the status module's UploadCounter fits). */
   stats?: UploadStats;
+  /** The server's own files (config, logs: static/protected-paths.ts), by real path: never written. */
+  reserved?: (path: string) => boolean;
 }
 
 export interface UploadStats {
@@ -47,6 +49,7 @@ export interface ResolvedUploadOptions {
   limits: FormLimits;
   crossOrigin: CrossOriginOptions;
   stats: UploadStats | null;
+  reserved: (path: string) => boolean;
 }
 
 export function resolveUploadOptions(options: UploadOptions): ResolvedUploadOptions {
@@ -63,6 +66,7 @@ export function resolveUploadOptions(options: UploadOptions): ResolvedUploadOpti
     limits: { ...DEFAULT_FORM_LIMITS, ...options.limits },
     crossOrigin: options.crossOrigin ?? {},
     stats: options.stats ?? null,
+    reserved: options.reserved ?? (() => false),
   };
 }
 

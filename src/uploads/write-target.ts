@@ -15,6 +15,8 @@ export interface WriteScope {
   root: string;
   /** Let writes follow symlinks out of the root (static follow_symlinks). Off by default. */
   followSymlinks?: boolean;
+  /** Real paths never written (the server's own config and log files): answered as absent. */
+  reserved?: (path: string) => boolean;
 }
 
 interface ResolvedTarget {
@@ -93,6 +95,8 @@ export async function resolveTarget(scope: WriteScope, urlPath: string): Promise
   const requested = basename(resolved.path);
   const dir = await writableFolder(scope, dirname(resolved.path));
   const path = dir === null ? null : join(dir, requested);
+  // The server's own files are not there as far as any client can tell (as for reads: 404).
+  if (path !== null && scope.reserved?.(path) === true) throw new HttpError(404, 'Not Found');
   const { kind, link } = path === null ? { kind: null, link: false } : await entryKind(path);
   return { isRoot: false, folderUrl, addressed: resolved.path, dir, requested, name: sanitizeFileName(requested, ''), path, kind, link };
 }
