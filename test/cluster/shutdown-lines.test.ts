@@ -3,9 +3,10 @@
 // reload each old worker "stopped" once, before "reload complete"; counts in the singular for one.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listeningPids, siteWithFiles, startCli, suiteResources, tempDir, waitForCount } from '../support/cluster-helpers.ts';
+import { listeningPids, siteWithFiles, startCli, suiteResources, tempDir, waitForCount, type RunningCli } from '../support/cluster-helpers.ts';
 
 /** Event lines (the message after the level), in order. */
 function events(text: string): string[] {
@@ -24,17 +25,31 @@ function indexOf(lines: string[], re: RegExp): number {
 describe('shutdown and reload lines', () => {
   const { started, dirs } = suiteResources();
 
-  test('single process: "SIGTERM: finishing in-flight requests" comes before "stopped", on the console and in log_file', async () => {
+  /** A site in a temp folder, and the CLI serving it with `args`; a cluster rolled once by SIGHUP. */
+  async function serve(args: string[], workers = 0): Promise<{ cli: RunningCli; first: number[] }> {
     const dir = await tempDir();
     dirs.push(dir.remove);
     await siteWithFiles(dir.path);
-    for (const extra of [[], ['--log-file', join(dir.path, 'logs', 'server.log')]]) {
-      const cli = startCli(['-H', '127.0.0.1', '-p', '0', ...extra, dir.path]);
-      started.push(cli);
+    const cli = startCli([...(workers > 0 ? ['--workers', String(workers)] : []), '-H', '127.0.0.1', '-p', '0', ...args, dir.path]);
+    started.push(cli);
+    if (workers === 0) {
       await cli.waitFor(/http:\/\/127\.0\.0\.1:[1-9]\d*\//);
+      return { cli, first: [] };
+    }
+    await waitForCount(cli, /cluster: worker \d \(pid \d+\) listening/g, workers);
+    const first = listeningPids(cli.output());
+    process.kill(cli.pid, 'SIGHUP');
+    await cli.waitFor(/cluster: reload complete/);
+    return { cli, first };
+  }
+
+  test('single process: "SIGTERM: finishing in-flight requests" comes before "stopped", on the console and in log_file', async () => {
+    for (const file of [null, join(tmpdir(), `httpcraft-order-${process.pid}.log`)]) {
+      const { cli } = await serve(file === null ? [] : ['--log-file', file]);
+      if (file !== null) dirs.push(() => rm(file, { force: true }));
       process.kill(cli.pid, 'SIGTERM');
       assert.equal(await cli.exited, 0);
-      const lines = extra.length === 0 ? events(cli.output()) : events(await readFile(extra[1]!, 'utf8'));
+      const lines = events(file === null ? cli.output() : await readFile(file, 'utf8'));
       const signal = indexOf(lines, /^SIGTERM: finishing in-flight requests/);
       const stopped = indexOf(lines, /^stopped$/);
       assert.ok(signal < stopped, lines.join('\n'));
@@ -43,15 +58,8 @@ describe('shutdown and reload lines', () => {
   });
 
   test('cluster of one: a reload stops the old worker once, before "reload complete"; no "1 workers"', async () => {
-    const dir = await tempDir();
-    dirs.push(dir.remove);
-    await siteWithFiles(dir.path);
-    const cli = startCli(['--workers', '1', '-H', '127.0.0.1', '-p', '0', dir.path]);
-    started.push(cli);
-    await waitForCount(cli, /cluster: worker 1 \(pid \d+\) listening/g, 1);
-    const [oldPid] = listeningPids(cli.output());
-    process.kill(cli.pid, 'SIGHUP');
-    await cli.waitFor(/cluster: reload complete/);
+    const { cli, first } = await serve([], 1);
+    const [oldPid] = first;
     const [, newPid] = listeningPids(cli.output());
     process.kill(cli.pid, 'SIGTERM');
     assert.equal(await cli.exited, 0);
@@ -69,15 +77,7 @@ describe('shutdown and reload lines', () => {
   });
 
   test('cluster of two: the plural, and every old worker stopped before "reload complete"', async () => {
-    const dir = await tempDir();
-    dirs.push(dir.remove);
-    await siteWithFiles(dir.path);
-    const cli = startCli(['--workers', '2', '-H', '127.0.0.1', '-p', '0', dir.path]);
-    started.push(cli);
-    await waitForCount(cli, /cluster: worker \d \(pid \d+\) listening/g, 2);
-    const first = listeningPids(cli.output());
-    process.kill(cli.pid, 'SIGHUP');
-    await cli.waitFor(/cluster: reload complete/);
+    const { cli, first } = await serve([], 2);
     process.kill(cli.pid, 'SIGTERM');
     assert.equal(await cli.exited, 0);
     const lines = events(cli.output());
