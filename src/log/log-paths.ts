@@ -8,6 +8,7 @@
 
 import { accessSync, closeSync, constants, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 
 /** The settings that decide where log files go (a Config has them all). */
@@ -38,9 +39,10 @@ export function logFileFor(logFile: string, slot: string | undefined): string {
 /**
  * Every log file a configuration writes, absolute: log_file and access_log (when it is a path), and
  * in a cluster the per-worker file of every slot. Rotations add `.1`, `.2`… (and `.gz`) to each of
- * these; isLogFile() recognises those too. For callers that must never serve or list them.
+ * these; isLogFile() recognises those too. For callers that must never serve or list them (`cores`:
+ * the worker count "auto" stands for).
  */
-export function logFilePaths(settings: LogPathSettings, cores = 1): string[] {
+export function logFilePaths(settings: LogPathSettings, cores = availableParallelism()): string[] {
   const bases = [settings.log_file, accessLogFile(settings.access_log)].filter((p): p is string => p !== null);
   const workers = settings.workers === 'auto' ? cores : settings.workers;
   const out = new Set<string>();
