@@ -9,7 +9,7 @@
 import cluster from 'node:cluster';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, type Logger } from './log/logger.ts';
+import type { Logger } from './log/logger.ts';
 import { ansi, plain, shouldColor } from './log/colors.ts';
 import { parseArgv } from './config/argv.ts';
 import { loadConfig, type Loaded } from './config/load.ts';
@@ -69,8 +69,9 @@ const workers = resolveWorkerCount(config.workers);
 const supervise = loaded.sources.workers !== 'default';
 const clustered = workers > 1 || supervise;
 // One writer per log file: in a cluster the primary writes log_file and each worker its own
-// (server.worker-N.log); in a single process the server's logger writes it, this one the console.
-const logger: Logger = clustered ? createConfiguredLogger(config) : createLogger({ level: config.log_level, format: config.access_log_format, console: process.stdout, errorConsole: process.stderr, color, file: null });
+// (server.worker-N.log); in a single process the server shares this logger, so signal and server
+// lines come out in order and in the same place.
+const logger: Logger = createConfiguredLogger(config);
 
 // HTTPS: cert/key or PFX files are validated before anything listens; with none, a development
 // certificate is made once here (workers then reuse it).
@@ -178,7 +179,7 @@ if (loaded.configFile !== null) process.env[CONFIG_FILE_ENV] = loaded.configFile
 const status = await runServer<Config>({
   settings: settings(config),
   // In this process (one worker) the HTTPS prepared above is used as is; workers prepare their own.
-  build: (c) => buildCliServer(c, c === config ? https : null, loaded.configFile),
+  build: (c) => buildCliServer(c, c === config ? https : null, c === config ? logger : null, loaded.configFile),
   workerEntry: fileURLToPath(new URL('./cluster/cli-worker.js', import.meta.url)),
   logger,
   supervise,

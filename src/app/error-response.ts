@@ -12,8 +12,31 @@ export type ErrorPageSource = (status: number, req: Request) => Promise<Buffer |
 
 export interface ErrorHandlerOptions {
   pages?: ErrorPageSource;
-  /** Called for errors that are not HttpErrors (bugs) and for 5xx HttpErrors. */
+  /** Called for our own bugs only (see isBug): an answer the code chose on purpose is an access line. */
   report?: (error: unknown, req: Request) => void;
+}
+
+// The error classes JavaScript itself throws for programming mistakes (a wrong type, a bad argument,
+// an undefined name) and node:assert's: an HttpError wrapping one of them hides a bug of ours.
+const BUG_CLASSES: readonly (abstract new (...args: never[]) => Error)[] = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError];
+
+/**
+ * True for an error that is our bug and deserves an ERROR line with its stack: anything thrown that
+ * is not an HttpError, or an HttpError whose cause chain holds a programming error. Every HttpError
+ * the code threw on purpose (404, 405, 501 for an unknown method, 503, …) is an expected answer, and
+ * logging each with a stack would let any client flood the error log.
+ */
+export function isBug(error: unknown): boolean {
+  if (!isHttpError(error)) return true;
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined && depth < 8; depth++) {
+    if (isHttpError(cause)) {
+      cause = cause.cause;
+      continue;
+    }
+    return BUG_CLASSES.some((c) => cause instanceof c) || (cause as { code?: unknown } | null)?.code === 'ERR_ASSERTION';
+  }
+  return false;
 }
 
 export function escapeHtml(s: string): string {
@@ -54,7 +77,7 @@ h1{font-size:3rem;margin:0 0 .5rem}p{opacity:.8}
 export async function sendError(req: Request, res: Response, error: unknown, options: ErrorHandlerOptions = {}): Promise<void> {
   const http = isHttpError(error);
   const status = http ? error.status : 500;
-  if (!http || status >= 500) options.report?.(error, req);
+  if (isBug(error)) options.report?.(error, req);
   if (res.headersSent) throw error; // too late for a clean answer: the connection closes
   const message = http && error.expose ? error.message : '';
   for (const name of [...new Set(res.headerList.filter((_, i) => i % 2 === 0))]) {

@@ -3,11 +3,11 @@
 // recorder, site handler, HTTPS, and the engine. The primary of a cluster never calls this.
 
 import cluster from 'node:cluster';
-import { basename, dirname, extname, join } from 'node:path';
 import { createServer } from '../server/http-server.ts';
 import { createSiteHandler } from '../app/site.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { RotatingFile } from '../log/rotating-file.ts';
+import { accessLogFile, logFileFor } from '../log/log-paths.ts';
 import { accessEntry } from '../log/formats.ts';
 import { shouldColor } from '../log/colors.ts';
 import type { Config } from '../config/schema.ts';
@@ -19,29 +19,26 @@ import { prepareHttps, httpsOptionsFromConfig, startHttpsServices, type HttpsSer
 import { clusterSnapshot, onStatsRequest } from './worker-stats.ts';
 import type { BuiltServer } from './worker-main.ts';
 
-/**
- * Where a process writes its log file. Workers of a cluster each write their own file
- * (server.log → server.worker-1.log, by slot): one writer per file keeps rotation race-free.
- */
-export function logFileFor(logFile: string, slot: string | undefined): string {
-  if (slot === undefined) return logFile;
-  const ext = extname(logFile);
-  return join(dirname(logFile), `${basename(logFile, ext)}.worker-${slot}${ext}`);
-}
+export { logFileFor };
 
-/** The logger a process uses: console (colored on a TTY), plus the rotating file when configured. */
+/**
+ * The logger a process uses: server events to the console (colored on a TTY) or to log_file; access
+ * lines as access_log says (stdout, off, or a file, the same one when it names log_file). Each is a
+ * rotating file of this process (per worker in a cluster, see logFileFor).
+ */
 export function createConfiguredLogger(config: Config, slot?: string): Logger {
-  const file =
-    config.log_file === null
-      ? null
-      : new RotatingFile({
-          path: logFileFor(config.log_file, slot),
-          maxBytes: config.log_max_size,
-          daily: config.log_rotate === 'daily',
-          keep: config.log_keep,
-          compress: config.log_compress,
-          onError: (error) => process.stderr.write(`httpcraft: cannot write log file ${config.log_file}: ${error.message}\n`),
-        });
+  const rotating = (path: string): RotatingFile =>
+    new RotatingFile({
+      path: logFileFor(path, slot),
+      maxBytes: config.log_max_size,
+      daily: config.log_rotate === 'daily',
+      keep: config.log_keep,
+      compress: config.log_compress,
+      onError: (error) => process.stderr.write(`httpcraft: cannot write log file ${logFileFor(path, slot)}: ${error.message}\n`),
+    });
+  const file = config.log_file === null ? null : rotating(config.log_file);
+  const accessPath = accessLogFile(config.access_log);
+  const access = accessPath === null ? (config.access_log === 'off' ? 'off' : 'console') : accessPath === config.log_file ? 'events' : rotating(accessPath);
   const logger = createLogger({
     level: config.log_level,
     format: config.access_log_format,
@@ -49,17 +46,20 @@ export function createConfiguredLogger(config: Config, slot?: string): Logger {
     errorConsole: process.stderr,
     color: shouldColor(config.colored_logging, process.stdout, process.env),
     file,
+    access,
   });
-  if (file !== null) {
-    // SIGUSR2: reopen the file after an external logrotate moved it away.
+  const files = [file, typeof access === 'object' ? access : null].filter((f): f is RotatingFile => f !== null);
+  if (files.length > 0) {
+    // SIGUSR2: reopen the files after an external logrotate moved them away.
     process.on('SIGUSR2', () => {
-      file.reopen();
-      logger.info('SIGUSR2: log file reopened');
+      for (const f of files) f.reopen();
+      logger.info(`SIGUSR2: ${files.length === 1 ? 'log file' : 'log files'} reopened`);
     });
   }
   return logger;
 }
 
+/**
 /**
  * The config file the primary loaded, for its workers (a worker gets the resolved configuration,
  * not the command line): the static server must never serve it.
@@ -68,12 +68,14 @@ export const CONFIG_FILE_ENV = 'HTTPCRAFT_WORKER_CONFIG_FILE';
 
 /**
  * `prepared`: HTTPS already prepared by the caller for this same configuration (the single-process
- * CLI validates certificates before listening); workers prepare their own. `configFile`: the config
+ * CLI validates certificates before listening); workers prepare their own. `shared`: the caller's
+ * logger, which it closes itself (the single-process CLI: one logger, so its signal lines and the
+ * server's stay in order and go to the same place); workers make their own. `configFile`: the config
  * file that was loaded (never served); workers read it from CONFIG_FILE_ENV.
  */
-export async function buildCliServer(config: Config, prepared: PreparedHttps | null = null, configFile: string | null = process.env[CONFIG_FILE_ENV] ?? null): Promise<BuiltServer> {
+export async function buildCliServer(config: Config, prepared: PreparedHttps | null = null, shared: Logger | null = null, configFile: string | null = process.env[CONFIG_FILE_ENV] ?? null): Promise<BuiltServer> {
   const slot = cluster.isWorker ? process.env.HTTPCRAFT_WORKER_SLOT : undefined;
-  const logger = createConfiguredLogger(config, slot);
+  const logger = shared ?? createConfiguredLogger(config, slot);
   const uploads = new UploadCounter();
   const recorder = new StatusRecorder({ name: config.server_name === '' ? 'httpcraft' : config.server_name, version: config.server_version, uploads });
   // In a cluster the status page shows every worker: the primary gathers and merges their figures.
@@ -90,7 +92,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   const logHeaders = config.access_log_format !== 'common';
   // server.now(): the clock requests are stamped with (monotonic, read once per loop turn), so the
   // duration is not skewed by wall-clock adjustments and costs no clock read of its own.
-  server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), logHeaders)));
+  if (config.access_log !== 'off') server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), logHeaders)));
   server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));
 
   let services: HttpsServices | null = null;
@@ -108,8 +110,9 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
     },
     close: async () => {
       await services?.close();
-      logger.info('stopped');
-      await logger.close();
+      // A worker's stop is the primary's to announce ("cluster: worker N (pid …) stopped"), once.
+      if (!cluster.isWorker) logger.info('stopped');
+      if (shared === null) await logger.close();
     },
   };
 }

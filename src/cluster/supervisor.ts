@@ -14,6 +14,7 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log/logger.ts';
+import { count } from '../log/plural.ts';
 import { CrashTracker, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { isOurs, type PrimaryToWorker, type ReadyMessage, type WorkerReport, type WorkerToPrimary } from './ipc.ts';
 import { StatsCollector, type StatsTarget } from './stats-collector.ts';
@@ -114,7 +115,7 @@ export class Supervisor<C> {
     cluster.setupPrimary({ exec: this.#options.workerEntry, args: [], serialization: 'json' });
     cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
     for (let id = 1; id <= this.#settings.workers; id++) this.#addSlot(id);
-    this.#log.info(`cluster: primary ${process.pid} starting ${this.#settings.workers} workers on ${describeTarget(this.#settings.listen)}`);
+    this.#log.info(`cluster: primary ${process.pid} starting ${count(this.#settings.workers, 'worker')} on ${describeTarget(this.#settings.listen)}`);
     return this.#finished;
   }
 
@@ -260,7 +261,7 @@ export class Supervisor<C> {
     }
     this.#stopping = true;
     const graceMs = this.#settings.shutdownTimeoutMs;
-    this.#log.info(`cluster: ${signal}: draining ${this.#states.size} workers (up to ${graceMs / 1000} s)`);
+    this.#log.info(`cluster: ${signal}: draining ${count(this.#states.size, 'worker')} (up to ${graceMs / 1000} s)`);
     for (const s of this.#slots) if (s.restartTimer !== null) clearTimeout(s.restartTimer);
     if (this.#states.size === 0) {
       this.#finish();
@@ -306,7 +307,10 @@ export class Supervisor<C> {
     const previous = this.#settings;
     this.#settings = next;
     const generation = ++this.#generation;
-    this.#log.info(`cluster: reloading: rolling ${next.workers} workers one at a time`);
+    // The roll moves on once an old worker has closed its listener; it may still be finishing
+    // requests. The reload is complete when every old worker has exited.
+    const retired: Promise<void>[] = [];
+    this.#log.info(`cluster: reloading: rolling ${count(next.workers, 'worker')} one at a time`);
     for (const slot of [...this.#slots]) {
       if (this.#stopping) return;
       const old = slot.current;
@@ -314,7 +318,7 @@ export class Supervisor<C> {
         // Fewer workers now: retire the surplus slot.
         this.#slots.splice(this.#slots.indexOf(slot), 1);
         if (slot.restartTimer !== null) clearTimeout(slot.restartTimer);
-        if (old !== null) await this.#retire(old, previous.shutdownTimeoutMs);
+        if (old !== null) await this.#retire(old, previous.shutdownTimeoutMs, retired);
         continue;
       }
       if (old !== null && old.generation === generation) continue; // replaced after a crash meanwhile
@@ -332,13 +336,14 @@ export class Supervisor<C> {
         clearTimeout(slot.restartTimer);
         slot.restartTimer = null;
       }
-      if (old !== null) await this.#retire(old, previous.shutdownTimeoutMs);
+      if (old !== null) await this.#retire(old, previous.shutdownTimeoutMs, retired);
     }
     for (let id = this.#slots.length + 1; id <= next.workers; id++) {
       const slot = this.#addSlot(id);
       if (slot.current !== null) await this.#whenReady(slot.current);
     }
-    this.#log.info(`cluster: reload complete (${this.#slots.length} workers)`);
+    await Promise.all(retired);
+    if (!this.#stopping) this.#log.info(`cluster: reload complete (${count(this.#slots.length, 'worker')})`);
   }
 
   #whenReady(state: WorkerState): Promise<'ready' | 'failed'> {
@@ -355,10 +360,14 @@ export class Supervisor<C> {
     });
   }
 
-  /** Tells a worker to drain; resolves once it has closed its listener (or exited). */
-  #retire(state: WorkerState, graceMs: number): Promise<void> {
+  /**
+   * Tells a worker to drain; resolves once it has closed its listener (or exited). Its exit (logged
+   * by #onExit as "stopped") is added to `exits`.
+   */
+  #retire(state: WorkerState, graceMs: number, exits: Promise<void>[]): Promise<void> {
     state.retiring = true;
     if (state.stableTimer !== null) clearTimeout(state.stableTimer);
+    exits.push(state.worker.isDead() ? Promise.resolve() : new Promise((resolve) => state.worker.once('exit', () => setImmediate(resolve))));
     return new Promise((resolve) => {
       const onMessage = (message: unknown): void => {
         if (isOurs<WorkerToPrimary>(message) && message.type === 'httpcraft:draining') done();

@@ -2,8 +2,8 @@
 // folder (stored as its real path, which the static resolver's containment check relies on), and
 // when HTTPS is on the certificate files must be readable.
 
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { accessLogFile, logPathProblem } from '../log/log-paths.ts';
 import { ConfigError, showValue } from './errors.ts';
 import type { Config, SourceMap } from './schema.ts';
 
@@ -36,19 +36,13 @@ export function checkFilesystem(config: Config, sources: SourceMap): ConfigError
       }
     }
   }
-  if (config.log_file !== null) {
-    // Open it now (creating it and its folder) so a bad path is refused before start, not later.
-    try {
-      if (existsSync(config.log_file) && statSync(config.log_file).isDirectory()) {
-        errors.push(new ConfigError('log_file', sources.log_file, `log_file ${showValue(config.log_file)} is a folder; name a file`));
-      } else {
-        mkdirSync(dirname(config.log_file), { recursive: true });
-        closeSync(openSync(config.log_file, 'a'));
-      }
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      errors.push(new ConfigError('log_file', sources.log_file, `log_file ${showValue(config.log_file)} cannot be written (${code ?? (error as Error).message})`));
-    }
+  // Log files are opened now (creating them and their folders) so a bad path is refused before
+  // start, not at the first line.
+  const rotates = config.log_max_size > 0 || config.log_rotate === 'daily';
+  const access = accessLogFile(config.access_log);
+  for (const [key, path] of [['log_file', config.log_file], ['access_log', access === config.log_file ? null : access]] as const) {
+    const problem = path === null ? null : logPathProblem(path, rotates);
+    if (problem !== null) errors.push(new ConfigError(key, sources[key], `${key} ${showValue(path)} ${problem}`));
   }
   return errors;
 }

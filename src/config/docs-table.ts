@@ -21,6 +21,7 @@ function typeText(kind: Kind): string {
     case 'port':
       return kind.nullable === true ? 'port or null' : 'port';
     case 'path':
+      if (kind.words !== undefined) return ['path', ...kind.words].join(' \\| ');
       return kind.nullable === true ? 'path or null' : 'path';
     case 'string':
       return kind.nullable === true ? 'string or null' : 'string';

@@ -70,11 +70,12 @@ export const KEYS = [
   { key: 'state_dir', group: 'server', kind: PATH, default: '.httpcraft', isPath: true, description: 'Folder for generated state (development certificate, …).' },
   // ── seed: logging ────────────────────────────────────────────────────────────────────────────
   { key: 'log_level', group: 'logging', kind: { type: 'enum', values: ['DEBUG', 'INFO', 'WARNING', 'ERROR'], aliases: { warn: 'WARNING' } }, default: 'INFO', description: 'Lowest level of server events logged.' },
-  { key: 'log_file', group: 'logging', kind: PATH_OR_NULL, default: null, isPath: true, description: 'Write the logs to this file (buffered, asynchronous) instead of the console.' },
+  { key: 'log_file', group: 'logging', kind: PATH_OR_NULL, default: null, isPath: true, description: 'Write the server events (not the access log: see access_log) to this file (buffered, asynchronous) instead of the console.' },
+  { key: 'access_log', group: 'logging', kind: { type: 'path', words: ['stdout', 'off'] }, default: 'stdout', isPath: true, description: 'Where the access log goes (one line per request, whatever log_level says): "stdout", "off", or a file (rotated as log_file).' },
   { key: 'colored_logging', group: 'logging', kind: BOOL, default: true, flags: ['color'], description: 'Colored console output when stdout is a terminal (NO_COLOR also turns it off).' },
   { key: 'access_log_format', group: 'logging', kind: { type: 'enum', values: ['common', 'combined', 'json'] }, default: 'common', description: 'Access log line format: Apache common, combined, or JSON lines.' },
-  { key: 'log_max_size', group: 'logging', kind: BYTES, default: 10485760, description: 'Rotate the log file when it would grow past this size (0 = never).' },
-  { key: 'log_rotate', group: 'logging', kind: { type: 'enum', values: ['none', 'daily'] }, default: 'none', description: 'Also rotate the log file when the local date changes.' },
+  { key: 'log_max_size', group: 'logging', kind: BYTES, default: 10485760, description: 'Rotate a log file (log_file, access_log) when it would grow past this size (0 = never).' },
+  { key: 'log_rotate', group: 'logging', kind: { type: 'enum', values: ['none', 'daily'] }, default: 'none', description: 'Also rotate the log files when the local date changes.' },
   { key: 'log_keep', group: 'logging', kind: COUNT(0, 1000), default: 5, description: 'Rotated log files kept (file.1 is the newest).' },
   { key: 'log_compress', group: 'logging', kind: BOOL, default: false, description: 'Gzip rotated log files (file.1.gz, …).' },
   // ── engine ───────────────────────────────────────────────────────────────────────────────────

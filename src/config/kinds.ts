@@ -11,7 +11,7 @@ export type Kind =
   | { readonly type: 'bytes'; readonly min: number; readonly max: number }
   | { readonly type: 'seconds'; readonly min: number; readonly max: number }
   | { readonly type: 'string'; readonly nullable?: boolean; readonly nonEmpty?: boolean; readonly prefix?: string }
-  | { readonly type: 'path'; readonly nullable?: boolean }
+  | { readonly type: 'path'; readonly nullable?: boolean; readonly words?: readonly string[] }
   | { readonly type: 'enum'; readonly values: readonly string[]; readonly aliases?: Readonly<Record<string, string>> }
   | { readonly type: 'port'; readonly nullable?: boolean }
   | { readonly type: 'list' }
@@ -46,6 +46,7 @@ export function describeKind(kind: Kind): string {
     case 'string':
       return `${kind.nonEmpty === true ? 'a non-empty string' : 'a string'}${kind.prefix === undefined ? '' : ` starting with "${kind.prefix}"`}${kind.nullable === true ? ' or null' : ''}`;
     case 'path':
+      if (kind.words !== undefined) return `a file system path, ${kind.words.map((w) => `"${w}"`).join(' or ')}`;
       return kind.nullable === true ? 'a file system path or null' : 'a file system path';
     case 'enum':
       return `one of ${kind.values.join(', ')}`;
@@ -74,7 +75,7 @@ export function placeholder(kind: Kind): string {
     case 'seconds':
       return '<seconds>';
     case 'path':
-      return '<path>';
+      return kind.words === undefined ? '<path>' : `<path|${kind.words.join('|')}>`;
     case 'enum':
       return `<${kind.values.join('|')}>`;
     case 'port':
@@ -194,8 +195,17 @@ export function fromText(kind: Kind, text: string): Coerced {
   }
 }
 
+/** True when a path kind's value is one of its words ("stdout", "off"), not a path to resolve. */
+export function isPathWord(kind: Kind, value: string): boolean {
+  return kind.type === 'path' && kind.words !== undefined && kind.words.includes(value);
+}
+
 function checkString(kind: Kind & { type: 'string' | 'path' }, value: string): Coerced {
-  if (kind.type === 'path') return value === '' ? bad('expected a non-empty path') : ok(value);
+  if (kind.type === 'path') {
+    const word = kind.words?.find((w) => w === value.trim().toLowerCase());
+    if (word !== undefined) return ok(word);
+    return value === '' ? bad(`expected ${describeKind(kind)}`) : ok(value);
+  }
   if (kind.nonEmpty === true && value === '') return bad(`expected ${describeKind(kind)}`);
   if (kind.prefix !== undefined && !value.startsWith(kind.prefix)) return bad(`expected ${describeKind(kind)}`);
   return ok(value);

@@ -11,7 +11,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseArgv, type Action } from './argv.ts';
 import { ConfigError, ConfigErrors, closest, showValue } from './errors.ts';
 import { KEYS, allKeyNames, envNames, findKey, type KeySpec } from './keys.ts';
-import { fromJson, fromText } from './kinds.ts';
+import { fromJson, fromText, isPathWord } from './kinds.ts';
 import { defaultConfig, type Config, type SourceMap } from './schema.ts';
 import { checkFilesystem } from './check-paths.ts';
 
@@ -103,7 +103,7 @@ export function loadConfig(input: LoadInput): Loaded {
   for (const spec of KEYS as readonly KeySpec[]) {
     const layer = cli.get(spec) ?? env.get(spec) ?? file.get(spec);
     let value = layer?.value ?? spec.default;
-    if (spec.isPath === true && typeof value === 'string') value = resolve(layer?.base ?? input.cwd, value);
+    if (spec.isPath === true && typeof value === 'string' && !isPathWord(spec.kind, value)) value = resolve(layer?.base ?? input.cwd, value);
     config[spec.key] = value;
     sources[spec.key] = layer?.source ?? 'default';
   }

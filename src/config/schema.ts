@@ -27,6 +27,7 @@ export interface Config {
   // logging
   log_level: LogLevelName;
   log_file: string | null;
+  access_log: string;
   colored_logging: boolean;
   access_log_format: AccessLogFormat;
   log_max_size: number;

@@ -6,6 +6,7 @@ import type { ServerOptions } from '../server/http-server.ts';
 import type { Handler } from '../server/connection.ts';
 import type { SiteOptions } from '../app/site.ts';
 import type { Logger } from '../log/logger.ts';
+import { accessLogFile } from '../log/log-paths.ts';
 import type { Config } from './schema.ts';
 import type { StatusRecorder } from '../status/metrics.ts';
 import type { UploadStats } from '../uploads/upload-handlers.ts';
@@ -58,7 +59,7 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
     showHiddenFiles: config.show_hidden_files,
     followSymlinks: config.follow_symlinks,
     // Every file the server writes or reads for itself; another log file is one more logFiles entry.
-    neverServe: { folders: [config.state_dir], files: [configFile], logFiles: [config.log_file] },
+    neverServe: { folders: [config.state_dir], files: [configFile], logFiles: [config.log_file, accessLogFile(config.access_log)] },
     logger,
     indexFile: config.index_file,
     directoryListing: config.directory_listing,

@@ -2,9 +2,11 @@
 // lines, in the configured style (text for common/combined, JSON lines for json), to the console
 // (colored on a terminal) or to a rotating file.
 //
-// Routing: without a log file, everything goes to the console. With one, everything goes to the
-// file, and warnings and errors are also shown on stderr so a broken server is never silent.
-// Console output is batched per event-loop turn like the file, so logging stays off the hot path.
+// Routing: server events go to the console, or to the log file when there is one (warnings and
+// errors are then also shown on stderr, so a broken server is never silent). Access lines go where
+// `access` says: with the events (the default), to the console, to a file of their own, or nowhere;
+// the level never filters them (it is for server events). Console output is batched per event-loop
+// turn like the file, so logging stays off the hot path; one buffer per stream keeps lines in order.
 
 import { accessLine, textEventLine, jsonEventLine, type AccessEntry, type AccessFormat } from './formats.ts';
 import { LEVEL_STYLE, ansi, plain, statusStyle, type Paint } from './colors.ts';
@@ -41,6 +43,11 @@ export interface LoggerOptions {
   errorConsole?: NodeJS.WritableStream | null;
   color?: boolean;
   file?: RotatingFile | null;
+  /**
+   * Where access lines go: 'events' (default) where the events go, 'console', 'off', or a file of
+   * their own (which may be `file` itself).
+   */
+  access?: 'events' | 'console' | 'off' | RotatingFile;
   now?: () => number;
 }
 
@@ -82,8 +89,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const file = options.file ?? null;
   const now = options.now ?? Date.now;
   const paint: Paint = options.color === true ? ansi : plain;
-  const main = file === null && options.console != null ? new ConsoleBuffer(options.console) : null;
+  const access = options.access ?? 'events';
+  const accessFile = access === 'events' ? file : typeof access === 'object' ? access : null;
+  const accessToConsole = access === 'console' || (access === 'events' && file === null);
+  const out = options.console != null && (file === null || accessToConsole) ? new ConsoleBuffer(options.console) : null;
+  const main = file === null ? out : null;
+  const accessOut = accessToConsole ? out : null;
   const echo = file !== null && options.errorConsole != null ? new ConsoleBuffer(options.errorConsole) : null;
+  // The access file when it is not the events' file (flushed and closed on its own).
+  const ownAccessFile = accessFile !== file ? accessFile : null;
 
   const at = (l: LogLevel): boolean => LEVELS[l] >= LEVELS[logger.level];
   const emit = (level: LogLevel, message: string, error?: unknown): void => {
@@ -105,32 +119,31 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: (m) => void (at('WARNING') && emit('WARNING', m)),
     error: (m, e) => void (at('ERROR') && emit('ERROR', m, e)),
     line: (text) => {
-      if (file !== null) file.write(text);
-      main?.write(text);
+      if (accessFile !== null) accessFile.write(text);
+      accessOut?.write(text);
     },
     access: (entry) => {
-      if (file !== null && format !== 'json') {
-        // Straight to bytes, no line string (access-encoder.ts). With a file, the console only
-        // echoes warnings and errors, so nothing else needs the line.
-        file.writeEncoded(maxAccessLineBytes(format, entry), entry, format === 'combined' ? encodeCombinedLine : encodeCommonLine);
+      if (accessFile !== null) {
+        // Straight to bytes, no line string (access-encoder.ts): nothing else needs the line.
+        if (format !== 'json') accessFile.writeEncoded(maxAccessLineBytes(format, entry), entry, format === 'combined' ? encodeCombinedLine : encodeCommonLine);
+        else accessFile.write(accessLine(format, entry));
         return;
       }
+      if (accessOut === null) return;
       const line = accessLine(format, entry);
-      if (file !== null) file.write(line);
-      if (main !== null) {
-        // Color the status code only; the rest of the line stays byte-exact.
-        main.write(paint === plain || format === 'json' ? line : line.replace(`" ${entry.status} `, `" ${paint(statusStyle(entry.status), String(entry.status))} `));
-      }
+      // Color the status code only; the rest of the line stays byte-exact.
+      accessOut.write(paint === plain || format === 'json' ? line : line.replace(`" ${entry.status} `, `" ${paint(statusStyle(entry.status), String(entry.status))} `));
     },
     flush: async () => {
-      await Promise.all([file?.flush(), main?.flush(), echo?.flush()]);
+      await Promise.all([file?.flush(), ownAccessFile?.flush(), out?.flush(), echo?.flush()]);
     },
     close: async () => {
-      await Promise.all([file?.close(), main?.flush(), echo?.flush()]);
+      await Promise.all([file?.close(), ownAccessFile?.close(), out?.flush(), echo?.flush()]);
     },
     flushSync: () => {
       file?.flushSync();
-      main?.flushSync();
+      ownAccessFile?.flushSync();
+      out?.flushSync();
       echo?.flushSync();
     },
   };

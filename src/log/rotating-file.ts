@@ -8,12 +8,13 @@
 // Rotation (numbered, like logrotate): file → file.1 → file.2 … → file.<keep>, the oldest removed.
 // With compress, file.1 is gzipped to file.1.gz in the background; the next rotation waits for it.
 
-import { appendFileSync, createReadStream, createWriteStream, mkdirSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { appendFileSync, createReadStream, createWriteStream, writeSync } from 'node:fs';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CHUNK_BYTES, chunkViews, LineBuffer, type Chunk } from './line-buffer.ts';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { makeFolders, makeFoldersSync } from './log-paths.ts';
 
 export interface RotatingFileOptions {
   path: string;
@@ -128,7 +129,7 @@ export class RotatingFile {
       if (this.#fh !== null) {
         for (let offset = 0; offset < data.length; ) offset += writeSync(this.#fh.fd, data, offset);
       } else {
-        mkdirSync(dirname(this.path), { recursive: true });
+        makeFoldersSync(dirname(this.path));
         appendFileSync(this.path, data);
       }
     } catch (error) {
@@ -187,7 +188,7 @@ export class RotatingFile {
 
   async #ensureOpen(): Promise<FileHandle> {
     if (this.#fh !== null) return this.#fh;
-    await mkdir(dirname(this.path), { recursive: true });
+    await makeFolders(dirname(this.path));
     const fh = await open(this.path, 'a');
     const st = await fh.stat();
     this.#fh = fh;

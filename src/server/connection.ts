@@ -36,7 +36,7 @@ export interface ConnectionHost {
   now(): number;
   /** A handler threw or rejected after the response started, or before it could be answered. */
   reportError(error: unknown, req: Request | null): void;
-  /** A response completed (for logs and metrics). */
+  /** A response completed, or the connection closed before it did (Response.cutShort); for logs and metrics. */
   responded(req: Request, res: Response): void;
   closed(connection: Connection): void;
 }
@@ -50,6 +50,10 @@ const MAX_HELD_BYTES = 64 * 1024;
 const LINGER_MS = 2000;
 // Epoch milliseconds of performance.now()'s zero: deadlines and start times share one monotonic clock.
 const TIME_ORIGIN = performance.timeOrigin;
+// A response the client did not stay for (nginx's "client closed request"; not an HTTP status).
+const CLIENT_CLOSED = 499;
+// A response we cut before its head went out (forced shutdown).
+const CUT_BEFORE_HEAD = 503;
 
 const D_NONE = 0;
 const D_IDLE = 1;
@@ -84,6 +88,10 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #requestStart = 0;
   #requestStartHr = 0;
   #drainWaiters: Array<() => void> = [];
+  // Bytes still queued in the socket when it was destroyed (never sent), and whether we ended it
+  // (a timeout, a forced shutdown, a failed body) rather than the client.
+  #unsent = 0;
+  #cutByUs = false;
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.#socket = socket;
@@ -191,6 +199,15 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     if (this.#closed) return;
     this.#closed = true;
     this.#req?.failBody(new Error('connection closed'));
+    const req = this.#req;
+    const res = this.#res;
+    if (req !== null && res !== null && !res.finished) {
+      // Cut short: still one access line (and metrics), with what the client actually got.
+      this.#req = null;
+      this.#res = null;
+      res.cutShort(!this.#cutByUs ? CLIENT_CLOSED : res.headersSent ? res.status : CUT_BEFORE_HEAD, this.#unsent);
+      this.#host.responded(req, res);
+    }
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const w of waiters) w();
@@ -241,7 +258,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     if (this.#res?.finished === true) {
       // Draining an unread body after the response: bounded.
       this.#drained += chunk.length;
-      if (this.#drained > MAX_DRAIN_BYTES) this.#destroy();
+      if (this.#drained > MAX_DRAIN_BYTES) this.#cut();
       return;
     }
     req.pushBody(chunk);
@@ -367,8 +384,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   }
 
   abort(error: Error): void {
+    if (this.#closed) return; // the client left first: nothing went wrong on our side
     this.#host.reportError(error, this.#req);
-    this.#destroy();
+    this.#cut();
   }
 
   // ---- lifecycle ----
@@ -388,7 +406,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
 
   /** Forced close (shutdown deadline passed). */
   destroy(): void {
-    this.#destroy();
+    this.#cut();
   }
 
   /** Called by the server's sweeper with the current time. */
@@ -400,24 +418,24 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       case D_HEADERS:
         // RFC 9110 §15.5.9: 408 for a request that did not arrive in time.
         if (this.#res === null) this.#sendMinimal(408, 'Timed out reading the request');
-        else this.#destroy();
+        else this.#cut();
         return;
       case D_REQUEST:
         this.#req?.failBody(new Error('timed out reading the request body'));
         if (this.#res !== null && !this.#res.headersSent) {
           this.#res = null;
           this.#sendMinimal(408, 'Timed out reading the request body');
-        } else this.#destroy();
+        } else this.#cut();
         return;
       case D_IDLE:
       case D_LINGER:
         // The last response may still be flushing to a slow reader: that is a write stall, not idling,
         // and destroying the socket now would cut the response short.
         if (this.#socket.writableLength > 0) this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
-        else this.#destroy();
+        else this.#cut();
         return;
       default:
-        this.#destroy();
+        this.#cut();
     }
   }
 
@@ -463,7 +481,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#host.reportError(error, req);
     if (this.#closed || res !== this.#res) return;
     if (res.headersSent) {
-      this.#destroy();
+      this.#cut();
       return;
     }
     this.#closing = true;
@@ -474,7 +492,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     } catch (secondError) {
       // Nothing may escape into a socket callback: an error here ends this connection only.
       this.#host.reportError(secondError, req);
-      this.#destroy();
+      this.#cut();
     }
   }
 
@@ -502,7 +520,15 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
 
   #destroy(): void {
     if (this.#closed) return;
+    // Read now: a destroyed socket forgets what it still held.
+    this.#unsent = this.#socket.writableLength;
     this.#socket.destroy();
+  }
+
+  /** We end the connection (not the client): a response cut here is logged with its own status. */
+  #cut(): void {
+    this.#cutByUs = true;
+    this.#destroy();
   }
 
   /** The high-resolution start (latency) and the same instant in epoch ms, from one clock value. */

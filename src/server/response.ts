@@ -122,6 +122,17 @@ export class Response {
     this.#sink.abort(error);
   }
 
+  /**
+   * The connection closed before this response was complete. For the access log and the metrics,
+   * the response then reads as `status` (499 when the client left, nginx's "client closed
+   * request") with the body bytes that reached the kernel: those written, less the `unsentBytes`
+   * still queued in the socket.
+   */
+  cutShort(status: number, unsentBytes: number): void {
+    this.status = status;
+    this.#bodyBytes = Math.max(0, this.#bodyBytes - unsentBytes);
+  }
+
   /** Whether the connection stays open after this response (known once the head is out). */
   get keepAlive(): boolean {
     return this.#keepAlive;

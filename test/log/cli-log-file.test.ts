@@ -1,5 +1,6 @@
 // The log file through the real CLI: access lines for every request under concurrent load, size
 // rotation while requests run, and every queued line written at shutdown (counted line by line).
+// access_log names the same file as log_file here: one file, one writer, events and requests mixed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -26,7 +27,7 @@ test('concurrent load with size rotation and SIGTERM: one whole access line per 
   const dir = await tempDir(t);
   await mkdir(join(dir, 'www'));
   await writeFile(join(dir, 'www', 'index.html'), 'hello');
-  const run = startCli(['-H', '127.0.0.1', '-p', '0', '--log-file', 'logs/access.log', '--log-max-size', '16k', '--log-keep', '1000', '--access-log-format', 'combined', 'www'], { cwd: dir });
+  const run = startCli(['-H', '127.0.0.1', '-p', '0', '--log-file', 'logs/access.log', '--access-log', 'logs/access.log', '--log-max-size', '16k', '--log-keep', '1000', '--access-log-format', 'combined', 'www'], { cwd: dir });
   t.after(() => run.child.kill('SIGKILL'));
   const [, port] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
 
@@ -91,7 +92,7 @@ test('SIGUSR2 reopens the log file after an external rotation moved it', async (
   const dir = await tempDir(t);
   await mkdir(join(dir, 'www'));
   await writeFile(join(dir, 'www', 'index.html'), 'hello');
-  const run = startCli(['-H', '127.0.0.1', '-p', '0', '--log-file', 'a.log', 'www'], { cwd: dir });
+  const run = startCli(['-H', '127.0.0.1', '-p', '0', '--log-file', 'a.log', '--access-log', 'a.log', 'www'], { cwd: dir });
   t.after(() => run.child.kill('SIGKILL'));
   const [, port] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
   await (await fetch(`http://127.0.0.1:${port}/?before`)).text();
