@@ -60,7 +60,6 @@ export function createConfiguredLogger(config: Config, slot?: string): Logger {
 }
 
 /**
-/**
  * The config file the primary loaded, for its workers (a worker gets the resolved configuration,
  * not the command line): the static server must never serve it.
  */

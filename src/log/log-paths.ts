@@ -8,15 +8,7 @@
 
 import { accessSync, closeSync, constants, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
-
-/** The settings that decide where log files go (a Config has them all). */
-export interface LogPathSettings {
-  log_file: string | null;
-  access_log: string;
-  workers: number | 'auto';
-}
 
 /** access_log values that are not paths. */
 export const ACCESS_LOG_WORDS = ['stdout', 'off'] as const;
@@ -34,33 +26,6 @@ export function logFileFor(logFile: string, slot: string | undefined): string {
   if (slot === undefined) return logFile;
   const ext = extname(logFile);
   return join(dirname(logFile), `${basename(logFile, ext)}.worker-${slot}${ext}`);
-}
-
-/**
- * Every log file a configuration writes, absolute: log_file and access_log (when it is a path), and
- * in a cluster the per-worker file of every slot. Rotations add `.1`, `.2`… (and `.gz`) to each of
- * these; isLogFile() recognises those too. For callers that must never serve or list them (`cores`:
- * the worker count "auto" stands for).
- */
-export function logFilePaths(settings: LogPathSettings, cores = availableParallelism()): string[] {
-  const bases = [settings.log_file, accessLogFile(settings.access_log)].filter((p): p is string => p !== null);
-  const workers = settings.workers === 'auto' ? cores : settings.workers;
-  const out = new Set<string>();
-  for (const base of bases) {
-    out.add(base);
-    // Slot 1 exists even for one supervised worker (--workers 1).
-    for (let slot = 1; slot <= Math.max(1, workers); slot++) out.add(logFileFor(base, String(slot)));
-  }
-  return [...out];
-}
-
-/** True when `path` is one of `logFiles` or one of their rotations (file.3, file.3.gz, file.1.gz.tmp). */
-export function isLogFile(logFiles: readonly string[], path: string): boolean {
-  for (const file of logFiles) {
-    if (path === file) return true;
-    if (path.startsWith(file + '.') && /^\d+(?:\.gz(?:\.tmp)?)?$/.test(path.slice(file.length + 1))) return true;
-  }
-  return false;
 }
 
 // statfs f_type magic numbers (linux/magic.h) of the kernel's pseudo file systems.

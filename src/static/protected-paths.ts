@@ -36,7 +36,7 @@ function protectedName(name: string): boolean {
 }
 
 /**
- * The names a log file takes (see logFileFor in cluster/cli-server.ts and log/rotating-file.ts):
+ * The names a log file takes (see logFileFor in log/log-paths.ts and log/rotating-file.ts):
  * server.log, server.log.1, server.log.1.gz, server.log.1.gz.tmp, and per cluster worker
  * server.worker-2.log with the same rotations.
  */

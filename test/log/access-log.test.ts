@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { startCli, tempDir } from '../support/config-helpers.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { ConfigErrors } from '../../src/config/errors.ts';
-import { isLogFile, logFilePaths } from '../../src/log/log-paths.ts';
 
 const ACCESS = /"GET \/\?n=\d+ HTTP\/1\.1" 200 5/;
 
@@ -98,20 +97,4 @@ test('access_log in config files and env: words stay words, paths resolve agains
     () => loadConfig({ argv: ['-c', 'conf/b.json'], env: {}, cwd: dir }),
     (e: unknown) => e instanceof ConfigErrors && e.errors[0]!.toString() === 'conf/b.json:$.access_log: "" is not valid for access_log: expected a file system path, "stdout" or "off"',
   );
-});
-
-test('logFilePaths lists every log file a config writes, and isLogFile knows their rotations', () => {
-  const paths = logFilePaths({ log_file: '/var/log/h/server.log', access_log: '/var/log/h/access.log', workers: 2 });
-  assert.deepEqual(paths.sort(), [
-    '/var/log/h/access.log',
-    '/var/log/h/access.worker-1.log',
-    '/var/log/h/access.worker-2.log',
-    '/var/log/h/server.log',
-    '/var/log/h/server.worker-1.log',
-    '/var/log/h/server.worker-2.log',
-  ]);
-  assert.deepEqual(logFilePaths({ log_file: null, access_log: 'stdout', workers: 1 }), []);
-  assert.deepEqual(logFilePaths({ log_file: null, access_log: 'off', workers: 4 }), []);
-  for (const p of ['/var/log/h/server.log', '/var/log/h/server.log.1', '/var/log/h/access.worker-2.log.3.gz', '/var/log/h/server.log.1.gz.tmp']) assert.equal(isLogFile(paths, p), true, p);
-  for (const p of ['/var/log/h/server.logx', '/var/log/h/server.log.bak', '/var/log/h/other.log', '/var/log/h/server.log.1.txt']) assert.equal(isLogFile(paths, p), false, p);
 });

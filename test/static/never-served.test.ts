@@ -40,6 +40,9 @@ const NEVER = [
   '/server.log.2.gz',
   '/server.worker-1.log',
   '/server.worker-1.log.1',
+  '/access.log',
+  '/access.log.1',
+  '/access.worker-2.log',
   '/.~upload-AbC123.part',
   '/sub/.~upload-XyZ.part',
   '/.git/config',
@@ -50,8 +53,8 @@ const NEVER = [
 
 test('httpcraft . --ssl --show-hidden-files: the TLS key, logs, config file and temp files are 404 and not listed', { timeout: 60_000 }, async (t) => {
   const dir = await tempDir(t, 'httpcraft-never-');
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ directory_listing: true, log_file: 'server.log' }));
-  for (const name of ['server.log.1', 'server.log.2.gz', 'server.worker-1.log', 'server.worker-1.log.1', '.~upload-AbC123.part', 'visible.txt', '.env']) await writeFile(join(dir, name), 'secret-ish\n');
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ directory_listing: true, log_file: 'server.log', access_log: 'access.log' }));
+  for (const name of ['server.log.1', 'server.log.2.gz', 'server.worker-1.log', 'server.worker-1.log.1', 'access.log.1', 'access.worker-2.log', '.~upload-AbC123.part', 'visible.txt', '.env']) await writeFile(join(dir, name), 'secret-ish\n');
   await mkdir(join(dir, 'sub'));
   await mkdir(join(dir, '.git'));
   await writeFile(join(dir, '.git', 'config'), '[core]\n');
@@ -81,7 +84,7 @@ test('httpcraft . --ssl --show-hidden-files: the TLS key, logs, config file and 
   const json = JSON.parse((await get(p, '/?format=json')).body) as { entries: { name: string }[] };
   const names = json.entries.map((e) => e.name);
   assert.ok(names.includes('.env') && names.includes('visible.txt') && names.includes('sub'), names.join(', '));
-  for (const name of ['.httpcraft', 'config.json', 'server.log', 'server.log.1', 'server.log.2.gz', 'server.worker-1.log', 'server.worker-1.log.1', '.~upload-AbC123.part', '.git', 'key-link.pem', 'config-link.json']) {
+  for (const name of ['.httpcraft', 'config.json', 'server.log', 'server.log.1', 'server.log.2.gz', 'server.worker-1.log', 'server.worker-1.log.1', 'access.log.1', 'access.worker-2.log', '.~upload-AbC123.part', '.git', 'key-link.pem', 'config-link.json']) {
     assert.ok(!names.includes(name), `${name} is in the JSON listing`);
     assert.ok(!html.includes(`>${name}<`) && !html.includes(`>${name}/<`), `${name} is in the HTML listing`);
   }
