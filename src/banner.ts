@@ -7,6 +7,7 @@ import type { Config } from './config/schema.ts';
 import type { SiteOptions } from './app/site.ts';
 import { describeUploads } from './uploads/upload-handlers.ts';
 import { plain, type Paint } from './log/colors.ts';
+import { count } from './log/plural.ts';
 
 export type Interfaces = Record<string, NetworkInterfaceInfo[] | undefined>;
 
@@ -70,7 +71,7 @@ export function enabledFeatures(config: Config, workers: number | 'auto' = confi
   const on: string[] = [];
   if (config.enable_ssl) on.push('HTTPS');
   if (config.directory_listing) on.push('directory listing');
-  if (config.enable_cache) on.push(`cache (${config.cache_max_size} files)`);
+  if (config.enable_cache) on.push(`cache (${count(config.cache_max_size, 'file')})`);
   if (config.enable_compression) on.push('compression');
   if (config.enable_cors) on.push('CORS');
   on.push(`workers: ${workers}`);
