@@ -59,9 +59,9 @@ function stopProcess(child, signal = 'SIGTERM') {
   });
 }
 
-  // Like the nginx side (access_log off): no request lines, so the comparison is of serving alone.
 async function startOurs(root, workers) {
   const port = await freePort();
+  // Like the nginx side (access_log off): no request lines, so the comparison is of serving alone.
   const args = [...PRODUCT_NODE_FLAGS, CLI, '-H', '127.0.0.1', '-p', String(port), '--log-level', 'WARNING', '--access-log', 'off', ...(workers > 1 ? ['--workers', String(workers)] : []), root];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   await answering(port, '/kib.txt');
