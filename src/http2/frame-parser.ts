@@ -140,8 +140,8 @@ export class FrameParser {
     this.#sink = sink;
     this.#server = o.role === 'server';
     this.#maxFrameSize = checkedFrameSize(o.maxFrameSize);
-    this.#maxBlockBytes = o.maxHeaderBlockBytes;
-    this.#maxContinuations = o.maxContinuationFrames;
+    this.#maxBlockBytes = checkedCount(o.maxHeaderBlockBytes, 'maxHeaderBlockBytes');
+    this.#maxContinuations = checkedCount(o.maxContinuationFrames, 'maxContinuationFrames');
     this.#state = this.#server ? S_PREFACE : S_HEAD;
   }
 
@@ -177,8 +177,8 @@ export class FrameParser {
 
   /** Field-block limits, e.g. once the session knows its max header list size. */
   setHeaderBlockLimits(maxHeaderBlockBytes: number, maxContinuationFrames: number): void {
-    this.#maxBlockBytes = maxHeaderBlockBytes;
-    this.#maxContinuations = maxContinuationFrames;
+    this.#maxBlockBytes = checkedCount(maxHeaderBlockBytes, 'maxHeaderBlockBytes');
+    this.#maxContinuations = checkedCount(maxContinuationFrames, 'maxContinuationFrames');
   }
 
   push(chunk: Buffer): void {
@@ -474,4 +474,9 @@ function checkedFrameSize(size: number): number {
     throw new RangeError(`maxFrameSize must be an integer in ${DEFAULT_MAX_FRAME_SIZE}..${MAX_ALLOWED_FRAME_SIZE}, got ${size}`);
   }
   return size;
+}
+
+function checkedCount(n: number, name: string): number {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got ${n}`);
+  return n;
 }

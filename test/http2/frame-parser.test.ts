@@ -442,6 +442,8 @@ test('maxFrameSize can follow our advertised setting; out-of-range limits are re
   assert.equal(events.at(-1)?.type, 'data');
   assert.throws(() => (parser.maxFrameSize = 16_383), RangeError);
   assert.throws(() => new FrameParser({ maxFrameSize: 2 ** 24 }, recordingSink([])), RangeError);
+  assert.throws(() => new FrameParser({ maxContinuationFrames: -1 }, recordingSink([])), RangeError);
+  assert.throws(() => parser.setHeaderBlockLimits(Number.NaN, 8), RangeError);
   parser.setHeaderBlockLimits(10, 8);
   parser.push(rawFrame(T.HEADERS, FLAG.END_HEADERS, 1, Buffer.alloc(11)));
   assert.deepEqual(events.at(-1), { type: 'error', reason: 'HEADER_BLOCK_TOO_LARGE', scope: 'connection', code: E.ENHANCE_YOUR_CALM, streamId: 1 });

@@ -8,6 +8,10 @@ import type { Priority } from '../../src/http2/frame-types.ts';
 import type { SettingsUpdate } from '../../src/http2/settings.ts';
 import { CLIENT_PREFACE } from '../../src/http2/preface.ts';
 import { pingFrame, settingsFrame } from '../../src/http2/frame-writer.ts';
+import { bytewise, splitAt } from './parser-harness.ts';
+
+// The chunkers are the HTTP/1.1 harness's: bytes are bytes.
+export { bytewise, splitAt };
 
 export type FrameEvent =
   | { type: 'data'; streamId: number; data: string; endStream: boolean; flowControlled: number }
@@ -51,25 +55,6 @@ export function feedFrames(chunks: readonly Buffer[], options: Partial<FramePars
   const parser = new FrameParser(options, recordingSink(events));
   for (const chunk of chunks) parser.push(chunk);
   return { events, parser };
-}
-
-export function bytewise(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i++) out.push(buf.subarray(i, i + 1));
-  return out;
-}
-
-/** Splits buf at the given cut points (sorted, deduplicated, within bounds). */
-export function splitAt(buf: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.filter((c) => c > 0 && c < buf.length))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
 }
 
 /** A frame with any header fields at all, including ones the writer refuses (for invalid input). */
