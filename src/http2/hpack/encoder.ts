@@ -185,6 +185,8 @@ export class HpackEncoder {
     const mode = this.#huffman;
     const huffman = mode === 'never' ? n : huffmanLength(s, mode === 'always' ? Infinity : n);
     if (huffman < n || mode === 'always') {
+      // 'always' can be longer than the raw string (up to 30 bits an octet): room was made for raw.
+      if (huffman > n) this.#ensure(this.#pos + huffman + FIELD_OVERHEAD_OCTETS);
       this.#pos = huffmanEncode(s, this.#buf, encodeInteger(this.#buf, this.#pos, huffman, 7, 0x80));
     } else {
       this.#pos = putLatin1(this.#buf, encodeInteger(this.#buf, this.#pos, n, 7, 0x00), s);
