@@ -57,10 +57,10 @@ test('built-in modules are imported with the node: prefix', () => {
   assert.deepEqual(bad, []);
 });
 
-test('src/http1/ is sans-IO: no sockets, TLS, files, timers or process', () => {
+test('src/http1/ and src/http2/hpack/ are sans-IO: no sockets, TLS, files, timers or process', () => {
   const IO = /^node:(net|tls|fs|fs\/promises|timers|timers\/promises|dgram|child_process|cluster|worker_threads|process)$/;
   const bad: string[] = [];
-  for (const f of files.filter((f) => f.includes(`${join('src', 'http1')}`))) {
+  for (const f of files.filter((f) => f.includes(`${join('src', 'http1')}`) || f.includes(`${join('src', 'http2', 'hpack')}`))) {
     const code = readFileSync(f, 'utf8');
     for (const spec of imports(code)) if (IO.test(spec)) bad.push(`${relative(REPO, f)} imports ${spec}`);
     // Timers are globals, so an import check alone would miss them.

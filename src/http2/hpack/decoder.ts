@@ -88,9 +88,7 @@ export class HpackDecoder {
 
   /** The dynamic table, newest entry first (for tests and diagnostics; allocates). */
   tableEntries(): [string, string][] {
-    const out: [string, string][] = [];
-    for (let i = 0; i < this.#table.length; i++) out.push([this.#table.name(i), this.#table.value(i)]);
-    return out;
+    return this.#table.entries();
   }
 
   /** Decodes one complete header block, block[start, end). */

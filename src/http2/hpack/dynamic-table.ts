@@ -72,6 +72,13 @@ export class DynamicTable {
     return true;
   }
 
+  /** Every entry, newest first (for tests and diagnostics; allocates). */
+  entries(): [string, string][] {
+    const out: [string, string][] = [];
+    for (let i = 0; i < this.#count; i++) out.push([this.name(i), this.value(i)]);
+    return out;
+  }
+
   /** Evicts every entry: what adding a field larger than maxSize does (§4.4). */
   clear(): void {
     this.#evictTo(0);
