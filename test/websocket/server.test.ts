@@ -68,7 +68,7 @@ test('a request without Upgrade goes on to later routes; the socket still counts
 
 const BAD_HANDSHAKES: Array<[string, string, number, RegExp]> = [
   ['missing Connection: upgrade', handshakeRequest('/ws', { Connection: 'keep-alive' }), 400, /Connection/],
-  ['POST (no route implements it)', handshakeRequest('/ws').replace('GET', 'POST'), 501, /POST/],
+  ['POST (no route implements it)', handshakeRequest('/ws').replace('GET', 'POST'), 501, /Not Implemented/],
   ['no key', handshakeRequest('/ws', {}, ['Sec-WebSocket-Key']), 400, /Sec-WebSocket-Key is missing/],
   ['a key of 15 bytes', handshakeRequest('/ws', { 'Sec-WebSocket-Key': Buffer.alloc(15, 1).toString('base64') }), 400, /16 bytes/],
   ['a key that is not base64', handshakeRequest('/ws', { 'Sec-WebSocket-Key': '!!!!!!!!!!!!!!!!!!!!!!==' }), 400, /16 bytes/],
