@@ -46,8 +46,8 @@ function start(job: Job): void {
 const deflatePools = new Map<string, DeflateRaw[]>();
 const inflatePools = new Map<number, InflateRaw[]>();
 
-function newDeflate(windowBits: number, memLevel: number): DeflateRaw {
-  const z = createDeflateRaw({ windowBits, memLevel });
+function newDeflate(windowBits: number, memLevel: number, level: number): DeflateRaw {
+  const z = createDeflateRaw({ windowBits, memLevel, level });
   z.on('error', () => {}); // errors are handled per job; a stray one must not crash the process
   return z;
 }
@@ -62,12 +62,14 @@ export interface DeflateSettings {
   params: DeflateParams;
   threshold: number;
   memLevel: number;
+  level: number;
 }
 
 export class PerMessageDeflate implements MessageInflater {
   readonly params: DeflateParams;
   readonly threshold: number;
   readonly #memLevel: number;
+  readonly #level: number;
   readonly #inflateBits: number;
   // Contexts kept between messages (context takeover only).
   #deflate: DeflateRaw | null = null;
@@ -81,6 +83,7 @@ export class PerMessageDeflate implements MessageInflater {
     this.params = settings.params;
     this.threshold = settings.threshold;
     this.#memLevel = settings.memLevel;
+    this.#level = settings.level;
     // An 8-bit client window (RFC 7692 allows it) is read with 9 bits: zlib's smallest raw window.
     this.#inflateBits = Math.max(9, settings.params.clientMaxWindowBits);
   }
@@ -95,8 +98,9 @@ export class PerMessageDeflate implements MessageInflater {
       }
       this.#jobs++;
       const takeover = !this.params.serverNoContextTakeover;
-      const key = `${this.params.serverMaxWindowBits}:${this.#memLevel}`;
-      const z = takeover ? (this.#deflate ??= newDeflate(this.params.serverMaxWindowBits, this.#memLevel)) : (deflatePools.get(key)?.pop() ?? newDeflate(this.params.serverMaxWindowBits, this.#memLevel));
+      const key = `${this.params.serverMaxWindowBits}:${this.#memLevel}:${this.#level}`;
+      const make = (): DeflateRaw => newDeflate(this.params.serverMaxWindowBits, this.#memLevel, this.#level);
+      const z = takeover ? (this.#deflate ??= make()) : (deflatePools.get(key)?.pop() ?? make());
       const out: Buffer[] = [];
       let bytes = 0;
       const onData = (chunk: Buffer): void => {

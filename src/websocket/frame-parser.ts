@@ -84,6 +84,7 @@ export class FrameParser {
   #frameMasked = false;
   readonly #mask = Buffer.alloc(4);
   #maskAt = 0;
+  #maskKey = 0;
   #remaining = 0;
   #control: Buffer = EMPTY;
   #controlAt = 0;
@@ -195,6 +196,7 @@ export class FrameParser {
           pos = this.#field(chunk, pos, 4);
           if (pos === -1) break;
           this.#fieldBuf.copy(this.#mask, 0, this.#fieldAt, this.#fieldAt + 4);
+          this.#maskKey = this.#mask.readUInt32BE(0);
           this.#maskAt = 0;
           this.#startPayload();
           break;
@@ -292,7 +294,8 @@ export class FrameParser {
   #payload(chunk: Buffer, pos: number): number {
     const take = Math.min(this.#remaining, chunk.length - pos);
     const view = pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take);
-    if (this.#frameMasked) {
+    // A zero key (a client may choose it) leaves the bytes as they are: nothing to undo.
+    if (this.#frameMasked && this.#maskKey !== 0) {
       unmask(view, this.#mask, this.#maskAt);
       this.#maskAt = (this.#maskAt + take) & 3;
     }

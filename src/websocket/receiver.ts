@@ -38,6 +38,8 @@ export interface ReceiverOptions {
 // tiny fragments costs its bytes, not a Buffer object per fragment.
 const SMALL_PART_BYTES = 4096;
 const TAIL_BYTES = 16 * 1024;
+// Up to this many pieces (a frame spread over a few reads) stay views; copying starts past it.
+const FEW_PARTS = 8;
 
 export class Receiver implements FrameSink {
   readonly #sink: ReceiverSink;
@@ -173,7 +175,7 @@ export class Receiver implements FrameSink {
       this.#parts.push(view); // the usual case, a message in one piece: kept as is
       return;
     }
-    if (view.length >= SMALL_PART_BYTES) {
+    if (view.length >= SMALL_PART_BYTES || this.#parts.length < FEW_PARTS) {
       this.#flushTail();
       this.#parts.push(view);
       return;

@@ -97,7 +97,7 @@ export class WebSocketRoute {
       const ws = new WebSocket(socket, head, {
         protocol: result.protocol,
         extensions: result.extensions,
-        deflate: deflate === null || this.#deflate === false ? null : new PerMessageDeflate({ params: deflate, threshold: this.#deflate.threshold, memLevel: this.#deflate.memLevel }),
+        deflate: deflate === null || this.#deflate === false ? null : new PerMessageDeflate({ params: deflate, threshold: this.#deflate.threshold, memLevel: this.#deflate.memLevel, level: this.#deflate.level }),
         maxPayload: this.#maxPayload,
         maxBufferedBytes: this.#maxBuffered,
         idleTimeout: this.#idle,
