@@ -65,10 +65,16 @@ interface PendingSwitch {
   res: Response;
 }
 
+const NO_SINK: ParserSink = { onHead() {}, onData() {}, onTrailers() {}, onEnd() {}, onError() {} };
+// What a switched connection keeps in place of its parser and its pending switch: shared, inert.
+const DETACHED_PARSER = new RequestParser(NO_SINK);
+const SWITCHED: PendingSwitch = Object.freeze({ head: '', onSwitch: () => {}, req: null as unknown as Request, res: null as unknown as Response });
+
 export class Connection implements ParserSink, BodySource, ResponseSink {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
-  readonly #parser: RequestParser;
+  // Not readonly: a switched connection lets go of its parser (and the last request's strings in it).
+  #parser: RequestParser;
   readonly #peer: { remoteAddress: string; remotePort: number; localPort: number; secure: boolean };
   #req: Request | null = null;
   #res: Response | null = null;
@@ -414,6 +420,10 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#host.responded(pending.req, pending.res);
     this.#req = null;
     this.#res = null;
+    // Nothing of the HTTP side stays with a connection that may live for hours: not the request,
+    // its response, its head, nor the parser's copy of its fields.
+    this.#upgrade = SWITCHED;
+    this.#parser = DETACHED_PARSER;
     // 'close' stays ours (the server's count and shutdown list), and 'error' (a no-op destroy) so that
     // a protocol without a listener never turns a socket error into a process crash.
     socket.off('data', this.#dataListener);
@@ -425,7 +435,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     try {
       hooks = pending.onSwitch(socket, rest);
     } catch (error) {
-      this.#host.reportError(error, pending.req);
+      this.#host.reportError(error, null);
       socket.destroy();
       return;
     }

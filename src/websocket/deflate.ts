@@ -58,6 +58,15 @@ function newInflate(windowBits: number): InflateRaw {
   return z;
 }
 
+/** A context used without takeover goes back reset, for the next message of any connection. */
+function giveBack<K, Z extends DeflateRaw | InflateRaw>(pools: Map<K, Z[]>, key: K, z: Z): void {
+  z.reset();
+  const pool = pools.get(key) ?? [];
+  pools.set(key, pool);
+  if (pool.length < POOL_SIZE) pool.push(z);
+  else z.close();
+}
+
 export interface DeflateSettings {
   params: DeflateParams;
   threshold: number;
@@ -111,17 +120,8 @@ export class PerMessageDeflate implements MessageInflater {
       z.write(data);
       z.flush(constants.Z_SYNC_FLUSH, () => {
         z.off('data', onData);
-        if (!takeover) {
-          z.reset();
-          const pool = deflatePools.get(key) ?? [];
-          deflatePools.set(key, pool);
-          if (pool.length < POOL_SIZE) pool.push(z);
-          else z.close();
-        }
-        release();
-        this.#jobs--;
-        if (this.#closed) {
-          this.#free();
+        if (!takeover) giveBack(deflatePools, key, z);
+        if (this.#endJob(release)) {
           done(null);
           return;
         }
@@ -154,19 +154,8 @@ export class PerMessageDeflate implements MessageInflater {
           // A context that failed mid-message is in an unknown state: dropped, never reused.
           z.close();
           if (z === this.#inflate) this.#inflate = null;
-        } else if (!takeover) {
-          z.reset();
-          const pool = inflatePools.get(bits) ?? [];
-          inflatePools.set(bits, pool);
-          if (pool.length < POOL_SIZE) pool.push(z);
-          else z.close();
-        }
-        release();
-        this.#jobs--;
-        if (this.#closed) {
-          this.#free();
-          return;
-        }
+        } else if (!takeover) giveBack(inflatePools, bits, z);
+        if (this.#endJob(release)) return;
         if (error !== null) done(error, Buffer.alloc(0));
         else done(null, out.length === 1 ? out[0]! : Buffer.concat(out, bytes));
       };
@@ -187,6 +176,15 @@ export class PerMessageDeflate implements MessageInflater {
       z.write(TAIL);
       z.flush(constants.Z_SYNC_FLUSH, () => finish(null));
     });
+  }
+
+  /** A job is done: its limiter slot goes back; true when the connection closed meanwhile. */
+  #endJob(release: () => void): boolean {
+    release();
+    this.#jobs--;
+    if (!this.#closed) return false;
+    this.#free();
+    return true;
   }
 
   /** The connection closed: contexts kept for it are freed (pooled ones went back already). */

@@ -72,7 +72,8 @@ export class FrameParser {
   #state: State = S_INFO;
 
   // A header field split over reads: its first #have bytes so far.
-  readonly #scratch = Buffer.allocUnsafe(8);
+  // 12 bytes from Node's shared pool: 8 for split header fields, then the 4-byte masking key.
+  readonly #scratch = Buffer.allocUnsafe(12);
   #have = 0;
   // Where the current header field's bytes are (the chunk itself, or #scratch).
   #fieldBuf: Buffer = EMPTY;
@@ -82,7 +83,7 @@ export class FrameParser {
   #fin = false;
   #opcode = 0;
   #frameMasked = false;
-  readonly #mask = Buffer.alloc(4);
+  readonly #mask = this.#scratch.subarray(8, 12);
   #maskAt = 0;
   #maskKey = 0;
   #remaining = 0;
@@ -97,7 +98,8 @@ export class FrameParser {
   // Pause: chunks waiting for resume(), in order.
   #paused = false;
   #running = false;
-  #held: Buffer[] = [];
+  // Created on first use: an idle connection holds no array of its own.
+  #held: Buffer[] | null = null;
 
   constructor(sink: FrameSink, options: FrameParserOptions) {
     this.#sink = sink;
@@ -123,7 +125,7 @@ export class FrameParser {
   push(chunk: Buffer): void {
     if (this.#state === S_DEAD || chunk.length === 0) return;
     if (this.#paused || this.#running) {
-      this.#held.push(chunk);
+      (this.#held ??= []).push(chunk);
       return;
     }
     this.#run(chunk);
@@ -138,14 +140,14 @@ export class FrameParser {
     if (!this.#paused) return;
     this.#paused = false;
     if (this.#running) return; // the running loop takes the held chunks
-    const next = this.#held.shift();
+    const next = this.#held?.shift();
     if (next !== undefined) this.#run(next);
   }
 
   /** Ends parsing for good (the sink found the data invalid, or the connection is closing). */
   stop(): void {
     this.#state = S_DEAD;
-    this.#held = [];
+    this.#held = null;
   }
 
   #run(first: Buffer): void {
@@ -154,7 +156,7 @@ export class FrameParser {
       let chunk: Buffer | undefined = first;
       while (chunk !== undefined) {
         this.#parse(chunk);
-        chunk = this.#paused || this.#state === S_DEAD ? undefined : this.#held.shift();
+        chunk = this.#paused || this.#state === S_DEAD ? undefined : this.#held?.shift();
       }
     } finally {
       this.#running = false;
@@ -168,7 +170,7 @@ export class FrameParser {
       if (this.#state === S_DEAD) return;
       if (this.#paused) {
         // The rest of this chunk came before anything held meanwhile: it goes first.
-        this.#held.unshift(pos === 0 ? chunk : chunk.subarray(pos));
+        (this.#held ??= []).unshift(pos === 0 ? chunk : chunk.subarray(pos));
         return;
       }
       switch (this.#state) {

@@ -54,6 +54,17 @@ export const DEFAULT_DEFLATE_OPTIONS: Readonly<Required<PerMessageDeflateOptions
 
 const WINDOW_BITS = /^(?:8|9|1[0-5])$/;
 
+// A few distinct answers serve every connection: each socket keeps a reference, not a string.
+const ANSWERS = new Map<string, string>();
+function intern(s: string): string {
+  let v = ANSWERS.get(s);
+  if (v === undefined) {
+    v = s;
+    if (ANSWERS.size < 256) ANSWERS.set(s, s);
+  }
+  return v;
+}
+
 /** Checks options once, at route creation: a bad one is a programming error, reported by name. */
 export function deflateOptions(options: PerMessageDeflateOptions | true): Required<PerMessageDeflateOptions> {
   const o = { ...DEFAULT_DEFLATE_OPTIONS, ...(options === true ? {} : options) };
@@ -131,6 +142,6 @@ function acceptOffer(offer: ExtensionOffer, o: Required<PerMessageDeflateOptions
   if (clientBits !== null && (clientWindow < 15 || clientBits !== true)) parts.push(`client_max_window_bits=${clientWindow}`);
   return {
     params: { serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits: serverWindow, clientMaxWindowBits: clientWindow },
-    response: parts.join('; '),
+    response: intern(parts.join('; ')),
   };
 }

@@ -16,6 +16,8 @@ export interface ReceiverSink {
   onClose(code: number, reason: string): void;
   /** The peer broke the protocol; the receiver is stopped. Close the connection with error.code. */
   onError(error: WebSocketError): void;
+  /** Called with true while a compressed message is being inflated (stop reading), then false. */
+  onBusy?(busy: boolean): void;
 }
 
 /** Inflates one compressed message (RFC 7692 §7.2.2) to at most `limit` bytes, or fails (1009 past
@@ -30,8 +32,6 @@ export interface ReceiverOptions {
   masked?: boolean;
   /** Present when permessage-deflate was negotiated. */
   inflater?: MessageInflater | null;
-  /** Called with true while a compressed message is being inflated (stop reading), then false. */
-  onBusy?: (busy: boolean) => void;
 }
 
 // Fragments smaller than this are copied together instead of kept as views: a message made of many
@@ -40,19 +40,20 @@ const SMALL_PART_BYTES = 4096;
 const TAIL_BYTES = 16 * 1024;
 // Up to this many pieces (a frame spread over a few reads) stay views; copying starts past it.
 const FEW_PARTS = 8;
+// Shared while no message is in progress (an idle socket holds no array of its own); never pushed to.
+const NO_PARTS: Buffer[] = [];
 
 export class Receiver implements FrameSink {
   readonly #sink: ReceiverSink;
   readonly #parser: FrameParser;
   readonly #maxPayload: number;
   readonly #inflater: MessageInflater | null;
-  readonly #onBusy: ((busy: boolean) => void) | null;
   readonly #utf8 = new Utf8Validator();
   #binary = false;
   #compressed = false;
   #stopped = false;
   // The message so far: parts (views, or copies of small fragments gathered in #tail).
-  #parts: Buffer[] = [];
+  #parts: Buffer[] = NO_PARTS;
   #bytes = 0;
   #tail: Buffer | null = null;
   #tailLen = 0;
@@ -61,7 +62,6 @@ export class Receiver implements FrameSink {
     this.#sink = sink;
     this.#maxPayload = options.maxPayload;
     this.#inflater = options.inflater ?? null;
-    this.#onBusy = options.onBusy ?? null;
     this.#parser = new FrameParser(this, {
       maxPayload: options.maxPayload,
       // DEFLATE can make incompressible data a little larger (RFC 1951 stored blocks: 5 bytes per
@@ -80,7 +80,7 @@ export class Receiver implements FrameSink {
   stop(): void {
     this.#stopped = true;
     this.#parser.stop();
-    this.#parts = [];
+    this.#parts = NO_PARTS;
     this.#tail = null;
   }
 
@@ -117,7 +117,7 @@ export class Receiver implements FrameSink {
     }
     const binary = this.#binary;
     this.#parser.pause();
-    this.#onBusy?.(true);
+    this.#sink.onBusy?.(true);
     this.#inflater!.inflate([data], this.#maxPayload, (error, inflated) => {
       if (this.#stopped) return;
       if (error !== null) {
@@ -130,7 +130,7 @@ export class Receiver implements FrameSink {
       }
       this.#sink.onMessage(inflated, binary);
       if (this.#stopped) return;
-      this.#onBusy?.(false);
+      this.#sink.onBusy?.(false);
       this.#parser.resume();
     });
   }
@@ -172,7 +172,7 @@ export class Receiver implements FrameSink {
   #add(view: Buffer): void {
     this.#bytes += view.length;
     if (this.#parts.length === 0 && this.#tailLen === 0) {
-      this.#parts.push(view); // the usual case, a message in one piece: kept as is
+      this.#parts = [view]; // the usual case, a message in one piece: kept as is
       return;
     }
     if (view.length >= SMALL_PART_BYTES || this.#parts.length < FEW_PARTS) {
@@ -198,7 +198,7 @@ export class Receiver implements FrameSink {
     this.#flushTail();
     const parts = this.#parts;
     const bytes = this.#bytes;
-    this.#parts = [];
+    this.#parts = NO_PARTS;
     this.#bytes = 0;
     if (parts.length === 1) return parts[0]!;
     return parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(parts, bytes);

@@ -3,11 +3,12 @@
 // `clients`, for broadcasts and for graceful shutdown (close 1001).
 
 import type { Request } from '../server/request.ts';
-import type { Response } from '../server/response.ts';
+import type { Response, SwitchedProtocol } from '../server/response.ts';
+import type { Socket } from 'node:net';
 import { checkHandshake, hasToken } from './handshake.ts';
-import { deflateOptions, type PerMessageDeflateOptions } from './permessage-deflate.ts';
+import { deflateOptions, type DeflateParams, type PerMessageDeflateOptions } from './permessage-deflate.ts';
 import { PerMessageDeflate } from './deflate.ts';
-import { WebSocket } from './websocket.ts';
+import { WebSocket, type WebSocketSettings } from './websocket.ts';
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL } from './close-codes.ts';
 
 export type WebSocketHandler = (ws: WebSocket, req: Request) => void | Promise<void>;
@@ -55,11 +56,7 @@ export class WebSocketRoute {
   readonly #handler: WebSocketHandler;
   readonly #options: WebSocketRouteOptions;
   readonly #deflate: Required<PerMessageDeflateOptions> | false;
-  readonly #maxPayload: number;
-  readonly #maxBuffered: number;
-  readonly #idle: number;
-  readonly #heartbeat: number;
-  readonly #closeTimeout: number;
+  readonly #settings: WebSocketSettings;
 
   constructor(path: string | ((path: string, req: Request) => boolean), handler: WebSocketHandler, options: WebSocketRouteOptions = {}) {
     this.path = path;
@@ -68,11 +65,13 @@ export class WebSocketRoute {
     // Options are checked here, once: a bad one is a programming error, named at start-up.
     const d = options.perMessageDeflate ?? true;
     this.#deflate = d === false ? false : deflateOptions(d);
-    this.#maxPayload = positive('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, false);
-    this.#maxBuffered = positive('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, false);
-    this.#idle = positive('idleTimeout', options.idleTimeout, 0, true);
-    this.#heartbeat = positive('heartbeatInterval', options.heartbeatInterval, DEFAULT_HEARTBEAT_MS, true);
-    this.#closeTimeout = positive('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT_MS, false);
+    this.#settings = Object.freeze({
+      maxPayload: positive('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, false),
+      maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, false),
+      idleTimeout: positive('idleTimeout', options.idleTimeout, 0, true),
+      heartbeatInterval: positive('heartbeatInterval', options.heartbeatInterval, DEFAULT_HEARTBEAT_MS, true),
+      closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT_MS, false),
+    });
   }
 
   /** The GET handler: a handshake that is wrong gets an HTTP answer saying what, never an upgrade. */
@@ -93,30 +92,33 @@ export class WebSocketRoute {
       return;
     }
     const deflate = result.deflate;
-    res.switchProtocols(result.fields, (socket, head) => {
-      const ws = new WebSocket(socket, head, {
-        protocol: result.protocol,
-        extensions: result.extensions,
-        deflate: deflate === null || this.#deflate === false ? null : new PerMessageDeflate({ params: deflate, threshold: this.#deflate.threshold, memLevel: this.#deflate.memLevel, level: this.#deflate.level }),
-        maxPayload: this.#maxPayload,
-        maxBufferedBytes: this.#maxBuffered,
-        idleTimeout: this.#idle,
-        heartbeatInterval: this.#heartbeat,
-        closeTimeout: this.#closeTimeout,
-      });
-      this.clients.add(ws);
-      ws.once('close', () => this.clients.delete(ws));
-      const returned = this.#handler(ws, req);
-      if (returned !== undefined && typeof returned.then === 'function') {
-        // §7.4.1: 1011, the server met a condition that kept it from going on.
-        returned.then(undefined, (error: unknown) => {
-          if (ws.listenerCount('error') > 0) ws.emit('error', error instanceof Error ? error : new Error(String(error)));
-          ws.close(CLOSE_INTERNAL, 'internal error');
-        });
-      }
-      return { shutdown: () => ws.close(CLOSE_GOING_AWAY, 'server shutting down') };
-    });
+    const protocol = result.protocol;
+    const extensions = result.extensions;
+    res.switchProtocols(result.fields, (socket, head) => this.#open(socket, head, req, protocol, extensions, deflate));
   };
+
+  /** The new WebSocket. Kept apart from handle(): closures made here (close listener, shutdown)
+   * live as long as the socket, and must not hold on to the request through handle's scope. */
+  #open(socket: Socket, head: Buffer, req: Request, protocol: string, extensions: string, deflate: DeflateParams | null): SwitchedProtocol {
+    const d = this.#deflate;
+    const ws = new WebSocket(
+      socket,
+      head,
+      { protocol, extensions, deflate: deflate === null || d === false ? null : new PerMessageDeflate({ params: deflate, threshold: d.threshold, memLevel: d.memLevel, level: d.level }) },
+      this.#settings,
+    );
+    this.clients.add(ws);
+    ws.once('close', () => this.clients.delete(ws));
+    const returned = this.#handler(ws, req);
+    if (returned !== undefined && typeof returned.then === 'function') {
+      // §7.4.1: 1011, the server met a condition that kept it from going on.
+      returned.then(undefined, (error: unknown) => {
+        if (ws.listenerCount('error') > 0) ws.emit('error', error instanceof Error ? error : new Error(String(error)));
+        ws.close(CLOSE_INTERNAL, 'internal error');
+      });
+    }
+    return { shutdown: () => ws.close(CLOSE_GOING_AWAY, 'server shutting down') };
+  }
 }
 
 function refuse(res: Response, status: number, message: string, fields: Record<string, string>): void {

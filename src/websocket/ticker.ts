@@ -5,19 +5,23 @@
 
 export const TICK_MS = 100;
 
-const watchers = new Set<(now: number) => void>();
+export interface Watcher {
+  tick(now: number): void;
+}
+
+const watchers = new Set<Watcher>();
 let interval: NodeJS.Timeout | null = null;
 
-export function watch(check: (now: number) => void): void {
-  watchers.add(check);
+export function watch(watcher: Watcher): void {
+  watchers.add(watcher);
   if (interval === null) {
     interval = setInterval(sweep, TICK_MS);
     interval.unref();
   }
 }
 
-export function unwatch(check: (now: number) => void): void {
-  watchers.delete(check);
+export function unwatch(watcher: Watcher): void {
+  watchers.delete(watcher);
   if (watchers.size === 0 && interval !== null) {
     clearInterval(interval);
     interval = null;
@@ -26,5 +30,5 @@ export function unwatch(check: (now: number) => void): void {
 
 function sweep(): void {
   const now = performance.now();
-  for (const check of watchers) check(now);
+  for (const w of watchers) w.tick(now);
 }
