@@ -72,6 +72,21 @@ test('src/http1/ and src/http2/ are sans-IO: no sockets, TLS, files, timers or p
   assert.deepEqual(bad, []);
 });
 
+test('the WebSocket frame layer is sans-IO: no sockets, TLS, files, zlib or timers', () => {
+  const IO = /^node:(net|tls|fs|fs\/promises|timers|timers\/promises|zlib|dgram|child_process|cluster|worker_threads|process)$/;
+  const SANS_IO = ['frame-parser.ts', 'frame-writer.ts', 'receiver.ts', 'utf8.ts', 'close-codes.ts', 'handshake.ts', 'extensions.ts', 'permessage-deflate.ts'];
+  const layer = files.filter((f) => f.includes(join('src', 'websocket')) && SANS_IO.some((n) => f.endsWith(n)));
+  assert.equal(layer.length, SANS_IO.length);
+  const bad: string[] = [];
+  for (const f of layer) {
+    const code = readFileSync(f, 'utf8');
+    for (const spec of imports(code)) if (IO.test(spec) || spec === './deflate.ts' || spec === './websocket.ts') bad.push(`${relative(REPO, f)} imports ${spec}`);
+    const withoutComments = code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    for (const g of ['setTimeout', 'setInterval', 'setImmediate', 'process.']) if (withoutComments.includes(g)) bad.push(`${relative(REPO, f)} uses ${g}`);
+  }
+  assert.deepEqual(bad, []);
+});
+
 test('file names are kebab-case', () => {
   const bad = files.map((f) => relative(SRC, f)).filter((f) => !/^([a-z0-9]+(-[a-z0-9]+)*\/)*[a-z0-9]+(-[a-z0-9]+)*(\.d)?\.ts$/.test(f));
   assert.deepEqual(bad, []);

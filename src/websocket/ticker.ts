@@ -1,0 +1,34 @@
+// One shared clock for every WebSocket's deadlines (idle, heartbeat, close handshake): a sweep a few
+// times a second instead of timers per socket, which 10,000 idle connections would pay for in
+// memory and in timer churn on every message. The interval runs only while sockets are registered
+// and never keeps the process alive by itself.
+
+export const TICK_MS = 100;
+
+export interface Watcher {
+  tick(now: number): void;
+}
+
+const watchers = new Set<Watcher>();
+let interval: NodeJS.Timeout | null = null;
+
+export function watch(watcher: Watcher): void {
+  watchers.add(watcher);
+  if (interval === null) {
+    interval = setInterval(sweep, TICK_MS);
+    interval.unref();
+  }
+}
+
+export function unwatch(watcher: Watcher): void {
+  watchers.delete(watcher);
+  if (watchers.size === 0 && interval !== null) {
+    clearInterval(interval);
+    interval = null;
+  }
+}
+
+function sweep(): void {
+  const now = performance.now();
+  for (const w of watchers) w.tick(now);
+}
