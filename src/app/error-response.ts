@@ -6,6 +6,7 @@ import type { Response } from '../server/response.ts';
 import { reasonPhrase } from '../http1/status.ts';
 import { isHttpError } from './http-error.ts';
 import type { Middleware } from './pipeline.ts';
+import type { HtmlInjection } from '../static/representation.ts';
 
 /** Supplies a custom page for a status (for example htdocs/404.html); undefined for the default. */
 export type ErrorPageSource = (status: number, req: Request) => Promise<Buffer | undefined> | Buffer | undefined;
@@ -14,6 +15,8 @@ export interface ErrorHandlerOptions {
   pages?: ErrorPageSource;
   /** Called for errors that are not HttpErrors (bugs) and for 5xx HttpErrors. */
   report?: (error: unknown, req: Request) => void;
+  /** Added to HTML error pages (the live-reload script: a page that was a 404 shows once the file exists). */
+  htmlInjection?: HtmlInjection | undefined;
 }
 
 export function escapeHtml(s: string): string {
@@ -70,7 +73,9 @@ export async function sendError(req: Request, res: Response, error: unknown, opt
     return;
   }
   const custom = options.pages === undefined ? undefined : await options.pages(status, req);
-  res.send(status, custom ?? defaultErrorPage(status, message), 'text/html; charset=utf-8');
+  const page = custom ?? defaultErrorPage(status, message);
+  const inject = options.htmlInjection;
+  res.send(status, inject === undefined ? page : typeof page === 'string' ? inject.text(page) : inject.bytes(page), 'text/html; charset=utf-8');
 }
 
 /** The outermost middleware: whatever goes wrong below becomes a proper error response. */

@@ -1,0 +1,104 @@
+// The server side of live reload in one process: the open client sockets, the messages they get,
+// and the handler of the client script. Change batches come from a watcher in this process
+// (single-process mode) or from the cluster primary over IPC (cluster.ts); either way notify().
+//
+// Messages (JSON text frames), server → client only:
+//   {"type":"hello","server":"<instance id>"}            on connect
+//   {"type":"change","paths":["/a.css"],"truncated":false} per batch of changes
+// The instance id is the same in every worker of one cluster (the primary makes it), so a page that
+// reconnects to another worker of the same server does not reload, and one that reconnects after
+// a restart does.
+
+import { createHash, randomUUID } from 'node:crypto';
+import type { Request } from '../server/request.ts';
+import type { Response } from '../server/response.ts';
+import { evaluateConditionals } from '../static/conditional.ts';
+import type { ChangeBatch } from './batch.ts';
+import { liveReloadClientScript } from './client-script.ts';
+import { LIVE_RELOAD_SOCKET_PATH } from './paths.ts';
+import { TreeWatcher, type WatchMode } from './watcher.ts';
+import type { ProtectedPaths } from '../static/protected-paths.ts';
+
+/** What the hub needs of a WebSocket (the websocket module's socket has it). */
+export interface LiveReloadSocket {
+  send(data: string): unknown;
+  on(event: 'close', listener: (...args: never[]) => void): unknown;
+}
+
+/** Set by the process that starts the server (the cluster primary), inherited by its workers. */
+export const LIVE_RELOAD_INSTANCE_ENV = 'HTTPCRAFT_LIVE_RELOAD_ID';
+
+export interface LiveReloadHubOptions {
+  /** The folder watch() watches (the document root, real path). */
+  root: string;
+  /** The server's own files: never watched nor reported. */
+  protect?: ProtectedPaths | undefined;
+  /** Default: $HTTPCRAFT_LIVE_RELOAD_ID, else a fresh random id. */
+  instanceId?: string | undefined;
+  /** Sends one text to many sockets (the websocket module's broadcast: one frame encoded once). */
+  broadcast?: ((clients: Iterable<LiveReloadSocket>, data: string) => unknown) | undefined;
+}
+
+export class LiveReloadHub {
+  readonly #clients = new Set<LiveReloadSocket>();
+  readonly #hello: string;
+  readonly #broadcast: (clients: Iterable<LiveReloadSocket>, data: string) => unknown;
+  readonly instanceId: string;
+  readonly #script: Buffer;
+  readonly #scriptLines: string;
+  readonly #scriptEtag: string;
+
+  readonly #options: LiveReloadHubOptions;
+
+  constructor(options: LiveReloadHubOptions) {
+    this.#options = options;
+    this.instanceId = options.instanceId ?? process.env[LIVE_RELOAD_INSTANCE_ENV] ?? randomUUID();
+    this.#hello = JSON.stringify({ type: 'hello', server: this.instanceId });
+    this.#broadcast =
+      options.broadcast ??
+      ((clients, data) => {
+        for (const c of clients) c.send(data);
+      });
+    this.#script = Buffer.from(liveReloadClientScript(LIVE_RELOAD_SOCKET_PATH));
+    this.#scriptEtag = `"${createHash('sha1').update(this.#script).digest('base64url').slice(0, 22)}"`;
+    // no-cache: the script is tiny and revalidated (a 304), so a new server version's script is used at once.
+    this.#scriptLines = `Content-Type: text/javascript; charset=utf-8\r\nCache-Control: no-cache\r\nETag: ${this.#scriptEtag}\r\nContent-Length: ${this.#script.length}\r\n`;
+  }
+
+  /** Open client sockets. */
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  /** A client connected to the live-reload socket: greet it and keep it until it closes. */
+  readonly accept = (ws: LiveReloadSocket): void => {
+    this.#clients.add(ws);
+    ws.on('close', () => this.#clients.delete(ws));
+    ws.send(this.#hello);
+  };
+
+  /** Tells every client that files changed. */
+  notify(batch: ChangeBatch): void {
+    if (this.#clients.size === 0) return;
+    this.#broadcast(this.#clients, JSON.stringify({ type: 'change', paths: batch.paths, truncated: batch.truncated }));
+  }
+
+  /**
+   * Watches the root and notifies the clients of every batch of changes, in this process (a cluster
+   * watches once, in the primary, and tells the workers: cluster.ts). Close the watcher to stop.
+   */
+  watch(options: { onWarning?: (message: string) => void; mode?: WatchMode } = {}): TreeWatcher {
+    return new TreeWatcher({ root: this.#options.root, protect: this.#options.protect, onChange: (batch) => this.notify(batch), onWarning: options.onWarning, mode: options.mode });
+  }
+
+  /** GET/HEAD of the client script (revalidated with its ETag). */
+  readonly serveScript = (req: Request, res: Response): void => {
+    const sniff = res.hasHeader('X-Content-Type-Options') ? '' : 'X-Content-Type-Options: nosniff\r\n';
+    const ifNoneMatch = req.header('if-none-match');
+    if (ifNoneMatch !== undefined && evaluateConditionals(req.method, { ifNoneMatch }, { etag: this.#scriptEtag, lastModifiedMs: 0 }) === 'not-modified') {
+      res.sendPrepared(304, `Cache-Control: no-cache\r\nETag: ${this.#scriptEtag}\r\n`, null);
+      return;
+    }
+    res.sendPrepared(200, this.#scriptLines + sniff, this.#script);
+  };
+}
