@@ -95,9 +95,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   // security_headers replaces a field the files would carry (Cache-Control, say): one field goes out.
   const fixedNames = options.enableSecurityHeaders !== false ? securityHeaderNames(options.securityHeaders) : [];
   // Live reload is decided here, once: off, nothing of it is on any request's path.
-  const liveReload = options.liveReload === true ? new LiveReloadHub({ root: options.documentRoot, protect }) : null;
-  const htmlInjection = liveReload === null ? undefined : LIVE_RELOAD_INJECTION;
-  if (liveReload !== null) router.route(LIVE_RELOAD_SCRIPT_PATH, { GET: liveReload.serveScript });
+  const htmlInjection = options.liveReload === true ? LIVE_RELOAD_INJECTION : undefined;
   const files = serveStatic({
     root: options.documentRoot,
     omitFields: fixedNames,
@@ -119,9 +117,23 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     compressionMinSize: options.compressionMinSize,
     htmlInjection,
   });
+  const errorPages = documentRootErrorPages(options.documentRoot);
+  // A change clears what the server holds of the files first, then the pages are told to reload.
+  const liveReload =
+    htmlInjection === undefined
+      ? null
+      : new LiveReloadHub({
+          root: options.documentRoot,
+          protect,
+          beforeNotify: () => {
+            files.invalidate();
+            errorPages.clear();
+          },
+        });
+  if (liveReload !== null) router.route(LIVE_RELOAD_SCRIPT_PATH, { GET: liveReload.serveScript });
   router.route(() => true, { GET: files, ...(uploads?.methods ?? writesOffMethods()) });
   const errors = errorHandler({
-    pages: documentRootErrorPages(options.documentRoot),
+    pages: errorPages,
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
     htmlInjection,
   });

@@ -35,6 +35,8 @@ export interface LiveReloadHubOptions {
   protect?: ProtectedPaths | undefined;
   /** Default: $HTTPCRAFT_LIVE_RELOAD_ID, else a fresh random id. */
   instanceId?: string | undefined;
+  /** Runs before the clients are told of a batch (the site forgets its cached copies of the files). */
+  beforeNotify?: (() => void) | undefined;
   /** Sends one text to many sockets (the websocket module's broadcast: one frame encoded once). */
   broadcast?: ((clients: Iterable<LiveReloadSocket>, data: string) => unknown) | undefined;
 }
@@ -79,6 +81,7 @@ export class LiveReloadHub {
 
   /** Tells every client that files changed. */
   notify(batch: ChangeBatch): void {
+    this.#options.beforeNotify?.();
     if (this.#clients.size === 0) return;
     this.#broadcast(this.#clients, JSON.stringify({ type: 'change', paths: batch.paths, truncated: batch.truncated }));
   }

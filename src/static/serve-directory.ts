@@ -36,7 +36,10 @@ export interface DirectoryOptions {
 }
 
 /** Lists the folder at dirPath; urlPath is its decoded URL path and hrefPath the encoded one, both ending in "/". */
-export type DirectoryServer = (req: Request, res: Response, dirPath: FsPath, urlPath: string, hrefPath: string) => Promise<void>;
+export type DirectoryServer = ((req: Request, res: Response, dirPath: FsPath, urlPath: string, hrefPath: string) => Promise<void>) & {
+  /** Forgets every rendered listing (a watcher saw a change: the next request reads the folder). */
+  clear(): void;
+};
 
 interface RenderedListing {
   body: Buffer;
@@ -73,7 +76,7 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
     return { body, lines: toLines(withoutFields(fields, omit)), notModifiedLines: toLines(withoutFields(validators, omit)), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
   }
 
-  return async (req, res, dirPath, urlPath, hrefPath) => {
+  const serve = async (req: Request, res: Response, dirPath: FsPath, urlPath: string, hrefPath: string): Promise<void> => {
     const query = parseListingQuery(req.query);
     const json = query.format === 'json' || (query.format === null && prefersJson(req));
     // Keyed by the encoded path: two byte names that differ only in undecodable bytes stay apart.
@@ -116,4 +119,5 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
     }
     res.sendPrepared(200, `${listing.lines}${encoding}${sniff}Content-Length: ${body.length}\r\n`, body);
   };
+  return Object.assign(serve, { clear: () => rendered.clear() });
 }

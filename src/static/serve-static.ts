@@ -64,6 +64,9 @@ export interface StaticHandler extends Handler {
   stats(): CacheStats;
   /** The file cache itself (live counters for the status page); null when caching is off. */
   readonly cache: FileCache<FileEntry> | null;
+  /** Forgets every cached file and rendered listing: a watcher saw the files change (live reload),
+   * so the next request, the reload it causes, must not get a copy up to statIntervalMs old. */
+  invalidate(): void;
 }
 
 export function serveStatic(options: StaticOptions): StaticHandler {
@@ -236,7 +239,11 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     return send(req, res, await buildEntry(filePath, st, null, repOptions, now), false);
   };
 
-  return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null });
+  const invalidate = (): void => {
+    cache.clear();
+    listDirectory.clear();
+  };
+  return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null, invalidate });
 }
 
 /** A folder's URL path percent-encoded from its real name bytes, ending in "/". */

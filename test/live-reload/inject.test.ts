@@ -217,3 +217,24 @@ test('live reload off: no tag anywhere, no script path, listing policy without \
     await writeFile(tree.path('x.html'), 'x');
   });
 });
+
+test('a change batch clears the cached copies first: the reload it causes gets the new page, listing and error page', async () => {
+  await withSite(
+    { directoryListing: true },
+    async (site, tree) => {
+      const hub = site.handler.liveReload!;
+      assert.ok((await raw(site.port, '/')).body.includes('hello'));
+      assert.ok((await raw(site.port, '/docs/')).body.includes('>1 B<'));
+      assert.ok((await raw(site.port, '/gone')).body.includes('first'));
+      // Within the cache's check interval (1 s), so without the invalidation these would be the old copies.
+      await writeFile(tree.path('index.html'), PAGE.replace('hello', 'edited'));
+      await writeFile(tree.path('docs/readme.txt'), 'twelve bytes');
+      await writeFile(tree.path('404.html'), '<html><body>second</body></html>');
+      hub.notify({ paths: ['/index.html', '/docs/readme.txt', '/404.html'], truncated: false });
+      assert.ok((await raw(site.port, '/')).body.includes('edited'));
+      assert.ok((await raw(site.port, '/docs/')).body.includes('>12 B<'));
+      assert.ok((await raw(site.port, '/gone')).body.includes('second'));
+    },
+    { '404.html': '<html><body>first</body></html>' },
+  );
+});
