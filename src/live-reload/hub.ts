@@ -41,6 +41,27 @@ export interface LiveReloadHubOptions {
   broadcast?: ((clients: Iterable<LiveReloadSocket>, data: string) => unknown) | undefined;
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Which pages may open the live-reload socket (RFC 6455 §10.2: the server decides by Origin): a page
+ * of this server (the Origin's host:port is the Host it connects to), or of any server on this
+ * machine (a page of another dev server that loads the script by hand). A web site open in the same
+ * browser may not, so it cannot learn which files are being edited. No Origin: not a browser; accepted.
+ */
+export function acceptsOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // "null" (a sandboxed frame, a file: page) and anything unparsable
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (host !== undefined && url.host.toLowerCase() === host.toLowerCase()) return true;
+  return LOOPBACK_HOSTS.has(url.hostname.toLowerCase()) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+}
+
 export class LiveReloadHub {
   readonly #clients = new Set<LiveReloadSocket>();
   readonly #hello: string;
