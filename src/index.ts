@@ -2,9 +2,14 @@
 export { createServer, HttpServer, DEFAULT_TIMEOUTS, type ServerOptions, type ListenOptions } from './server/http-server.ts';
 export type { Handler, ConnectionTimeouts } from './server/connection.ts';
 export { Request } from './server/request.ts';
-export { Response } from './server/response.ts';
+export { Response, type SwitchHandler, type SwitchedProtocol } from './server/response.ts';
 export { compose, type Middleware, type Next } from './app/pipeline.ts';
-export { Router, type MethodTable, type Method } from './app/router.ts';
+export { Router, type MethodTable, type Method, type PathMatcher } from './app/router.ts';
+export { WebSocket, encodeMessage, type WebSocketEvents, type SendOptions, type EncodedMessage } from './websocket/websocket.ts';
+export { WebSocketRoute, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_BUFFERED_BYTES, type WebSocketHandler, type WebSocketRouteOptions } from './websocket/route.ts';
+export { broadcast, type BroadcastOptions } from './websocket/broadcast.ts';
+export { WebSocketError } from './websocket/close-codes.ts';
+export type { PerMessageDeflateOptions } from './websocket/permessage-deflate.ts';
 export { HttpError, isHttpError } from './app/http-error.ts';
 export { errorHandler, sendError } from './app/error-response.ts';
 export { RequestParser, DEFAULT_PARSER_LIMITS, type RequestHead, type ParserSink, type ParserLimits } from './http1/request-parser.ts';

@@ -8,6 +8,7 @@ import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
 import type { Handler } from '../server/connection.ts';
 import { HttpError } from './http-error.ts';
+import { WebSocketRoute, isWebSocketRequest, type WebSocketHandler, type WebSocketRouteOptions } from '../websocket/route.ts';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'PATCH' | 'MKCOL';
 export type MethodTable = Partial<Record<Method, Handler>>;
@@ -21,19 +22,47 @@ interface Route {
   allow: string;
 }
 
+function toMatch(matcher: PathMatcher): (path: string, req: Request) => boolean {
+  return typeof matcher === 'function' ? matcher : matcher.endsWith('/') ? (p: string) => p.startsWith(matcher) : (p: string) => p === matcher;
+}
+
 export class Router {
   readonly #routes: Route[] = [];
+  readonly #websockets: WebSocketRoute[] = [];
   #implemented = new Set<string>(['OPTIONS']);
 
   /** Adds a route; earlier routes win. A string ending in "/" matches that prefix. */
   route(matcher: PathMatcher, methods: MethodTable): this {
-    const match = typeof matcher === 'function' ? matcher : matcher.endsWith('/') ? (p: string) => p.startsWith(matcher) : (p: string) => p === matcher;
+    const match = toMatch(matcher);
     const table: MethodTable = { ...methods };
     if (table.GET !== undefined && table.HEAD === undefined) table.HEAD = table.GET;
     const allow = [...Object.keys(table), 'OPTIONS'].filter((m, i, all) => all.indexOf(m) === i).join(', ');
     this.#routes.push({ match, methods: table, allow });
     for (const m of Object.keys(table)) this.#implemented.add(m);
     return this;
+  }
+
+  /**
+   * A WebSocket endpoint (RFC 6455) at path (matched as route() does), in route order. Only requests
+   * whose Upgrade field lists "websocket" reach it; any other request goes on to later routes. A bad
+   * handshake gets a 400 (426 for a version other than 13) that says what was wrong. The route's
+   * open sockets are in websocketRoute(path).clients.
+   */
+  websocket(path: PathMatcher, handler: WebSocketHandler, options?: WebSocketRouteOptions): this {
+    const route = new WebSocketRoute(path, handler, options);
+    const matches = toMatch(path);
+    this.#websockets.push(route);
+    return this.route((p, req) => matches(p, req) && isWebSocketRequest(req), { GET: route.handle });
+  }
+
+  /** The WebSocket route registered with this path (the same string or function), if any. */
+  websocketRoute(path: PathMatcher): WebSocketRoute | undefined {
+    return this.#websockets.find((r) => r.path === path);
+  }
+
+  /** Every WebSocket route, in the order they were added. */
+  get websocketRoutes(): readonly WebSocketRoute[] {
+    return this.#websockets;
   }
 
   /** Every method some route implements (the Allow of "OPTIONS *"). */

@@ -10,7 +10,7 @@ import { currentHttpDate } from './date-header.ts';
 import { loopNow } from './loop-clock.ts';
 import { reasonPhrase } from '../http1/status.ts';
 import { Request, type BodySource } from './request.ts';
-import { Response, type ResponseSink } from './response.ts';
+import { Response, type ResponseSink, type SwitchHandler, type SwitchedProtocol } from './response.ts';
 
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
 
@@ -58,6 +58,13 @@ const D_REQUEST = 3;
 const D_WRITE = 4;
 const D_LINGER = 5;
 
+interface PendingSwitch {
+  head: string;
+  onSwitch: SwitchHandler;
+  req: Request;
+  res: Response;
+}
+
 export class Connection implements ParserSink, BodySource, ResponseSink {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
@@ -75,6 +82,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #uncorkScheduled = false;
   #corked = false;
   #inRead = false;
+  #inResume = false;
   #drained = 0;
   #bodyReceived = 0;
   #awaitingDrain = false;
@@ -84,6 +92,12 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
   #requestStart = 0;
   #requestStartHr = 0;
   #drainWaiters: Array<() => void> = [];
+  // A protocol switch (RFC 9110 §7.8) asked for, then done: from then on the socket is not ours.
+  #upgrade: PendingSwitch | null = null;
+  #switched: SwitchedProtocol | null = null;
+  readonly #dataListener = (chunk: Buffer): void => this.#onData(chunk);
+  readonly #drainListener = (): void => this.#onDrain();
+  readonly #endListener = (): void => this.#onPeerEnd();
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.#socket = socket;
@@ -96,9 +110,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
       secure: host.secure,
     };
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('drain', () => this.#onDrain());
-    socket.on('end', () => this.#onPeerEnd());
+    socket.on('data', this.#dataListener);
+    socket.on('drain', this.#drainListener);
+    socket.on('end', this.#endListener);
     socket.on('error', () => this.#destroy());
     socket.on('close', () => this.#onClose());
     this.#setDeadline(D_IDLE, host.timeouts.keepAliveTimeoutMs);
@@ -110,7 +124,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
 
   /** True when no request is in progress: safe to close without cutting a response. */
   get idle(): boolean {
-    return this.#res === null && !this.#parser.midMessage && this.#parser.pendingBytes === 0;
+    return this.#upgrade === null && this.#res === null && !this.#parser.midMessage && this.#parser.pendingBytes === 0;
   }
 
   get closed(): boolean {
@@ -140,6 +154,10 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#inRead = true;
     this.#parser.push(chunk);
     this.#inRead = false;
+    if (this.#upgrade !== null) {
+      this.#completeSwitch();
+      return;
+    }
     // A head that began in this same read after the last response (pipelined) was not yet parsed
     // when #startNext chose the idle deadline: it is under the header deadline (slowloris).
     if (this.#res === null && this.#deadlineKind === D_IDLE && this.#parser.midMessage) {
@@ -255,7 +273,8 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#messageEnded = true;
     if (this.#deadlineKind === D_REQUEST) this.#clearDeadline();
     this.#req?.endBody();
-    if (this.#res?.finished === true) this.#next();
+    // A switch asked for during this request's parse completes once the parser has set aside what follows.
+    if (this.#res?.finished === true && this.#upgrade === null) this.#next();
   }
 
   onError(error: ParseError): void {
@@ -366,6 +385,56 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     req.discardBody();
   }
 
+  switchProtocols(res: Response, protocols: readonly string[], head: string, onSwitch: SwitchHandler): void {
+    const req = this.#req;
+    if (this.#upgrade !== null) throw new Error('switchProtocols: this connection has already switched protocols');
+    if (req === null || res !== this.#res || this.#closed || this.#closing) throw new Error('switchProtocols: the connection is closing');
+    // RFC 9110 §7.8: Upgrade applies to HTTP/1.1 only (HTTP/2 forbids it; a 1.0 request cannot ask).
+    if (req.httpVersion !== '1.1') throw new Error('switchProtocols: only an HTTP/1.1 request can switch protocols');
+    // The body's bytes must not be mistaken for the new protocol's, nor the new protocol's for body.
+    if (req.hasBody && !req.bodyComplete) throw new Error('switchProtocols: the request body has not been received');
+    // RFC 9110 §7.8: a server MUST NOT switch to a protocol the client did not offer in Upgrade.
+    const offered = (req.header('upgrade') ?? '').split(',').map((p) => p.trim().toLowerCase());
+    for (const p of protocols) if (!offered.includes(p.toLowerCase())) throw new Error(`switchProtocols: the request's Upgrade does not offer ${p} (RFC 9110 §7.8)`);
+    this.#upgrade = { head, onSwitch, req, res };
+    // Inside a parse (a synchronous handler, or a pipelined request) the parser has yet to set the
+    // bytes after this request aside: the switch completes when the parse returns (#onData, #startNext).
+    if (!this.#inRead && !this.#inResume && this.#messageEnded) this.#completeSwitch();
+  }
+
+  /** Writes the 101, hands socket and unparsed bytes to the new protocol, and lets go of the socket. */
+  #completeSwitch(): void {
+    const pending = this.#upgrade!;
+    if (this.#closed) return;
+    this.#clearDeadline();
+    const socket = this.#socket;
+    socket.write(pending.head, 'latin1');
+    this.#uncork();
+    const rest = this.#parser.takePending();
+    this.#host.responded(pending.req, pending.res);
+    this.#req = null;
+    this.#res = null;
+    // 'close' stays ours (the server's count and shutdown list), and 'error' (a no-op destroy) so that
+    // a protocol without a listener never turns a socket error into a process crash.
+    socket.off('data', this.#dataListener);
+    socket.off('drain', this.#drainListener);
+    socket.off('end', this.#endListener);
+    const wasPaused = this.#readPaused;
+    this.#readPaused = false;
+    let hooks: SwitchedProtocol | void;
+    try {
+      hooks = pending.onSwitch(socket, rest);
+    } catch (error) {
+      this.#host.reportError(error, pending.req);
+      socket.destroy();
+      return;
+    }
+    this.#switched = hooks ?? {};
+    if (wasPaused) socket.resume();
+    // Shutdown began before the switch completed: the new protocol is told at once.
+    if (this.#host.draining) this.#switched.shutdown?.();
+  }
+
   abort(error: Error): void {
     this.#host.reportError(error, this.#req);
     this.#destroy();
@@ -383,6 +452,10 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
    * (with "close"), or the idle deadline ends it.
    */
   shutdown(): void {
+    if (this.#upgrade !== null) {
+      this.#switched?.shutdown?.();
+      return;
+    }
     if (this.idle && this.#requests > 0) this.#closeGracefully();
   }
 
@@ -449,7 +522,13 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     // now. One clock read per step: on the keep-alive hot path they add up.
     this.#stampRequestStart();
     const started = this.#requests;
+    this.#inResume = true;
     this.#parser.resume();
+    this.#inResume = false;
+    if (this.#upgrade !== null) {
+      this.#completeSwitch();
+      return;
+    }
     // A request began (it may even have been answered already, synchronously): its end moves on.
     if (this.#requests !== started) return;
     // A partly received head is under the header deadline (slowloris), not the idle one.

@@ -4,6 +4,7 @@
 // Framing (RFC 9112 §6): a known length becomes Content-Length; an unknown one becomes chunked for a
 // 1.1 client and a close-delimited body for a 1.0 client. HEAD, 1xx, 204 and 304 never carry content.
 
+import type { Socket } from 'node:net';
 import { Writable, type Readable } from 'node:stream';
 import { headPrefixBytes, putLatin1, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
@@ -27,6 +28,19 @@ export interface ResponseSink {
   readonly closed: boolean;
   /** True when the socket holds no unwritten bytes (everything written so far is in the kernel). */
   readonly flushed?: boolean;
+  /** Writes the 101 head and hands the socket over (see Response#switchProtocols); throws when the
+   * request cannot switch. Absent on sinks that cannot switch. */
+  switchProtocols?(response: Response, protocols: readonly string[], head: string, onSwitch: SwitchHandler): void;
+}
+
+/** What a new protocol gets: the raw socket (plain or TLS) and the bytes the client sent after the
+ * request that the HTTP parser had already read. It may return hooks the server uses later. */
+export type SwitchHandler = (socket: Socket, head: Buffer) => SwitchedProtocol | void;
+
+export interface SwitchedProtocol {
+  /** Graceful server shutdown reached this connection: end the protocol politely (a WebSocket
+   * sends close 1001). The server destroys the socket when its shutdown deadline passes. */
+  shutdown?(): void;
 }
 
 // A body up to this size is copied behind its head into one buffer; a larger one goes out by writev.
@@ -290,6 +304,41 @@ export class Response {
       }
     }
     this.#sink.write(`${statusLine(status)}${lines}\r\n`, 'latin1');
+  }
+
+  /**
+   * Takes the connection over for another protocol (RFC 9110 §7.8, 101 Switching Protocols): writes
+   * `101` with the given fields plus `Connection: Upgrade`, then calls onSwitch with the raw socket
+   * and any bytes already received after this request (they belong to the new protocol). From then
+   * on the HTTP engine never reads nor writes that socket; the server still counts the connection
+   * (cap, status page) until it closes, and its graceful shutdown calls the returned `shutdown()`.
+   * `fields` must carry `Upgrade` naming protocols the request's own Upgrade field offered. Allowed
+   * once, before any other head, for an HTTP/1.1 request whose body is absent or already read;
+   * otherwise throws and nothing is sent. Fields set earlier with setHeader are not part of a 101.
+   */
+  switchProtocols(fields: Record<string, HeaderValue>, onSwitch: SwitchHandler): void {
+    this.#assertOpen();
+    const sink = this.#sink;
+    if (sink.switchProtocols === undefined) throw new Error('switchProtocols: this connection cannot switch protocols');
+    let lines = '';
+    let protocols: string[] | null = null;
+    for (const [name, value] of Object.entries(fields)) {
+      const lower = name.toLowerCase();
+      // Connection is ours (always "Upgrade"); framing fields mean nothing on a 101 (RFC 9110 §15.2).
+      if (lower === 'connection' || lower === 'content-length' || lower === 'transfer-encoding') throw new TypeError(`switchProtocols: ${name} is the engine's to write`);
+      for (const v of typeof value === 'object' ? value : [String(value)]) {
+        if (unsafeFieldValue(v) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+        if (lower === 'upgrade') (protocols ??= []).push(...v.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+        lines += `${name}: ${v}\r\n`;
+      }
+    }
+    // RFC 9110 §7.8: a 101 MUST carry Upgrade saying which protocol(s) the connection switches to.
+    if (protocols === null || protocols.length === 0) throw new TypeError('switchProtocols: fields must include Upgrade naming the new protocol');
+    sink.switchProtocols(this, protocols, `${statusLine(101)}${lines}Connection: Upgrade\r\n\r\n`, onSwitch);
+    this.status = 101;
+    this.#headersSent = true;
+    this.#finished = true;
+    this.#keepAlive = false;
   }
 
   /** Resolves when the socket can take more (immediately when it can now). */

@@ -1,0 +1,201 @@
+// The zlib side of permessage-deflate (RFC 7692 §7.2): raw DEFLATE with a sync flush per message,
+// the 4-byte tail 00 00 FF FF taken off when sending and put back when receiving.
+//
+// Memory is bounded three ways:
+// - inflation stops at the message limit (maxPayload): a small message that would inflate to
+//   gigabytes fails with 1009 once it passes the limit, and what was inflated so far is dropped;
+// - a connection holds a zlib context only where context takeover needs one kept between messages
+//   (the client's window, unless client_no_context_takeover; ours only when the route turns
+//   serverNoContextTakeover off), and only from its first compressed message on. Without takeover
+//   a context comes from a small shared pool for one message and goes back reset;
+// - zlib work runs at most ZLIB_CONCURRENCY jobs at a time in the whole process (zlib runs in the
+//   libuv thread pool; a flood of messages must not queue unbounded work or memory there).
+
+import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { CLOSE_INVALID_DATA, CLOSE_TOO_BIG, WebSocketError } from './close-codes.ts';
+import type { DeflateParams } from './permessage-deflate.ts';
+import type { MessageInflater } from './receiver.ts';
+
+/** zlib jobs running at once, process-wide. */
+export const ZLIB_CONCURRENCY = 10;
+// Idle contexts kept per pool (per window size): enough for every job that can run at once.
+const POOL_SIZE = ZLIB_CONCURRENCY;
+const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+type Job = (release: () => void) => void;
+let running = 0;
+const waiting: Job[] = [];
+
+function schedule(job: Job): void {
+  if (running < ZLIB_CONCURRENCY) start(job);
+  else waiting.push(job);
+}
+
+function start(job: Job): void {
+  running++;
+  let released = false;
+  job(() => {
+    if (released) return;
+    released = true;
+    running--;
+    const next = waiting.shift();
+    if (next !== undefined) start(next);
+  });
+}
+
+const deflatePools = new Map<string, DeflateRaw[]>();
+const inflatePools = new Map<number, InflateRaw[]>();
+
+function newDeflate(windowBits: number, memLevel: number): DeflateRaw {
+  const z = createDeflateRaw({ windowBits, memLevel });
+  z.on('error', () => {}); // errors are handled per job; a stray one must not crash the process
+  return z;
+}
+
+function newInflate(windowBits: number): InflateRaw {
+  const z = createInflateRaw({ windowBits });
+  z.on('error', () => {});
+  return z;
+}
+
+export interface DeflateSettings {
+  params: DeflateParams;
+  threshold: number;
+  memLevel: number;
+}
+
+export class PerMessageDeflate implements MessageInflater {
+  readonly params: DeflateParams;
+  readonly threshold: number;
+  readonly #memLevel: number;
+  readonly #inflateBits: number;
+  // Contexts kept between messages (context takeover only).
+  #deflate: DeflateRaw | null = null;
+  #inflate: InflateRaw | null = null;
+  #closed = false;
+  // Jobs under way: the kept contexts are freed only once none uses them (a flush still running on
+  // a closed context would never call back, and its slot in the limiter would never come back).
+  #jobs = 0;
+
+  constructor(settings: DeflateSettings) {
+    this.params = settings.params;
+    this.threshold = settings.threshold;
+    this.#memLevel = settings.memLevel;
+    // An 8-bit client window (RFC 7692 allows it) is read with 9 bits: zlib's smallest raw window.
+    this.#inflateBits = Math.max(9, settings.params.clientMaxWindowBits);
+  }
+
+  /** Compresses one whole message; done(null) when the connection closed meanwhile. */
+  compress(data: Buffer, done: (out: Buffer | null) => void): void {
+    schedule((release) => {
+      if (this.#closed) {
+        release();
+        done(null);
+        return;
+      }
+      this.#jobs++;
+      const takeover = !this.params.serverNoContextTakeover;
+      const key = `${this.params.serverMaxWindowBits}:${this.#memLevel}`;
+      const z = takeover ? (this.#deflate ??= newDeflate(this.params.serverMaxWindowBits, this.#memLevel)) : (deflatePools.get(key)?.pop() ?? newDeflate(this.params.serverMaxWindowBits, this.#memLevel));
+      const out: Buffer[] = [];
+      let bytes = 0;
+      const onData = (chunk: Buffer): void => {
+        out.push(chunk);
+        bytes += chunk.length;
+      };
+      z.on('data', onData);
+      z.write(data);
+      z.flush(constants.Z_SYNC_FLUSH, () => {
+        z.off('data', onData);
+        if (!takeover) {
+          z.reset();
+          const pool = deflatePools.get(key) ?? [];
+          deflatePools.set(key, pool);
+          if (pool.length < POOL_SIZE) pool.push(z);
+          else z.close();
+        }
+        release();
+        this.#jobs--;
+        if (this.#closed) {
+          this.#free();
+          done(null);
+          return;
+        }
+        const all = out.length === 1 ? out[0]! : Buffer.concat(out, bytes);
+        // §7.2.1: the sync flush ends with 00 00 FF FF, which is not sent.
+        done(all.subarray(0, all.length - 4));
+      });
+    });
+  }
+
+  inflate(parts: readonly Buffer[], limit: number, done: (error: WebSocketError | null, data: Buffer) => void): void {
+    schedule((release) => {
+      if (this.#closed) {
+        release();
+        return;
+      }
+      this.#jobs++;
+      const takeover = !this.params.clientNoContextTakeover;
+      const bits = this.#inflateBits;
+      const z = takeover ? (this.#inflate ??= newInflate(bits)) : (inflatePools.get(bits)?.pop() ?? newInflate(bits));
+      const out: Buffer[] = [];
+      let bytes = 0;
+      let finished = false;
+      const finish = (error: WebSocketError | null): void => {
+        if (finished) return;
+        finished = true;
+        z.off('data', onData);
+        z.off('error', onError);
+        if (error !== null) {
+          // A context that failed mid-message is in an unknown state: dropped, never reused.
+          z.close();
+          if (z === this.#inflate) this.#inflate = null;
+        } else if (!takeover) {
+          z.reset();
+          const pool = inflatePools.get(bits) ?? [];
+          inflatePools.set(bits, pool);
+          if (pool.length < POOL_SIZE) pool.push(z);
+          else z.close();
+        }
+        release();
+        this.#jobs--;
+        if (this.#closed) {
+          this.#free();
+          return;
+        }
+        if (error !== null) done(error, Buffer.alloc(0));
+        else done(null, out.length === 1 ? out[0]! : Buffer.concat(out, bytes));
+      };
+      const onData = (chunk: Buffer): void => {
+        bytes += chunk.length;
+        // The bound is checked on every piece zlib hands out: past the limit inflation stops, and
+        // what came so far is dropped (never more than the limit plus one zlib chunk is held).
+        if (bytes > limit) {
+          out.length = 0;
+          finish(new WebSocketError(CLOSE_TOO_BIG, `a compressed message inflates past ${limit} bytes (maxPayload)`));
+        } else out.push(chunk);
+      };
+      const onError = (): void => finish(new WebSocketError(CLOSE_INVALID_DATA, 'a compressed message is not valid DEFLATE data'));
+      z.on('data', onData);
+      z.on('error', onError);
+      for (const p of parts) z.write(p);
+      // §7.2.2: the tail the sender took off goes back before inflating.
+      z.write(TAIL);
+      z.flush(constants.Z_SYNC_FLUSH, () => finish(null));
+    });
+  }
+
+  /** The connection closed: contexts kept for it are freed (pooled ones went back already). */
+  close(): void {
+    this.#closed = true;
+    this.#free();
+  }
+
+  #free(): void {
+    if (this.#jobs > 0) return;
+    this.#deflate?.close();
+    this.#inflate?.close();
+    this.#deflate = null;
+    this.#inflate = null;
+  }
+}
