@@ -21,9 +21,9 @@ import { hsts } from '../tls/hsts.ts';
 import { uploadFormHtml } from '../uploads/upload-form.ts';
 import { DEFAULT_FORM_LIMITS } from '../uploads/form.ts';
 import { writesOffMethods } from '../uploads/writes-off.ts';
-import { LiveReloadHub } from '../live-reload/hub.ts';
+import { LiveReloadHub, acceptsOrigin } from '../live-reload/hub.ts';
 import { LIVE_RELOAD_INJECTION } from '../live-reload/inject.ts';
-import { LIVE_RELOAD_SCRIPT_PATH } from '../live-reload/paths.ts';
+import { LIVE_RELOAD_SCRIPT_PATH, LIVE_RELOAD_SOCKET_PATH } from '../live-reload/paths.ts';
 
 export { documentRootErrorPages };
 
@@ -130,7 +130,12 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
             errorPages.clear();
           },
         });
-  if (liveReload !== null) router.route(LIVE_RELOAD_SCRIPT_PATH, { GET: liveReload.serveScript });
+  if (liveReload !== null) {
+    router.route(LIVE_RELOAD_SCRIPT_PATH, { GET: liveReload.serveScript });
+    // Messages are a few dozen bytes: no compression (no zlib context per page). Pages of other
+    // sites are refused (acceptsOrigin); the heartbeat drops pages that went away without a close.
+    router.websocket(LIVE_RELOAD_SOCKET_PATH, liveReload.accept, { perMessageDeflate: false, maxPayload: 4096, origin: (origin, req) => acceptsOrigin(origin, req.header('host')) });
+  }
   router.route(() => true, { GET: files, ...(uploads?.methods ?? writesOffMethods()) });
   const errors = errorHandler({
     pages: errorPages,

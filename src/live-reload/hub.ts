@@ -17,13 +17,9 @@ import type { ChangeBatch } from './batch.ts';
 import { liveReloadClientScript } from './client-script.ts';
 import { LIVE_RELOAD_SOCKET_PATH } from './paths.ts';
 import { TreeWatcher, type WatchMode } from './watcher.ts';
+import { broadcast } from '../websocket/broadcast.ts';
+import type { WebSocket } from '../websocket/websocket.ts';
 import type { ProtectedPaths } from '../static/protected-paths.ts';
-
-/** What the hub needs of a WebSocket (the websocket module's socket has it). */
-export interface LiveReloadSocket {
-  send(data: string): unknown;
-  on(event: 'close', listener: (...args: never[]) => void): unknown;
-}
 
 /** Set by the process that starts the server (the cluster primary), inherited by its workers. */
 export const LIVE_RELOAD_INSTANCE_ENV = 'HTTPCRAFT_LIVE_RELOAD_ID';
@@ -37,8 +33,6 @@ export interface LiveReloadHubOptions {
   instanceId?: string | undefined;
   /** Runs before the clients are told of a batch (the site forgets its cached copies of the files). */
   beforeNotify?: (() => void) | undefined;
-  /** Sends one text to many sockets (the websocket module's broadcast: one frame encoded once). */
-  broadcast?: ((clients: Iterable<LiveReloadSocket>, data: string) => unknown) | undefined;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -63,9 +57,8 @@ export function acceptsOrigin(origin: string | undefined, host: string | undefin
 }
 
 export class LiveReloadHub {
-  readonly #clients = new Set<LiveReloadSocket>();
+  readonly #clients = new Set<WebSocket>();
   readonly #hello: string;
-  readonly #broadcast: (clients: Iterable<LiveReloadSocket>, data: string) => unknown;
   readonly instanceId: string;
   readonly #script: Buffer;
   readonly #scriptLines: string;
@@ -77,11 +70,6 @@ export class LiveReloadHub {
     this.#options = options;
     this.instanceId = options.instanceId ?? process.env[LIVE_RELOAD_INSTANCE_ENV] ?? randomUUID();
     this.#hello = JSON.stringify({ type: 'hello', server: this.instanceId });
-    this.#broadcast =
-      options.broadcast ??
-      ((clients, data) => {
-        for (const c of clients) c.send(data);
-      });
     this.#script = Buffer.from(liveReloadClientScript(LIVE_RELOAD_SOCKET_PATH));
     this.#scriptEtag = `"${createHash('sha1').update(this.#script).digest('base64url').slice(0, 22)}"`;
     // no-cache: the script is tiny and revalidated (a 304), so a new server version's script is used at once.
@@ -94,17 +82,18 @@ export class LiveReloadHub {
   }
 
   /** A client connected to the live-reload socket: greet it and keep it until it closes. */
-  readonly accept = (ws: LiveReloadSocket): void => {
+  readonly accept = (ws: WebSocket): void => {
     this.#clients.add(ws);
     ws.on('close', () => this.#clients.delete(ws));
-    ws.send(this.#hello);
+    void ws.send(this.#hello);
   };
 
   /** Tells every client that files changed. */
   notify(batch: ChangeBatch): void {
     this.#options.beforeNotify?.();
     if (this.#clients.size === 0) return;
-    this.#broadcast(this.#clients, JSON.stringify({ type: 'change', paths: batch.paths, truncated: batch.truncated }));
+    // One frame encoded once for every page (a slow page past its send limit is closed, not waited for).
+    broadcast(this.#clients, JSON.stringify({ type: 'change', paths: batch.paths, truncated: batch.truncated }));
   }
 
   /**
