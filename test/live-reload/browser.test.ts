@@ -1,7 +1,7 @@
 // Live reload in a real browser (headless Chromium through playwright-core): a page served with the
 // script connects; an edit of its HTML file reloads it; an edit of its stylesheet changes the
 // computed style without a reload (a marker set on window survives); a listing, under its strict
-// CSP, connects too. Waits are bounded (5 s), never assertions of speed.
+// CSP, connects too; after a server restart the page reconnects and reloads. Waits are bounded (5 s), never assertions of speed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -9,7 +9,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { makeTree, startSite } from '../support/static-helpers.ts';
+import { makeTree, silentLogger, startSite } from '../support/static-helpers.ts';
+import { createSiteHandler } from '../../src/app/site.ts';
+import { createServer, type HttpServer } from '../../src/server/http-server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM}: apt-get install -y chromium`;
@@ -110,6 +112,32 @@ test('Chromium: a listing under its strict CSP loads the script and connects; a 
     watcher.close();
     await browser.close();
     await site.close();
+    await tree.cleanup();
+  }
+});
+
+test('Chromium: when the server restarts, the page reconnects (with back-off) and reloads', { skip, timeout: 120_000 }, async () => {
+  const tree = await makeTree({ 'index.html': page('before') });
+  const first = await startSite(tree.root, { liveReload: true });
+  const browser = await launch();
+  let second: HttpServer | null = null;
+  try {
+    const p = browser.page;
+    await p.goto(`${first.url}/`);
+    await until(() => first.handler.liveReload!.clients === 1, 'connected to the first server');
+    await p.evaluate('window.marker = 1');
+    await first.close(); // closes the socket with 1001; the page starts retrying
+    await new Promise((r) => setTimeout(r, 300)); // a retry or two find nothing listening
+    const handler = createSiteHandler({ documentRoot: tree.root, showHiddenFiles: false, followSymlinks: false, logger: silentLogger, liveReload: true });
+    second = createServer({ handler, serverName: 'httpcraft-test' });
+    await second.listen({ port: first.port, host: '127.0.0.1' });
+    await until(() => handler.liveReload!.clients === 1, 'reconnected to the new server');
+    await p.waitForFunction('window.marker === undefined', undefined, { timeout: WAIT_MS });
+    assert.equal(await p.evaluate(`document.querySelector('h1').textContent`), 'before');
+  } finally {
+    await browser.close();
+    await second?.close(200);
+    await first.close();
     await tree.cleanup();
   }
 });
