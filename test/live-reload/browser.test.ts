@@ -9,8 +9,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { makeTree, silentLogger, startSite } from '../support/static-helpers.ts';
-import { createSiteHandler } from '../../src/app/site.ts';
+import { makeTree, silentLogger, startSite, type Site, type Tree, type TreeSpec } from '../support/static-helpers.ts';
+import { createSiteHandler, type SiteOptions } from '../../src/app/site.ts';
+import type { LiveReloadHub } from '../../src/live-reload/hub.ts';
 import { createServer, type HttpServer } from '../../src/server/http-server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -44,6 +45,32 @@ async function launch(): Promise<{ context: BrowserContext; page: Page; errors: 
   };
 }
 
+interface Watched {
+  tree: Tree;
+  site: Site;
+  hub: LiveReloadHub;
+  p: Page;
+  errors: string[];
+}
+
+/** A live-reload site on a temp tree, its watcher ready, and a browser page: all stopped after run. */
+async function withWatchedSite(spec: TreeSpec, options: Partial<SiteOptions>, run: (w: Watched) => Promise<void>): Promise<void> {
+  const tree = await makeTree(spec);
+  const site = await startSite(tree.root, { liveReload: true, ...options });
+  const hub = site.handler.liveReload!;
+  const watcher = hub.watch();
+  const browser = await launch();
+  try {
+    await watcher.ready;
+    await run({ tree, site, hub, p: browser.page, errors: browser.errors });
+  } finally {
+    watcher.close();
+    await browser.close();
+    await site.close();
+    await tree.cleanup();
+  }
+}
+
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   while (!check()) {
@@ -53,14 +80,8 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 test('Chromium: editing the HTML reloads the page; editing its CSS swaps the style without a reload', { skip, timeout: 120_000 }, async () => {
-  const tree = await makeTree({ 'index.html': page('first'), 'css/site.css': 'h1 { color: rgb(0, 0, 255) }\n', 'css/other.css': 'h1 { font-size: 20px }\n' });
-  const site = await startSite(tree.root, { liveReload: true });
-  const hub = site.handler.liveReload!;
-  const watcher = hub.watch();
-  const browser = await launch();
-  try {
-    await watcher.ready;
-    const p = browser.page;
+  const spec = { 'index.html': page('first'), 'css/site.css': 'h1 { color: rgb(0, 0, 255) }\n', 'css/other.css': 'h1 { font-size: 20px }\n' };
+  await withWatchedSite(spec, {}, async ({ tree, site, hub, p, errors }) => {
     await p.goto(`${site.url}/`);
     await until(() => hub.clients === 1, 'the page opened the live-reload socket');
     const color = (): Promise<string> => p.evaluate(`getComputedStyle(document.querySelector('h1')).color`) as Promise<string>;
@@ -84,36 +105,19 @@ test('Chromium: editing the HTML reloads the page; editing its CSS swaps the sty
     assert.equal(await p.evaluate('window.marker'), undefined, 'reloaded');
     // The reloaded page connects again (the old socket closes).
     await until(() => hub.clients === 1, 'one socket after the reload');
-    assert.deepEqual(browser.errors, []);
-  } finally {
-    watcher.close();
-    await browser.close();
-    await site.close();
-    await tree.cleanup();
-  }
+    assert.deepEqual(errors, []);
+  });
 });
 
 test('Chromium: a listing under its strict CSP loads the script and connects; a new file reloads it', { skip, timeout: 120_000 }, async () => {
-  const tree = await makeTree({ 'files/a.txt': 'a' });
-  const site = await startSite(tree.root, { liveReload: true, directoryListing: true });
-  const hub = site.handler.liveReload!;
-  const watcher = hub.watch();
-  const browser = await launch();
-  try {
-    await watcher.ready;
-    const p = browser.page;
+  await withWatchedSite({ 'files/a.txt': 'a' }, { directoryListing: true }, async ({ tree, site, hub, p, errors }) => {
     await p.goto(`${site.url}/files/`);
     await until(() => hub.clients === 1, 'the listing opened the live-reload socket');
     await writeFile(tree.path('files/b.txt'), 'b');
     // A locator, not a function: the listing's CSP forbids the eval a string predicate needs.
     await p.locator('a', { hasText: 'b.txt' }).waitFor({ timeout: WAIT_MS });
-    assert.deepEqual(browser.errors, [], 'no CSP violation');
-  } finally {
-    watcher.close();
-    await browser.close();
-    await site.close();
-    await tree.cleanup();
-  }
+    assert.deepEqual(errors, [], 'no CSP violation');
+  });
 });
 
 test('Chromium: when the server restarts, the page reconnects (with back-off) and reloads', { skip, timeout: 120_000 }, async () => {
