@@ -5,24 +5,28 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { makeTree, raw, startSite } from '../support/static-helpers.ts';
-import { openRawWebSocket } from './ws-client.ts';
+import { WsTestClient, handshakeRequest } from '../support/ws-client.ts';
+
+const PATH = '/__httpcraft/live-reload';
+const message = async (ws: WsTestClient): Promise<unknown> => JSON.parse((await ws.frame()).payload.toString());
 
 test('a client is greeted with the server id, then gets each batch of changes as JSON', async () => {
   const tree = await makeTree({ 'index.html': 'x' });
   const site = await startSite(tree.root, { liveReload: true });
   const watcher = site.handler.liveReload!.watch();
-  const ws = await openRawWebSocket(site.port, '/__httpcraft/live-reload', { Origin: `http://127.0.0.1:${site.port}` });
+  const ws = await WsTestClient.open(site.port, handshakeRequest(PATH, { Origin: 'http://localhost' }));
   try {
     await watcher.ready;
-    assert.deepEqual(JSON.parse(await ws.next()), { type: 'hello', server: site.handler.liveReload!.instanceId });
+    assert.equal(ws.status, 101);
+    assert.deepEqual(await message(ws), { type: 'hello', server: site.handler.liveReload!.instanceId });
     await writeFile(tree.path('index.html'), 'y');
     await writeFile(tree.path('new.js'), 'z');
-    const change = JSON.parse(await ws.next()) as { type: string; paths: string[]; truncated: boolean };
+    const change = (await message(ws)) as { type: string; paths: string[]; truncated: boolean };
     assert.equal(change.type, 'change');
     assert.deepEqual(change.paths.sort(), ['/index.html', '/new.js']);
     assert.equal(change.truncated, false);
   } finally {
-    ws.close();
+    ws.destroy();
     watcher.close();
     await site.close();
     await tree.cleanup();
@@ -34,10 +38,14 @@ test('a page of another site is refused (403, no upgrade); without Upgrade or wi
   const on = await startSite(tree.root, { liveReload: true });
   const off = await startSite(tree.root, {});
   try {
-    await assert.rejects(openRawWebSocket(on.port, '/__httpcraft/live-reload', { Origin: 'https://evil.example' }), (e: Error & { head?: string }) => /^HTTP\/1\.1 403/.test(e.head ?? ''));
+    const evil = await WsTestClient.open(on.port, handshakeRequest(PATH, { Origin: 'https://evil.example' }));
+    assert.equal(evil.status, 403);
+    evil.destroy();
     assert.equal(on.handler.liveReload!.clients, 0);
     assert.equal((await raw(on.port, '/__httpcraft/live-reload')).status, 404);
-    await assert.rejects(openRawWebSocket(off.port, '/__httpcraft/live-reload'), (e: Error & { head?: string }) => /^HTTP\/1\.1 404/.test(e.head ?? ''));
+    const plain = await WsTestClient.open(off.port, handshakeRequest(PATH));
+    assert.equal(plain.status, 404);
+    plain.destroy();
   } finally {
     await on.close();
     await off.close();
