@@ -7,6 +7,7 @@
 // load for no measured speed (docs/production.md, "Memory").
 
 import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from './log/logger.ts';
@@ -27,6 +28,10 @@ import { bannerText, enabledFeatures, reachableUrls, statusLine, writeLines } fr
 import { siteOptions } from './config/to-options.ts';
 import { openBrowser } from './open-browser.ts';
 import { VERSION } from './version.ts';
+import { LIVE_RELOAD_INSTANCE_ENV } from './live-reload/hub.ts';
+import { watchForWorkers } from './live-reload/cluster.ts';
+import { protectedPaths } from './static/protected-paths.ts';
+import type { TreeWatcher } from './live-reload/watcher.ts';
 
 const EXIT_USAGE = 2;
 
@@ -176,6 +181,10 @@ process.on('uncaughtException', (error) => {
 
 // Workers inherit the environment: that is how they learn which config file never to serve.
 if (loaded.configFile !== null) process.env[CONFIG_FILE_ENV] = loaded.configFile;
+// Live reload: one id for this server, whichever worker a page reaches (a page reloads when it
+// reconnects to a new one); in a cluster the one watcher runs here, in the primary.
+process.env[LIVE_RELOAD_INSTANCE_ENV] = randomUUID();
+let primaryWatcher: TreeWatcher | null = null;
 const status = await runServer<Config>({
   settings: settings(config),
   // In this process (one worker) the HTTPS prepared above is used as is; workers prepare their own.
@@ -186,8 +195,14 @@ const status = await runServer<Config>({
   // SIGHUP in a cluster: re-read config file and environment, then roll the workers one at a time.
   reload: () => settings(loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() }).config),
   onListening: printBanner,
+  onSupervisor: (supervisor) => {
+    if (!config.live_reload) return;
+    const protect = protectedPaths(config.document_root, siteOptions(config, logger, {}, loaded.configFile).neverServe);
+    primaryWatcher = watchForWorkers({ root: config.document_root, protect, broadcast: (m) => supervisor.broadcast(m), onWarning: (m) => logger.warn(m) });
+  },
   startFailed: (message) => process.stderr.write(`httpcraft: ${message}\n`),
 });
+(primaryWatcher as TreeWatcher | null)?.close();
 if (status !== 0) logger.flushSync();
 await logger.close();
 process.exit(status);

@@ -16,6 +16,9 @@ export { RequestParser, DEFAULT_PARSER_LIMITS, type RequestHead, type ParserSink
 export { ParseError, PARSE_ERRORS, type ParseErrorCode } from './http1/errors.ts';
 export { serveStatic, type StaticOptions, type StaticHandler } from './static/serve-static.ts';
 export { createSiteHandler, type SiteOptions, type SiteHandler } from './app/site.ts';
+export { LiveReloadHub, type LiveReloadHubOptions } from './live-reload/hub.ts';
+export { TreeWatcher, type TreeWatchOptions, type WatchMode } from './live-reload/watcher.ts';
+export type { ChangeBatch } from './live-reload/batch.ts';
 export type { CacheStats } from './static/file-cache.ts';
 export type { CacheControlRule } from './static/cache-control.ts';
 export { cors, type CorsOptions } from './middleware/cors.ts';

@@ -6,6 +6,7 @@ import type { Response } from '../server/response.ts';
 import { reasonPhrase } from '../http1/status.ts';
 import { isHttpError } from './http-error.ts';
 import type { Middleware } from './pipeline.ts';
+import type { HtmlInjection } from '../static/representation.ts';
 
 /** Supplies a custom page for a status (for example htdocs/404.html); undefined for the default. */
 export type ErrorPageSource = (status: number, req: Request) => Promise<Buffer | undefined> | Buffer | undefined;
@@ -14,6 +15,8 @@ export interface ErrorHandlerOptions {
   pages?: ErrorPageSource;
   /** Called for our own bugs only (see isBug): an answer the code chose on purpose is an access line. */
   report?: (error: unknown, req: Request) => void;
+  /** Added to HTML error pages (the live-reload script: a page that was a 404 shows once the file exists). */
+  htmlInjection?: HtmlInjection | undefined;
 }
 
 // The error classes JavaScript itself throws for programming mistakes (a wrong type, a bad argument,
@@ -93,7 +96,9 @@ export async function sendError(req: Request, res: Response, error: unknown, opt
     return;
   }
   const custom = options.pages === undefined ? undefined : await options.pages(status, req);
-  res.send(status, custom ?? defaultErrorPage(status, message), 'text/html; charset=utf-8');
+  const page = custom ?? defaultErrorPage(status, message);
+  const inject = options.htmlInjection;
+  res.send(status, inject === undefined ? page : typeof page === 'string' ? inject.text(page) : inject.bytes(page), 'text/html; charset=utf-8');
 }
 
 /** The outermost middleware: whatever goes wrong below becomes a proper error response. */

@@ -21,6 +21,9 @@ import { hsts } from '../tls/hsts.ts';
 import { uploadFormHtml } from '../uploads/upload-form.ts';
 import { DEFAULT_FORM_LIMITS } from '../uploads/form.ts';
 import { writesOffMethods } from '../uploads/writes-off.ts';
+import { LiveReloadHub, acceptsOrigin } from '../live-reload/hub.ts';
+import { LIVE_RELOAD_INJECTION } from '../live-reload/inject.ts';
+import { LIVE_RELOAD_SCRIPT_PATH, LIVE_RELOAD_SOCKET_PATH } from '../live-reload/paths.ts';
 
 export { documentRootErrorPages };
 
@@ -63,6 +66,8 @@ export interface SiteOptions {
   uploads?: Omit<UploadOptions, 'documentRoot'> & { enabled: boolean };
   /** hsts_max_age: Strict-Transport-Security on HTTPS responses; 0 or absent for none. */
   hstsMaxAge?: number;
+  /** live_reload: the client script in every HTML page and its socket; changes come through handler.liveReload. */
+  liveReload?: boolean;
 }
 
 export interface SiteHandler extends Handler {
@@ -70,6 +75,8 @@ export interface SiteHandler extends Handler {
   cacheStats(): CacheStats;
   /** The file cache as the status page reads it (live getters); null when enable_cache is off. */
   readonly cache: CacheStatsSource | null;
+  /** The live-reload clients (notify them of changes; watch the root); null when live reload is off. */
+  readonly liveReload: LiveReloadHub | null;
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
@@ -87,6 +94,8 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
       : undefined;
   // security_headers replaces a field the files would carry (Cache-Control, say): one field goes out.
   const fixedNames = options.enableSecurityHeaders !== false ? securityHeaderNames(options.securityHeaders) : [];
+  // Live reload is decided here, once: off, nothing of it is on any request's path.
+  const htmlInjection = options.liveReload === true ? LIVE_RELOAD_INJECTION : undefined;
   const files = serveStatic({
     root: options.documentRoot,
     omitFields: fixedNames,
@@ -106,11 +115,32 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     cacheControl: options.cacheControl,
     enableCompression: options.enableCompression,
     compressionMinSize: options.compressionMinSize,
+    htmlInjection,
   });
+  const errorPages = documentRootErrorPages(options.documentRoot);
+  // A change clears what the server holds of the files first, then the pages are told to reload.
+  const liveReload =
+    htmlInjection === undefined
+      ? null
+      : new LiveReloadHub({
+          root: options.documentRoot,
+          protect,
+          beforeNotify: () => {
+            files.invalidate();
+            errorPages.clear();
+          },
+        });
+  if (liveReload !== null) {
+    router.route(LIVE_RELOAD_SCRIPT_PATH, { GET: liveReload.serveScript });
+    // Messages are a few dozen bytes: no compression (no zlib context per page). Pages of other
+    // sites are refused (acceptsOrigin); the heartbeat drops pages that went away without a close.
+    router.websocket(LIVE_RELOAD_SOCKET_PATH, liveReload.accept, { perMessageDeflate: false, maxPayload: 4096, origin: (origin, req) => acceptsOrigin(origin, req.header('host')) });
+  }
   router.route(() => true, { GET: files, ...(uploads?.methods ?? writesOffMethods()) });
   const errors = errorHandler({
-    pages: documentRootErrorPages(options.documentRoot),
+    pages: errorPages,
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
+    htmlInjection,
   });
   const chain: Middleware[] = [errors];
   if (options.enableSecurityHeaders !== false) chain.push(securityHeaders({ headers: options.securityHeaders }));
@@ -129,5 +159,5 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
   const transport = (options.hstsMaxAge ?? 0) > 0 && !fixedNames.includes('strict-transport-security') ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
   const handler = compose([...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
-  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache });
+  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, liveReload });
 }

@@ -18,6 +18,7 @@ import { mergeSnapshots, type StatusSnapshot } from '../status/snapshot.ts';
 import { prepareHttps, httpsOptionsFromConfig, startHttpsServices, type HttpsServices, type PreparedHttps } from '../tls/https.ts';
 import { clusterSnapshot, onStatsRequest } from './worker-stats.ts';
 import type { BuiltServer } from './worker-main.ts';
+import { receiveFromPrimary } from '../live-reload/cluster.ts';
 
 export { logFileFor };
 
@@ -86,6 +87,16 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   if (site.status !== undefined && snapshot !== undefined) site.status.snapshot = snapshot;
   const handler = createSiteHandler(site);
   recorder.cache = handler.cache; // the dashboard's cache hit rate
+  // Live reload: a worker hears of changes from the primary's one watcher; a single process watches.
+  // The first walk of the folders is done before listening, so an edit right after start is seen.
+  const live = handler.liveReload;
+  let stopLiveReload: (() => void) | null = null;
+  if (live !== null && cluster.isWorker) stopLiveReload = receiveFromPrimary(live);
+  else if (live !== null) {
+    const watcher = live.watch({ onWarning: (m) => logger.warn(m) });
+    await watcher.ready;
+    stopLiveReload = () => watcher.close();
+  }
   const server = createServer(serverOptions(config, handler, https?.tls));
   recorder.attach(server, { record: config.enable_server_status });
   const logHeaders = config.access_log_format !== 'common';
@@ -108,6 +119,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
       });
     },
     close: async () => {
+      stopLiveReload?.();
       await services?.close();
       // A worker's stop is the primary's to announce ("cluster: worker N (pid …) stopped"), once.
       if (!cluster.isWorker) logger.info('stopped');

@@ -87,7 +87,16 @@ export interface WorkerReport<S = unknown> {
   error?: string;
 }
 
-export type PrimaryToWorker = StartMessage | ShutdownMessage | StatsRequestMessage | ClusterStatsReplyMessage;
+/** Primary → every worker: files under the document root changed (live reload; the primary watches). */
+export interface LiveReloadMessage {
+  type: 'httpcraft:live-reload';
+  /** URL paths of the changed files. */
+  paths: string[];
+  /** More changed than `paths` names. */
+  truncated: boolean;
+}
+
+export type PrimaryToWorker = StartMessage | ShutdownMessage | StatsRequestMessage | ClusterStatsReplyMessage | LiveReloadMessage;
 export type WorkerToPrimary = HelloMessage | ReadyMessage | StartFailedMessage | DrainingMessage | StatsReplyMessage | ClusterStatsRequestMessage;
 
 const PREFIX = 'httpcraft:';

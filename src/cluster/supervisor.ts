@@ -399,6 +399,11 @@ export class Supervisor<C> {
     return this.#stats.collect(targets, timeoutMs);
   }
 
+  /** Sends a message to every worker that is running or starting (one that starts later misses it). */
+  broadcast(message: PrimaryToWorker): void {
+    for (const state of this.#states.values()) if (!state.retiring) this.#send(state, message);
+  }
+
   /** Seconds since the primary started. */
   get uptimeSeconds(): number {
     return (Date.now() - this.#startedAt) / 1000;

@@ -103,6 +103,7 @@ export const KEYS = [
   { key: 'cache_control', group: 'static', kind: { type: 'cache-rules' }, default: [], description: 'Per-glob Cache-Control values, first match wins.' },
   { key: 'enable_compression', group: 'static', kind: BOOL, default: true, description: 'Compress responses (gzip, brotli) for clients that accept them.' },
   { key: 'compression_min_size', group: 'static', kind: BYTES, default: 1024, description: 'Smallest body worth compressing, in bytes.' },
+  { key: 'live_reload', group: 'static', kind: BOOL, default: false, description: 'Reload the browser when a file under the document root changes (CSS is swapped in place): HTML pages get a small script at /__httpcraft/live-reload.js.' },
   // ── security headers and CORS ────────────────────────────────────────────────────────────────
   { key: 'enable_security_headers', group: 'headers', kind: BOOL, default: true, description: 'Send X-Content-Type-Options, X-Frame-Options and friends.' },
   { key: 'security_headers', group: 'headers', kind: { type: 'header-map' }, default: {}, description: 'Extra or overriding headers on every response (name → value); one replaces the file\'s own field of that name (Cache-Control, say).' },

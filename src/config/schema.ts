@@ -46,6 +46,7 @@ export interface Config {
   max_body_size: number;
   // static
   directory_listing: boolean;
+  live_reload: boolean;
   show_hidden_files: boolean;
   follow_symlinks: boolean;
   index_file: string | string[];

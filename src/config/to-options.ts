@@ -63,6 +63,7 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
     logger,
     indexFile: config.index_file,
     directoryListing: config.directory_listing,
+    liveReload: config.live_reload,
     enableCache: config.enable_cache,
     cacheMaxSize: config.cache_max_size,
     cacheMaxAge: config.cache_max_age,

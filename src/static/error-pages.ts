@@ -15,9 +15,12 @@ interface Page {
 /** Pages larger than this are not error pages; they are ignored (the generated page is used). */
 const MAX_ERROR_PAGE_BYTES = 1024 * 1024;
 
-export function documentRootErrorPages(root: string, freshMs = 1000): ErrorPageSource {
+/** The pages, and clear() to forget what was read (a watcher saw a change). */
+export type DocumentRootErrorPages = ErrorPageSource & { clear(): void };
+
+export function documentRootErrorPages(root: string, freshMs = 1000): DocumentRootErrorPages {
   const pages = new Map<number, Page>();
-  return async (status) => {
+  const source: ErrorPageSource = async (status) => {
     if (!Number.isInteger(status) || status < 400 || status > 599) return undefined;
     const now = Date.now();
     const known = pages.get(status);
@@ -38,4 +41,5 @@ export function documentRootErrorPages(root: string, freshMs = 1000): ErrorPageS
       return undefined;
     }
   };
+  return Object.assign(source, { clear: () => pages.clear() });
 }

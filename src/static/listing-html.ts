@@ -40,11 +40,13 @@ i.addEventListener('input',run);i.form.addEventListener('submit',e=>{run();if(ro
 
 /**
  * The listing page's own policy: nothing but its inline styles and scripts (allowed by hash, including
- * those of an embedded fragment such as the upload form), links and forms to itself.
+ * those of an embedded fragment such as the upload form), links and forms to itself. `selfScripts`
+ * also allows scripts from this server ('self': the live-reload script, whose WebSocket connect-src
+ * 'self' allows too: CSP Level 3 matches ws: and wss: under 'self' for an http: or https: page).
  */
-export function listingCsp(extraHtml = ''): string {
+export function listingCsp(extraHtml = '', selfScripts = false): string {
   const styles = [cspHash(STYLE)];
-  const scripts = [cspHash(SCRIPT)];
+  const scripts = selfScripts ? ["'self'", cspHash(SCRIPT)] : [cspHash(SCRIPT)];
   for (const m of extraHtml.matchAll(/<style>([\s\S]*?)<\/style>/g)) styles.push(cspHash(m[1]!));
   for (const m of extraHtml.matchAll(/<script>([\s\S]*?)<\/script>/g)) scripts.push(cspHash(m[1]!));
   return `default-src 'none'; style-src ${styles.join(' ')}; script-src ${scripts.join(' ')}; img-src data:; connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'`;

@@ -27,6 +27,25 @@ export interface Variant {
   lines: string;
   /** Fields of a 304 (RFC 9110 §15.4.5: the validators, Cache-Control and Vary). */
   notModifiedLines: string;
+  /** Bytes sent after the file's when the body streams from `path` (an HTML addition, see HtmlInjection). */
+  tail: Buffer | null;
+}
+
+/**
+ * Something added to every HTML page (the live-reload script tag), decided at start-up: absent, the
+ * static server pays nothing for it. The page then differs from the file: its own length and entity
+ * tag, no Range (offsets into the file would not be offsets into the page; RFC 9110 §14.2 lets a
+ * server ignore Range), no precompressed sibling (it holds the file's bytes), compression of the page.
+ */
+export interface HtmlInjection {
+  /** The page's bytes with the addition (a page held in memory). */
+  bytes(body: Buffer): Buffer;
+  /** The same for a page made as text (a directory listing, an error page). */
+  text(html: string): string;
+  /** Appended to a page streamed from disk (one too large to hold in memory). */
+  tail: Buffer;
+  /** Added to the entity-tag, so a validator of the plain file never matches the page (§8.8.3). */
+  etagSuffix: string;
 }
 
 export interface FileEntry {
@@ -44,6 +63,8 @@ export interface FileEntry {
   negotiable: readonly Coding[];
   identity: Variant;
   variants: Map<Coding, Variant | Promise<Variant>>;
+  /** False for a page with an HTML addition: a Range is ignored and the whole page sent. */
+  ranges: boolean;
   /** Size/mtime of the .br and .gz siblings, to notice when they change. */
   siblingSignature: string;
   siblings: Partial<Record<Coding, Stats>>;
@@ -58,6 +79,13 @@ export interface RepresentationOptions {
   compressionMinSize: number;
   /** Precompressed siblings smaller than this are loaded into memory for cached files. */
   maxInMemoryBytes: number;
+  /** Added to HTML pages (live reload); undefined for none. */
+  htmlInjection?: HtmlInjection | undefined;
+}
+
+/** The addition a file of this path gets: the injection for text/html, else null. */
+export function injectionFor(filePath: FsPath, injection: HtmlInjection | undefined): HtmlInjection | null {
+  return injection !== undefined && typeInfoFor(pathText(filePath)).header.startsWith('text/html') ? injection : null;
 }
 
 export function toLines(fields: readonly (readonly [string, string])[]): string {
@@ -73,15 +101,16 @@ export function withoutFields(fields: [string, string][], omit: ReadonlySet<stri
   return omit.size === 0 ? fields : fields.filter(([name]) => !omit.has(name.toLowerCase()));
 }
 
-function makeVariant(entry: Omit<FileEntry, 'identity' | 'variants'>, coding: Coding | 'identity', etag: string, size: number, body: Buffer | null, path: FsPath | null): Variant {
+function makeVariant(entry: Omit<FileEntry, 'identity' | 'variants'>, coding: Coding | 'identity', etag: string, size: number, body: Buffer | null, path: FsPath | null, tail: Buffer | null = null): Variant {
   let validators: [string, string][] = [['ETag', etag], ['Last-Modified', entry.lastModified], ['Cache-Control', entry.cacheControl]];
   if (entry.negotiable.length > 0) validators.push(['Vary', 'Accept-Encoding']);
-  let fields: [string, string][] = [['Content-Type', entry.contentType], ...validators, ['Accept-Ranges', 'bytes']];
+  let fields: [string, string][] = [['Content-Type', entry.contentType], ...validators];
+  if (entry.ranges) fields.push(['Accept-Ranges', 'bytes']);
   if (coding !== 'identity') fields.push(['Content-Encoding', coding]);
   if (size >= 0) fields.push(['Content-Length', String(size)]);
   validators = withoutFields(validators, entry.omitFields);
   fields = withoutFields(fields, entry.omitFields);
-  return { coding, etag, size, body, path, fields, lines: toLines(fields), notModifiedLines: toLines(validators) };
+  return { coding, etag, size, body, path, fields, lines: toLines(fields), notModifiedLines: toLines(validators), tail };
 }
 
 /** A sibling counts only when it is a regular file (not a link that could lead out of the root) and
@@ -114,9 +143,14 @@ export async function statSiblings(filePath: FsPath, st: Stats): Promise<Partial
 
 export async function buildEntry(filePath: FsPath, st: Stats, body: Buffer | null, options: RepresentationOptions, now: number): Promise<FileEntry> {
   const info = typeInfoFor(pathText(filePath));
+  const inject = injectionFor(filePath, options.htmlInjection);
   const siblings = options.enableCompression ? await statSiblings(filePath, st) : {};
-  const dynamic = options.enableCompression && info.compressible && st.size >= options.compressionMinSize;
-  const negotiable = CODINGS.filter((c) => dynamic || siblings[c] !== undefined);
+  // The page as sent: the file, or the file with the addition (in memory, or streamed then the tail).
+  const page = inject === null || body === null ? body : inject.bytes(body);
+  const size = inject === null ? st.size : page !== null ? page.length : st.size + inject.tail.length;
+  const usable = inject === null ? siblings : {};
+  const dynamic = options.enableCompression && info.compressible && size >= options.compressionMinSize;
+  const negotiable = CODINGS.filter((c) => dynamic || usable[c] !== undefined);
   const base = {
     filePath,
     size: st.size,
@@ -128,11 +162,14 @@ export async function buildEntry(filePath: FsPath, st: Stats, body: Buffer | nul
     cacheControl: options.cacheControl,
     omitFields: options.omitFields ?? NO_FIELDS,
     negotiable,
+    ranges: inject === null,
+    // The signature of every sibling, used or not: a change of one is a change of the entry (stillFresh).
     siblingSignature: signatureOf(siblings),
-    siblings,
+    siblings: usable,
     checkedAt: now,
   };
-  const identity = makeVariant(base, 'identity', makeEtag(st.size, st.mtimeMs), st.size, body, filePath);
+  const tail = inject !== null && page === null ? inject.tail : null;
+  const identity = makeVariant(base, 'identity', makeEtag(st.size, st.mtimeMs, inject?.etagSuffix ?? ''), size, page, filePath, tail);
   return { ...base, identity, variants: new Map() };
 }
 
@@ -162,7 +199,7 @@ export function variantFor(entry: FileEntry, coding: Coding, maxInMemoryBytes: n
   } else if (cached) {
     made = compressBuffer(entry.identity.body!, coding).then((buf) => {
       // Incompressible after all (already-compressed data with a text-ish name): identity is better.
-      if (buf.length >= entry.size) return entry.identity;
+      if (buf.length >= entry.identity.size) return entry.identity;
       onGrow(buf.length);
       return makeVariant(entry, coding, variantEtag(entry.identity.etag, coding), buf.length, buf, null);
     });

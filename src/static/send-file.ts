@@ -54,7 +54,7 @@ async function openFile(path: FsPath): Promise<FileHandle> {
  * Sends bytes [start, end] of an open file as the body, reading only while the socket keeps up
  * (backpressure), then ends the response. Closes the file.
  */
-async function streamFile(res: Response, file: FileHandle, start: number, end: number): Promise<void> {
+async function streamFile(res: Response, file: FileHandle, start: number, end: number, tail: Buffer | null = null): Promise<void> {
   const written: Buffer[] = []; // buffers the socket may still hold
   let pos = start;
   try {
@@ -84,7 +84,7 @@ async function streamFile(res: Response, file: FileHandle, start: number, end: n
         written.length = 0; // still queued somewhere: leave these to the collector
       }
     }
-    res.end();
+    res.end(tail ?? undefined);
   } finally {
     await file.close();
   }
@@ -127,7 +127,10 @@ function hasConditionals(req: Request): boolean {
  * for the disk or a compressor.
  */
 export function sendFile(req: Request, res: Response, entry: FileEntry, options: SendFileOptions): void | Promise<void> {
-  const range = req.method === 'GET' ? req.header('range') : undefined; // §14.2: Range is defined for GET only
+  let range = req.method === 'GET' ? req.header('range') : undefined; // §14.2: Range is defined for GET only
+  // A page with an HTML addition is sent whole (§14.2: a server may ignore Range): looked at only
+  // when a Range came, so other requests pay nothing.
+  if (range !== undefined && !entry.ranges) range = undefined;
   // Partial responses are always of the identity representation: byte offsets into a compressed
   // stream would be useless to a client resuming a download.
   if (entry.negotiable.length > 0 && range === undefined) {
@@ -183,16 +186,23 @@ function sendVariant(req: Request, res: Response, entry: FileEntry, variant: Var
 async function streamVariantFile(res: Response, variant: Variant, path: FsPath): Promise<void> {
   const file = await openFile(path);
   setFields(res, variant.fields);
-  await streamFile(res, file, 0, variant.size - 1);
+  await streamFile(res, file, 0, variant.size - (variant.tail?.length ?? 0) - 1, variant.tail);
 }
 
 /** Compressed on the fly: length unknown, so the body is chunked (or close-delimited for 1.0). */
 async function streamCompressed(res: Response, entry: FileEntry, variant: Variant): Promise<void> {
-  const source = await openStream(entry.filePath);
+  const file = await openStream(entry.filePath);
+  const tail = entry.identity.tail;
+  const source = tail === null ? file : Readable.from(withTail(file, tail), { objectMode: false });
   const compressor = createCompressor(variant.coding as 'br' | 'gzip');
   pipeline(source, compressor, () => {}); // errors surface through the compressor to res.stream
   setFields(res, variant.fields);
   await res.stream(compressor);
+}
+
+async function* withTail(stream: ReadStream, tail: Buffer): AsyncGenerator<Buffer> {
+  for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+  yield tail;
 }
 
 function rangeFields(entry: FileEntry): [string, string][] {

@@ -12,7 +12,7 @@ import { filterEntries, pageOf, parseListingQuery, readListing, sortEntries, typ
 import { listingCsp, renderListingHtml } from './listing-html.ts';
 import { stat } from 'node:fs/promises';
 import { renderListingJson } from './listing-json.ts';
-import { toLines, withoutFields } from './representation.ts';
+import { toLines, withoutFields, type HtmlInjection } from './representation.ts';
 import type { FsPath } from './fs-path.ts';
 import type { ProtectedPaths } from './protected-paths.ts';
 
@@ -31,10 +31,15 @@ export interface DirectoryOptions {
   protect?: ProtectedPaths | undefined;
   /** Field names (lower case) a middleware sets on every response: left out of the listing's heads. */
   omitFields?: ReadonlySet<string> | undefined;
+  /** Added to every HTML listing (the live-reload script, allowed by the page's policy as 'self'). */
+  htmlInjection?: HtmlInjection | undefined;
 }
 
 /** Lists the folder at dirPath; urlPath is its decoded URL path and hrefPath the encoded one, both ending in "/". */
-export type DirectoryServer = (req: Request, res: Response, dirPath: FsPath, urlPath: string, hrefPath: string) => Promise<void>;
+export type DirectoryServer = ((req: Request, res: Response, dirPath: FsPath, urlPath: string, hrefPath: string) => Promise<void>) & {
+  /** Forgets every rendered listing (a watcher saw a change: the next request reads the folder). */
+  clear(): void;
+};
 
 interface RenderedListing {
   body: Buffer;
@@ -61,16 +66,17 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
     const { items, page, pages } = pageOf(matching, query.page);
     const extraHtml = json || options.extraHtml === undefined ? '' : options.extraHtml(hrefPath);
     const view = { urlPath, hrefPath, entries: items, query, total: all.length, matched: matching.length, page, pages, extraHtml };
-    const body = Buffer.from(json ? renderListingJson(view) : renderListingHtml(view));
+    const inject = options.htmlInjection;
+    const body = Buffer.from(json ? renderListingJson(view) : inject === undefined ? renderListingHtml(view) : inject.text(renderListingHtml(view)));
     const etag = `W/"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
     const validators: [string, string][] = [['ETag', etag], ['Cache-Control', 'no-cache'], ['Vary', 'Accept, Accept-Encoding']];
     const fields: [string, string][] = [['Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'], ...validators];
-    if (!json) fields.push(['Content-Security-Policy', listingCsp(extraHtml)]);
+    if (!json) fields.push(['Content-Security-Policy', listingCsp(extraHtml, inject !== undefined)]);
     const omit = options.omitFields ?? new Set<string>();
     return { body, lines: toLines(withoutFields(fields, omit)), notModifiedLines: toLines(withoutFields(validators, omit)), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
   }
 
-  return async (req, res, dirPath, urlPath, hrefPath) => {
+  const serve = async (req: Request, res: Response, dirPath: FsPath, urlPath: string, hrefPath: string): Promise<void> => {
     const query = parseListingQuery(req.query);
     const json = query.format === 'json' || (query.format === null && prefersJson(req));
     // Keyed by the encoded path: two byte names that differ only in undecodable bytes stay apart.
@@ -113,4 +119,5 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
     }
     res.sendPrepared(200, `${listing.lines}${encoding}${sniff}Content-Length: ${body.length}\r\n`, body);
   };
+  return Object.assign(serve, { clear: () => rendered.clear() });
 }

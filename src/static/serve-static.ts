@@ -17,7 +17,7 @@ import { HttpError } from '../app/http-error.ts';
 import { cacheControlFor, type CacheControlRule } from './cache-control.ts';
 import { FileCache, type CacheStats } from './file-cache.ts';
 import { hasHiddenSegment, resolveServedPath, type Resolved, type ResolvedBytes } from './resolve-path.ts';
-import { buildEntry, signatureOf, statSiblings, type FileEntry } from './representation.ts';
+import { buildEntry, injectionFor, signatureOf, statSiblings, type FileEntry, type HtmlInjection } from './representation.ts';
 import { sendFile, type SendFileOptions } from './send-file.ts';
 import { directoryServer } from './serve-directory.ts';
 import { encodeSegmentBytes, isUnder, joinName, pathText, realPath, type FsPath } from './fs-path.ts';
@@ -55,6 +55,8 @@ export interface StaticOptions {
   omitFields?: readonly string[] | undefined;
   /** How often a cached file is compared with the disk (ms); 1000 by default. */
   statIntervalMs?: number | undefined;
+  /** Added to every HTML page and listing (the live-reload script); undefined for none. */
+  htmlInjection?: HtmlInjection | undefined;
 }
 
 export interface StaticHandler extends Handler {
@@ -62,6 +64,9 @@ export interface StaticHandler extends Handler {
   stats(): CacheStats;
   /** The file cache itself (live counters for the status page); null when caching is off. */
   readonly cache: FileCache<FileEntry> | null;
+  /** Forgets every cached file and rendered listing: a watcher saw the files change (live reload),
+   * so the next request, the reload it causes, must not get a copy up to statIntervalMs old. */
+  invalidate(): void;
 }
 
 export function serveStatic(options: StaticOptions): StaticHandler {
@@ -81,6 +86,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     enableCompression: options.enableCompression ?? true,
     compressionMinSize: options.compressionMinSize ?? 1024,
     omitFields: new Set((options.omitFields ?? []).map((name) => name.toLowerCase())),
+    htmlInjection: options.htmlInjection,
   };
   const cache = new FileCache<FileEntry>({
     maxEntries: options.enableCache === false ? 0 : (options.cacheMaxSize ?? 100),
@@ -89,7 +95,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     maxEntryBytes: options.cacheFileMaxBytes ?? 1024 * 1024,
   });
   const cacheOn = options.enableCache !== false && (options.cacheMaxSize ?? 100) > 0;
-  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml, protect });
+  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml, protect, htmlInjection: options.htmlInjection });
   const isLoopback = networkMatcher(LOOPBACK_NETWORKS);
   const listingHint = `This folder has no ${indexes.join(' or ')}, and directory listings are off. To list folders, start the server with --directory-listing or set "directory_listing": true in the config file.`;
 
@@ -219,10 +225,25 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       // The file changed while we read it: serve what we have, cache nothing.
       return send(req, res, await buildEntry(filePath, { ...st, size: body.length } as Stats, body, repOptions, now), false);
     }
+    // A page that gets an addition is read whole when it is small enough to hold, uncached, so the
+    // addition goes where it belongs (before </body>); a larger one streams, the addition after it.
+    if (representation.htmlInjection !== undefined && st.size <= cache.maxEntryBytes && injectionFor(filePath, representation.htmlInjection) !== null) {
+      let body: Buffer;
+      try {
+        body = await readFile(filePath);
+      } catch (error) {
+        throw new HttpError(404, 'Not Found', { cause: error });
+      }
+      return send(req, res, await buildEntry(filePath, { ...st, size: body.length } as Stats, body, repOptions, now), false);
+    }
     return send(req, res, await buildEntry(filePath, st, null, repOptions, now), false);
   };
 
-  return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null });
+  const invalidate = (): void => {
+    cache.clear();
+    listDirectory.clear();
+  };
+  return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null, invalidate });
 }
 
 /** A folder's URL path percent-encoded from its real name bytes, ending in "/". */

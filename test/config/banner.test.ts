@@ -92,3 +92,9 @@ test('write lines: none when uploads are off; else what the uploads module accep
   const text = bannerText({ name: 'h', version: '1', documentRoot: '/srv/www', host: '127.0.0.1', port: 1, secure: false, features: [], logFile: null, writes: [], config: 'none', status: 'off', interfaces: IFACES });
   assert.match(text, /\n {2}Config {4}none\n {2}Writes {4}none \(read-only\)\n {2}Status {4}off\n/);
 });
+
+test('features: live reload when it is on', () => {
+  const c = defaultConfig();
+  c.live_reload = true;
+  assert.ok(enabledFeatures(c).includes('live reload'));
+});

@@ -30,6 +30,7 @@ const CONTRACT: Record<string, unknown> = {
   enable_delete: false, max_upload_files: 20, max_field_size: 1048576, max_form_parts: 1000,
   server_status_path: '/server-status', metrics_path: '/metrics', status_allow: [], status_token: null,
   health_public: true,
+  live_reload: false, // issue 14
 };
 
 test('the table holds exactly the contract keys with the contract defaults', () => {
