@@ -58,6 +58,8 @@ export class RedisStore implements RateLimitStore {
   readonly #timeoutMs: number;
   #down = false;
   #closed = false;
+  /** The first connection attempt; requests arriving before it settles wait for it (bounded). */
+  #connecting: Promise<unknown> | null;
 
   constructor(options: RedisStoreOptions) {
     this.#options = options;
@@ -74,7 +76,10 @@ export class RedisStore implements RateLimitStore {
     });
     // node-redis emits 'error' on every failed (re)connect; the outage is reported once, on use.
     this.#client.on('error', () => {});
-    this.#client.connect().catch(() => {});
+    this.#connecting = this.#client.connect().then(
+      () => (this.#connecting = null),
+      () => (this.#connecting = null),
+    );
   }
 
   take(rule: CompiledRule, key: string): Promise<Decision | null> {
@@ -92,6 +97,7 @@ export class RedisStore implements RateLimitStore {
   }
 
   async #run(keys: string[], args: string[]): Promise<[number, string]> {
+    if (!this.#client.isReady && this.#connecting !== null) await waitAtMost(this.#connecting, this.#timeoutMs);
     if (!this.#client.isReady) throw new Error('not connected');
     const client = this.#client.withCommandOptions({ timeout: this.#timeoutMs });
     try {
@@ -128,4 +134,10 @@ export class RedisStore implements RateLimitStore {
       this.#client.destroy();
     }
   }
+}
+
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -21,6 +21,8 @@ import { hsts } from '../tls/hsts.ts';
 import { uploadFormHtml } from '../uploads/upload-form.ts';
 import { DEFAULT_FORM_LIMITS } from '../uploads/form.ts';
 import { writesOffMethods } from '../uploads/writes-off.ts';
+import { resolveClientAddress } from '../access/client-address.ts';
+import { createRateLimiter, type RateLimiterOptions } from '../access/rate-limiter.ts';
 
 export { documentRootErrorPages };
 
@@ -63,6 +65,10 @@ export interface SiteOptions {
   uploads?: Omit<UploadOptions, 'documentRoot'> & { enabled: boolean };
   /** hsts_max_age: Strict-Transport-Security on HTTPS responses; 0 or absent for none. */
   hstsMaxAge?: number;
+  /** trusted_proxies: whose forwarding headers name the client (logs, limits); empty = the peer. */
+  trustedProxies?: readonly string[];
+  /** rate_limits and the rate_limit_* keys; absent or no rules for none. */
+  rateLimit?: RateLimiterOptions;
 }
 
 export interface SiteHandler extends Handler {
@@ -70,6 +76,8 @@ export interface SiteHandler extends Handler {
   cacheStats(): CacheStats;
   /** The file cache as the status page reads it (live getters); null when enable_cache is off. */
   readonly cache: CacheStatsSource | null;
+  /** Releases what the handler holds open (the rate limiter's Redis connection). */
+  close(): Promise<void>;
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
@@ -126,8 +134,13 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
       }),
     );
   }
+  // The client address first (everything after may read it), rate limits after CORS (a browser must
+  // be able to read the 429) and before the status routes, uploads and static files.
+  const address = resolveClientAddress(options.trustedProxies ?? []);
+  const limiter = options.rateLimit === undefined ? null : createRateLimiter(options.rateLimit, options.logger);
+  if (limiter !== null) chain.push(limiter.middleware);
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
   const transport = (options.hstsMaxAge ?? 0) > 0 && !fixedNames.includes('strict-transport-security') ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
-  const handler = compose([...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
-  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache });
+  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
+  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, close: async () => limiter?.store.close() });
 }
