@@ -30,7 +30,7 @@ local at = tonumber(s[2])
 if tokens == nil or at == nil then tokens = cap; at = now end
 if now > at then tokens = math.min(cap, tokens + (now - at) * per); at = now end
 local allowed = 0
-if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
+if tokens >= 1 - 1e-9 then tokens = math.max(0, tokens - 1); allowed = 1 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', at)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {allowed, string.format('%.17g', tokens)}

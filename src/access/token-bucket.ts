@@ -77,8 +77,8 @@ export class Bucket {
 
 /** Takes one token from `state` if it holds one, and fills `out`. */
 export function fillDecision(policy: BucketPolicy, state: { tokens: number }, out: Decision): Decision {
-  const allowed = state.tokens >= 1;
-  if (allowed) state.tokens -= 1;
+  const allowed = state.tokens >= 1 - EPSILON;
+  if (allowed) state.tokens = Math.max(0, state.tokens - 1);
   return describeDecision(policy, allowed, state.tokens, out);
 }
 
