@@ -57,6 +57,7 @@ export class RedisStore implements RateLimitStore {
   readonly #options: RedisStoreOptions;
   readonly #timeoutMs: number;
   #down = false;
+  #probing = false;
   #closed = false;
   /** The first connection attempt; requests arriving before it settles wait for it (bounded). */
   #connecting: Promise<unknown> | null;
@@ -76,6 +77,8 @@ export class RedisStore implements RateLimitStore {
     });
     // node-redis emits 'error' on every failed (re)connect; the outage is reported once, on use.
     this.#client.on('error', () => {});
+    // Reconnected after an outage: check it answers, and say so once.
+    this.#client.on('ready', () => this.#probe());
     this.#connecting = this.#client.connect().then(
       () => (this.#connecting = null),
       () => (this.#connecting = null),
@@ -83,15 +86,18 @@ export class RedisStore implements RateLimitStore {
   }
 
   take(rule: CompiledRule, key: string): Promise<Decision | null> {
+    // While Redis is down, requests do not queue behind it: they get the failure answer at once and
+    // one probe at a time finds out when it is back.
+    if (this.#down) {
+      this.#probe();
+      return Promise.resolve().then(() => this.#failed(null));
+    }
     const { capacity, perMs } = rule.policy;
     const ttlMs = Math.ceil(capacity / perMs) + 1000;
     const keys = [`${KEY_PREFIX}${rule.name}:${key}`];
     const args = [String(capacity), String(perMs), String(ttlMs)];
     return this.#run(keys, args).then(
-      (reply) => {
-        this.#up();
-        return describeDecision(rule.policy, reply[0] === 1, Number(reply[1]), { allowed: false, remaining: 0, resetSeconds: 0, retryAfterSeconds: 0 });
-      },
+      (reply) => describeDecision(rule.policy, reply[0] === 1, Number(reply[1]), { allowed: false, remaining: 0, resetSeconds: 0, retryAfterSeconds: 0 }),
       (error: unknown) => this.#failed(error),
     );
   }
@@ -99,13 +105,30 @@ export class RedisStore implements RateLimitStore {
   async #run(keys: string[], args: string[]): Promise<[number, string]> {
     if (!this.#client.isReady && this.#connecting !== null) await waitAtMost(this.#connecting, this.#timeoutMs);
     if (!this.#client.isReady) throw new Error('not connected');
-    const client = this.#client.withCommandOptions({ timeout: this.#timeoutMs });
+    // node-redis times out a command only while it waits to be written; a command already sent to
+    // a hung Redis would wait for ever, so the bound is ours.
+    return withTimeout(this.#script(keys, args), this.#timeoutMs);
+  }
+
+  async #script(keys: string[], args: string[]): Promise<[number, string]> {
     try {
-      return (await client.evalSha(SHA, { keys, arguments: args })) as [number, string];
+      return (await this.#client.evalSha(SHA, { keys, arguments: args })) as [number, string];
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await client.eval(SCRIPT, { keys, arguments: args })) as [number, string];
+      return (await this.#client.eval(SCRIPT, { keys, arguments: args })) as [number, string];
     }
+  }
+
+  #probe(): void {
+    if (this.#probing || !this.#client.isReady) return;
+    this.#probing = true;
+    withTimeout(this.#client.ping(), this.#timeoutMs).then(
+      () => {
+        this.#probing = false;
+        this.#up();
+      },
+      () => (this.#probing = false),
+    );
   }
 
   #up(): void {
@@ -115,7 +138,7 @@ export class RedisStore implements RateLimitStore {
   }
 
   #failed(error: unknown): null {
-    if (!this.#down) {
+    if (!this.#down && error !== null) {
       this.#down = true;
       const reason = error instanceof Error ? error.message : String(error);
       this.#options.warn(`rate limit store: Redis unreachable (${reason}); ${this.#options.fail === 'open' ? 'requests are allowed without limits until it is back (rate_limit_fail: open)' : 'rate-limited requests get 503 until it is back (rate_limit_fail: closed)'}`);
@@ -134,6 +157,12 @@ export class RedisStore implements RateLimitStore {
       this.#client.destroy();
     }
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function waitAtMost(promise: Promise<unknown>, ms: number): Promise<unknown> {
