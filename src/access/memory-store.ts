@@ -56,7 +56,7 @@ export interface MemoryStoreOptions {
   maxKeys?: number;
   /**
    * The share of each budget this process holds: 1 alone; 1/N for each of N cluster workers, so the
-   * sum over the workers never exceeds the budget (see docs/access-control.md for the trade-off).
+   * sum over the workers never exceeds the budget (see docs/rate-limiting.md for the trade-off).
    */
   share?: number;
   /** Monotonic milliseconds (tests inject a fake clock). */

@@ -12,7 +12,6 @@
 // Redis is back); "closed" answers 503 with Retry-After. The client reconnects by itself.
 
 import { createHash } from 'node:crypto';
-import { createClient } from 'redis';
 import { HttpError } from '../app/http-error.ts';
 import type { CompiledRule, RateLimitStore } from './rate-limit.ts';
 import { describeDecision, type Decision } from './token-bucket.ts';
@@ -50,10 +49,11 @@ export interface RedisStoreOptions {
   info: (message: string) => void;
 }
 
-type Client = ReturnType<typeof createClient>;
+// The client library loads only when this store is configured (a dynamic import at start-up).
+type Client = ReturnType<typeof import('redis').createClient>;
 
 export class RedisStore implements RateLimitStore {
-  readonly #client: Client;
+  #client: Client | null = null;
   readonly #options: RedisStoreOptions;
   readonly #timeoutMs: number;
   #down = false;
@@ -65,24 +65,30 @@ export class RedisStore implements RateLimitStore {
   constructor(options: RedisStoreOptions) {
     this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
-    this.#client = createClient({
-      url: options.url,
-      // Fail fast while disconnected rather than queue requests behind a dead connection.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: Math.max(this.#timeoutMs, 1000),
-        // Back off up to 2 s between attempts, for ever: Redis may come back at any time.
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
-      },
-    });
-    // node-redis emits 'error' on every failed (re)connect; the outage is reported once, on use.
-    this.#client.on('error', () => {});
-    // Reconnected after an outage: check it answers, and say so once.
-    this.#client.on('ready', () => this.#probe());
-    this.#connecting = this.#client.connect().then(
-      () => (this.#connecting = null),
-      () => (this.#connecting = null),
-    );
+    this.#connecting = import('redis')
+      .then(({ createClient }) => {
+        const client = createClient({
+          url: options.url,
+          // Fail fast while disconnected rather than queue requests behind a dead connection.
+          disableOfflineQueue: true,
+          socket: {
+            connectTimeout: Math.max(this.#timeoutMs, 1000),
+            // Back off up to 2 s between attempts, for ever: Redis may come back at any time.
+            reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
+          },
+        });
+        // node-redis emits 'error' on every failed (re)connect; the outage is reported once, on use.
+        client.on('error', () => {});
+        // Reconnected after an outage: check it answers, and say so once.
+        client.on('ready', () => this.#probe());
+        this.#client = client;
+        if (this.#closed) return undefined;
+        return client.connect();
+      })
+      .then(
+        () => (this.#connecting = null),
+        () => (this.#connecting = null),
+      );
   }
 
   take(rule: CompiledRule, key: string): Promise<Decision | null> {
@@ -103,26 +109,19 @@ export class RedisStore implements RateLimitStore {
   }
 
   async #run(keys: string[], args: string[]): Promise<[number, string]> {
-    if (!this.#client.isReady && this.#connecting !== null) await waitAtMost(this.#connecting, this.#timeoutMs);
-    if (!this.#client.isReady) throw new Error('not connected');
+    if (this.#client?.isReady !== true && this.#connecting !== null) await waitAtMost(this.#connecting, this.#timeoutMs);
+    const client = this.#client;
+    if (client === null || !client.isReady) throw new Error('not connected');
     // node-redis times out a command only while it waits to be written; a command already sent to
     // a hung Redis would wait for ever, so the bound is ours.
-    return withTimeout(this.#script(keys, args), this.#timeoutMs);
-  }
-
-  async #script(keys: string[], args: string[]): Promise<[number, string]> {
-    try {
-      return (await this.#client.evalSha(SHA, { keys, arguments: args })) as [number, string];
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await this.#client.eval(SCRIPT, { keys, arguments: args })) as [number, string];
-    }
+    return withTimeout(script(client, keys, args), this.#timeoutMs);
   }
 
   #probe(): void {
-    if (this.#probing || !this.#client.isReady) return;
+    const client = this.#client;
+    if (this.#probing || client === null || !client.isReady) return;
     this.#probing = true;
-    withTimeout(this.#client.ping(), this.#timeoutMs).then(
+    withTimeout(client.ping(), this.#timeoutMs).then(
       () => {
         this.#probing = false;
         this.#up();
@@ -150,12 +149,23 @@ export class RedisStore implements RateLimitStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const client = this.#client;
+    if (client === null) return;
     try {
-      if (this.#client.isOpen) await this.#client.close();
-      else this.#client.destroy();
+      if (client.isOpen) await client.close();
+      else client.destroy();
     } catch {
-      this.#client.destroy();
+      client.destroy();
     }
+  }
+}
+
+async function script(client: Client, keys: string[], args: string[]): Promise<[number, string]> {
+  try {
+    return (await client.evalSha(SHA, { keys, arguments: args })) as [number, string];
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return (await client.eval(SCRIPT, { keys, arguments: args })) as [number, string];
   }
 }
 

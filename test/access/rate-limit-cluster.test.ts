@@ -1,5 +1,5 @@
 // A cluster of 2 workers with the memory store: each holds half of every budget, so however the
-// kernel spreads the connections, the sum allowed never exceeds the budget (docs/access-control.md).
+// kernel spreads the connections, the sum allowed never exceeds the budget (docs/rate-limiting.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
