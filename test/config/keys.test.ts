@@ -30,6 +30,9 @@ const CONTRACT: Record<string, unknown> = {
   enable_delete: false, max_upload_files: 20, max_field_size: 1048576, max_form_parts: 1000,
   server_status_path: '/server-status', metrics_path: '/metrics', status_allow: [], status_token: null,
   health_public: true,
+  // issue 15: rate limiting and the client address
+  trusted_proxies: [], rate_limits: [], rate_limit_store: 'memory', rate_limit_fail: 'open', rate_limit_timeout: 0.5,
+  rate_limit_max_keys: 100000, max_connections_per_ip: 0,
 };
 
 test('the table holds exactly the contract keys with the contract defaults', () => {
