@@ -8,6 +8,7 @@ import { Bucket, type BucketPolicy, type Decision } from './token-bucket.ts';
 import type { CompiledRule, RateLimitStore } from './rate-limit.ts';
 
 export const DEFAULT_MAX_KEYS = 100_000;
+const RECENCY_MS = 1000;
 
 export class MemoryBuckets {
   readonly #policy: BucketPolicy;
@@ -42,8 +43,10 @@ export class MemoryBuckets {
       }
       bucket = new Bucket(this.#policy, now);
       buckets.set(key, bucket);
-    } else if (buckets.size > 1) {
-      // Move to the end: most recently used.
+    } else if (now - bucket.seenAt >= RECENCY_MS) {
+      // Move to the end: most recently used. At most once a second per key: a busy client does not
+      // pay a delete and an insert per request, and eviction order is exact to within that second.
+      bucket.seenAt = now;
       buckets.delete(key);
       buckets.set(key, bucket);
     }

@@ -28,8 +28,8 @@ export interface CompiledRule {
   readonly per: 'ip' | 'user';
   readonly policy: BucketPolicy;
   readonly matches: (urlPath: string) => boolean;
-  /** The RateLimit-Policy field value, built once. */
-  readonly policyField: string;
+  /** ['RateLimit-Policy', its value], built once and frozen: appended as is (checked once by the response). */
+  readonly policyLine: readonly string[];
   /** `"name";r=` — the RateLimit field's fixed head. */
   readonly fieldHead: string;
 }
@@ -53,13 +53,11 @@ export function compileRules(rules: readonly RateLimitRule[]): CompiledRule[] {
       per: rule.per,
       policy: bucketPolicy(rate, rule.burst),
       matches: pathGlobMatcher(rule.path),
-      policyField: `"${rule.name}";q=${rate.count};w=${rate.windowSeconds}`,
+      policyLine: Object.freeze(['RateLimit-Policy', `"${rule.name}";q=${rate.count};w=${rate.windowSeconds}`]),
       fieldHead: `"${rule.name}";r=`,
     };
   });
 }
-
-const KEPT_ON_ERROR: readonly string[] = Object.freeze(['ratelimit-policy', 'ratelimit']);
 
 /** The path rules match against: percent-decoded, dot segments removed (so /%61dmin is /admin). */
 export function rulePath(path: string): string {
@@ -87,9 +85,10 @@ export function rateLimit(rules: readonly CompiledRule[], store: RateLimitStore)
   const decision = newDecision(); // reused: a synchronous store fills it and it is read at once
   const apply = (res: Response, rule: CompiledRule, d: Decision | null, next: () => void | Promise<void>): void | Promise<void> => {
     if (d === null) return next();
-    res.setHeader('RateLimit-Policy', rule.policyField);
-    res.setHeader('RateLimit', `${rule.fieldHead}${d.remaining};t=${d.resetSeconds}`);
-    res.keepOnError(KEPT_ON_ERROR);
+    // Appended, not set: nothing earlier in the chain sets them, and appending skips a scan.
+    res.appendFields(rule.policyLine);
+    res.appendHeader('RateLimit', `${rule.fieldHead}${d.remaining};t=${d.resetSeconds}`);
+    // An error page that replaces this response keeps them (error-response.ts): the request counted.
     if (!d.allowed) {
       throw new HttpError(429, `Too many requests; retry in ${d.retryAfterSeconds} s.`, { headers: { 'Retry-After': String(d.retryAfterSeconds) } });
     }

@@ -57,10 +57,13 @@ export function bucketPolicy(rate: Rate, burst: number): BucketPolicy {
 export class Bucket {
   tokens: number;
   updatedAt: number;
+  /** When the memory store last moved this bucket to the recent end (its LRU order). */
+  seenAt: number;
 
   constructor(policy: BucketPolicy, now: number) {
     this.tokens = policy.capacity;
     this.updatedAt = now;
+    this.seenAt = now;
   }
 
   /** Refills for the time passed, then takes one token if there is one; fills `out`. */

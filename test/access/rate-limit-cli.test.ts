@@ -119,3 +119,12 @@ test('the access log shows the client a trusted proxy forwarded, and ignores cla
   await other.waitFor(/GET \/\?s=3 /);
   for (const l of other.stdout().split('\n').filter((x) => x.includes('GET /?s='))) assert.match(l, /^127\.0\.0\.1 - - /);
 });
+
+test('--print-config never prints the Redis URL (it may carry a password)', async (t) => {
+  const dir = await site(t, { rate_limit_store: 'redis://:s3cret@127.0.0.1:6379/2', rate_limits: [{ path: '/**', rate: '5/min' }] });
+  const { code, stdout } = await runCli(['-c', 'config.json', '--print-config', 'www'], { cwd: dir });
+  assert.equal(code, 0);
+  assert.doesNotMatch(stdout, /s3cret/);
+  assert.match(stdout, /rate_limit_store +"\(set\)"/);
+  assert.match(stdout, /rate_limits +\[\{"path":"\/\*\*","per":"ip","rate":"5\/min","burst":5,"name":"rule1"\}\]/);
+});
