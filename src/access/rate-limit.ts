@@ -72,8 +72,9 @@ export function rulePath(path: string): string {
   if (p.includes('/.')) {
     const out: string[] = [];
     for (const seg of p.split('/')) {
-      if (seg === '..') out.length > 1 && out.pop();
-      else if (seg !== '.') out.push(seg);
+      if (seg === '..') {
+        if (out.length > 1) out.pop();
+      } else if (seg !== '.') out.push(seg);
     }
     p = out.join('/') || '/';
   }

@@ -32,6 +32,7 @@ test('contract: rate 5/min, burst 5 — the sixth request in a minute gets 429 w
   const run = startCli(['-c', 'config.json', '-H', '127.0.0.1', '-p', '0', 'www'], { cwd: dir });
   t.after(() => run.child.kill('SIGKILL'));
   const [, port] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
+  assert.match(run.stdout(), /rate limits \(1 rule, memory\)/, 'the banner says limits are on');
   for (let i = 0; i < 5; i++) {
     const res = await get(Number(port), '/');
     assert.equal(res.status, 200, `request ${i + 1}`);
