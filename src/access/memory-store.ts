@@ -62,19 +62,15 @@ export interface MemoryStoreOptions {
    * sum over the workers never exceeds the budget (see docs/rate-limiting.md for the trade-off).
    */
   share?: number;
-  /** Monotonic milliseconds (tests inject a fake clock). */
-  now?: () => number;
 }
 
 /** The default store: buckets in this process's memory. */
 export class MemoryStore implements RateLimitStore {
   readonly #buckets: MemoryBuckets[];
-  readonly #now: () => number;
 
   constructor(rules: readonly CompiledRule[], options: MemoryStoreOptions = {}) {
     const share = options.share ?? 1;
     this.#buckets = rules.map((rule) => new MemoryBuckets(shareOf(rule.policy, share), options.maxKeys));
-    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Keys held for a rule (the status of the bound, for tests and metrics). */
@@ -82,8 +78,8 @@ export class MemoryStore implements RateLimitStore {
     return this.#buckets[rule]?.size ?? 0;
   }
 
-  take(rule: CompiledRule, key: string, out: Decision): Decision {
-    return this.#buckets[rule.index]!.take(key, this.#now(), out);
+  take(rule: CompiledRule, key: string, out: Decision, now: number): Decision {
+    return this.#buckets[rule.index]!.take(key, now, out);
   }
 
   async close(): Promise<void> {}

@@ -28,6 +28,8 @@ export interface CompiledRule {
   readonly per: 'ip' | 'user';
   readonly policy: BucketPolicy;
   readonly matches: (urlPath: string) => boolean;
+  /** "/**" or "**": every path, so the path need not even be decoded. */
+  readonly matchesAll: boolean;
   /** ['RateLimit-Policy', its value], built once and frozen: appended as is (checked once by the response). */
   readonly policyLine: readonly string[];
   /** `"name";r=` — the RateLimit field's fixed head. */
@@ -39,7 +41,8 @@ export interface CompiledRule {
  * decision (Redis); null means the store could not decide and lets the request through (fail open).
  */
 export interface RateLimitStore {
-  take(rule: CompiledRule, key: string, out: Decision): Decision | null | Promise<Decision | null>;
+  /** `now`: monotonic milliseconds (the request's arrival, already read: no clock call of its own). */
+  take(rule: CompiledRule, key: string, out: Decision, now: number): Decision | null | Promise<Decision | null>;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export function compileRules(rules: readonly RateLimitRule[]): CompiledRule[] {
       per: rule.per,
       policy: bucketPolicy(rate, rule.burst),
       matches: pathGlobMatcher(rule.path),
+      matchesAll: rule.path === '/**' || rule.path === '**',
       policyLine: Object.freeze(['RateLimit-Policy', `"${rule.name}";q=${rate.count};w=${rate.windowSeconds}`]),
       fieldHead: `"${rule.name}";r=`,
     };
@@ -96,17 +100,17 @@ export function rateLimit(rules: readonly CompiledRule[], store: RateLimitStore)
     return next();
   };
   return (req, res, next) => {
-    const path = rulePath(req.path);
+    let path: string | null = null;
     let rule: CompiledRule | undefined;
     for (const r of rules) {
-      if (r.matches(path)) {
+      if (r.matchesAll || r.matches((path ??= rulePath(req.path)))) {
         rule = r;
         break;
       }
     }
     if (rule === undefined) return next();
     const key = keyFor(rule, req);
-    const d = store.take(rule, key, decision);
+    const d = store.take(rule, key, decision, req.startHr);
     if (d instanceof Promise) return d.then((result) => apply(res, rule, result, next));
     return apply(res, rule, d, next);
   };
