@@ -75,6 +75,7 @@ export function enabledFeatures(config: Config, workers: number | 'auto' = confi
   if (config.enable_compression) on.push('compression');
   if (config.enable_cors) on.push('CORS');
   if (config.live_reload) on.push('live reload');
+  if (config.rate_limits.length > 0) on.push(`rate limits (${count(config.rate_limits.length, 'rule')}, ${config.rate_limit_store === 'memory' ? 'memory' : 'Redis'})`);
   on.push(`workers: ${workers}`);
   return on;
 }

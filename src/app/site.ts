@@ -24,6 +24,8 @@ import { writesOffMethods } from '../uploads/writes-off.ts';
 import { LiveReloadHub, acceptsOrigin } from '../live-reload/hub.ts';
 import { LIVE_RELOAD_INJECTION } from '../live-reload/inject.ts';
 import { LIVE_RELOAD_SCRIPT_PATH, LIVE_RELOAD_SOCKET_PATH } from '../live-reload/paths.ts';
+import { resolveClientAddress } from '../access/client-address.ts';
+import { createRateLimiter, type RateLimiterOptions } from '../access/rate-limiter.ts';
 
 export { documentRootErrorPages };
 
@@ -68,6 +70,10 @@ export interface SiteOptions {
   hstsMaxAge?: number;
   /** live_reload: the client script in every HTML page and its socket; changes come through handler.liveReload. */
   liveReload?: boolean;
+  /** trusted_proxies: whose forwarding headers name the client (logs, limits); empty = the peer. */
+  trustedProxies?: readonly string[];
+  /** rate_limits and the rate_limit_* keys; absent or no rules for none. */
+  rateLimit?: RateLimiterOptions;
 }
 
 export interface SiteHandler extends Handler {
@@ -77,6 +83,8 @@ export interface SiteHandler extends Handler {
   readonly cache: CacheStatsSource | null;
   /** The live-reload clients (notify them of changes; watch the root); null when live reload is off. */
   readonly liveReload: LiveReloadHub | null;
+  /** Releases what the handler holds open (the rate limiter's Redis connection). */
+  close(): Promise<void>;
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
@@ -156,8 +164,13 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
       }),
     );
   }
+  // The client address first (everything after may read it), rate limits after CORS (a browser must
+  // be able to read the 429) and before the status routes, uploads and static files.
+  const address = resolveClientAddress(options.trustedProxies ?? []);
+  const limiter = options.rateLimit === undefined ? null : createRateLimiter(options.rateLimit, options.logger);
+  if (limiter !== null) chain.push(limiter.middleware);
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
   const transport = (options.hstsMaxAge ?? 0) > 0 && !fixedNames.includes('strict-transport-security') ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
-  const handler = compose([...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
-  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, liveReload });
+  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
+  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, liveReload, close: async () => limiter?.store.close() });
 }

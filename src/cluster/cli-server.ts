@@ -121,6 +121,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
     close: async () => {
       stopLiveReload?.();
       await services?.close();
+      await handler.close();
       // A worker's stop is the primary's to announce ("cluster: worker N (pid …) stopped"), once.
       if (!cluster.isWorker) logger.info('stopped');
       if (shared === null) await logger.close();

@@ -35,6 +35,12 @@ function typeText(kind: Kind): string {
       return 'object';
     case 'cache-rules':
       return '[{pattern, value}]';
+    case 'cidr-list':
+      return 'CIDR[]';
+    case 'rate-limits':
+      return '[{path, per, rate, burst}]';
+    case 'store-url':
+      return 'memory \\| redis URL';
   }
 }
 

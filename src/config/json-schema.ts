@@ -33,6 +33,20 @@ function kindSchema(kind: Kind): Record<string, unknown> {
       return { type: 'object', additionalProperties: { type: 'string' } };
     case 'cache-rules':
       return { type: 'array', items: { type: 'object', required: ['pattern', 'value'], additionalProperties: false, properties: { pattern: { type: 'string', minLength: 1 }, value: { type: 'string' } } } };
+    case 'cidr-list':
+      return { type: 'array', items: { type: 'string' } };
+    case 'rate-limits':
+      return {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['path', 'rate'],
+          additionalProperties: false,
+          properties: { path: { type: 'string', minLength: 1 }, per: { enum: ['ip', 'user'] }, rate: { type: 'string', pattern: '^\\s*\\d+\\s*/' }, burst: { type: 'integer', minimum: 1 }, name: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+      };
+    case 'store-url':
+      return { type: 'string', pattern: '^(memory$|rediss?://)' };
   }
 }
 

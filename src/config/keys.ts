@@ -20,6 +20,7 @@ export const GROUPS = {
   tls: 'HTTPS',
   uploads: 'Forms and uploads',
   status: 'Status page',
+  access: 'Access control',
 } as const;
 export type Group = keyof typeof GROUPS;
 
@@ -143,6 +144,14 @@ export const KEYS = [
   { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs that may see the dashboard and metrics (empty = loopback only; a list replaces loopback).' },
   { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token (or ?token=) that admits any client to the dashboard and metrics (null = none).' },
   { key: 'health_public', group: 'status', kind: BOOL, default: true, description: 'Answer /healthz and /readyz for every client (false: only those status_allow/status_token admit).' },
+  // ── access control: client address, rate limiting ────────────────────────────────────────────
+  { key: 'trusted_proxies', group: 'access', kind: { type: 'cidr-list' }, default: [], description: 'Proxies (CIDRs) whose Forwarded / X-Forwarded-For is believed for the client address in logs and limits (empty = never; a Unix-socket peer counts as loopback).' },
+  { key: 'rate_limits', group: 'access', kind: { type: 'rate-limits' }, default: [], description: 'Token-bucket limits per path glob, first match wins: 429 with Retry-After beyond, RateLimit-Policy / RateLimit fields on every limited response.' },
+  { key: 'rate_limit_store', group: 'access', kind: { type: 'store-url' }, default: 'memory', secret: true, description: 'Where the buckets live: "memory" (this server; a cluster divides each budget among its workers) or redis://host:port[/db], shared by every server using it.' },
+  { key: 'rate_limit_fail', group: 'access', kind: { type: 'enum', values: ['open', 'closed'] }, default: 'open', description: 'When Redis is unreachable: "open" lets requests through (one warning per outage), "closed" answers 503.' },
+  { key: 'rate_limit_timeout', group: 'access', kind: { type: 'seconds', min: 0.01, max: 60 }, default: 0.5, description: 'Seconds a request waits for Redis before it counts as unreachable.' },
+  { key: 'rate_limit_max_keys', group: 'access', kind: COUNT(1, 100_000_000), default: 100000, description: 'Most clients tracked per rule in memory; the least recently seen is forgotten beyond.' },
+  { key: 'max_connections_per_ip', group: 'access', kind: COUNT(0, 1_000_000), default: 0, description: 'Open connections allowed per client address (the TCP peer) at once; beyond it 503 (0 = no limit).' },
 ] as const satisfies readonly KeySpec[];
 
 export type KeyName = (typeof KEYS)[number]['key'];

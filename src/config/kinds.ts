@@ -4,6 +4,8 @@
 // ConfigErrors that name the key and the source.
 
 import { refusedSecurityHeader } from '../middleware/security-headers.ts';
+import { parseNetwork } from '../status/access.ts';
+import { parseRateLimitRules } from '../access/rate-limit-rules.ts';
 
 export type Kind =
   | { readonly type: 'bool' }
@@ -17,7 +19,10 @@ export type Kind =
   | { readonly type: 'list' }
   | { readonly type: 'string-or-list' }
   | { readonly type: 'header-map' }
-  | { readonly type: 'cache-rules' };
+  | { readonly type: 'cache-rules' }
+  | { readonly type: 'cidr-list' }
+  | { readonly type: 'rate-limits' }
+  | { readonly type: 'store-url' };
 
 /** A value read from one source; `at` points inside a nested value (`[0].pattern`) when it is to blame. */
 export type Coerced = { ok: true; value: unknown } | { ok: false; problem: string; at?: string };
@@ -60,6 +65,12 @@ export function describeKind(kind: Kind): string {
       return 'an object of header name → value (JSON)';
     case 'cache-rules':
       return 'a list of {"pattern": glob, "value": Cache-Control value} (JSON)';
+    case 'cidr-list':
+      return 'a list of IP addresses or CIDR networks, IPv4 or IPv6 (JSON array, or comma-separated in flags and env)';
+    case 'rate-limits':
+      return 'a list of {"path": glob, "per": "ip" or "user", "rate": "100/min", "burst": n, "name": policy name} (JSON)';
+    case 'store-url':
+      return '"memory" or a redis://host:port[/db] URL (rediss:// for TLS)';
   }
 }
 
@@ -85,7 +96,12 @@ export function placeholder(kind: Kind): string {
       return '<a,b,…>';
     case 'header-map':
     case 'cache-rules':
+    case 'rate-limits':
       return '<json>';
+    case 'cidr-list':
+      return '<cidr,…>';
+    case 'store-url':
+      return '<memory|redis://…>';
     case 'string':
       return '<text>';
   }
@@ -132,6 +148,16 @@ export function fromJson(kind: Kind, value: unknown): Coerced {
       return headerMap(value, want);
     case 'cache-rules':
       return cacheRules(value, want);
+    case 'cidr-list': {
+      const list = stringList(value, want);
+      return list.ok ? cidrList(list.value as string[]) : list;
+    }
+    case 'rate-limits': {
+      const r = parseRateLimitRules(value);
+      return r.ok ? ok(r.value) : bad(r.problem, r.at === '' ? undefined : r.at);
+    }
+    case 'store-url':
+      return typeof value === 'string' ? storeUrl(value) : bad(`expected ${want}`);
   }
 }
 
@@ -182,8 +208,13 @@ export function fromText(kind: Kind, text: string): Coerced {
       const items = splitList(text);
       return ok(items.length === 1 ? items[0] : items);
     }
+    case 'cidr-list':
+      return cidrList(splitList(text));
+    case 'store-url':
+      return storeUrl(t);
     case 'header-map':
-    case 'cache-rules': {
+    case 'cache-rules':
+    case 'rate-limits': {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
@@ -265,4 +296,29 @@ function cacheRules(value: unknown, want: string): Coerced {
     out.push({ pattern: rule.pattern, value: rule.value });
   }
   return ok(out);
+}
+
+function cidrList(items: string[]): Coerced {
+  for (let i = 0; i < items.length; i++) {
+    try {
+      parseNetwork(items[i]!);
+    } catch {
+      return bad(`${JSON.stringify(items[i])} is not an IP address or CIDR network`, `[${i}]`);
+    }
+  }
+  return ok(items);
+}
+
+function storeUrl(text: string): Coerced {
+  if (text === 'memory') return ok(text);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return bad('expected "memory" or a redis://host:port URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return bad(`unsupported scheme "${url.protocol}"; expected "memory", redis:// or rediss://`);
+  if (url.hostname === '') return bad('the URL names no host');
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) return bad('the path must be a database number (redis://host:port/0)');
+  return ok(text);
 }

@@ -3,6 +3,7 @@
 // bottom fails the build when this interface and the table disagree on the set of keys.
 
 import { KEYS, type KeyName, type KeySpec } from './keys.ts';
+import type { RateLimitRule } from '../access/rate-limit-rules.ts';
 
 export type LogLevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 export type AccessLogFormat = 'common' | 'combined' | 'json';
@@ -99,6 +100,14 @@ export interface Config {
   status_allow: string[];
   status_token: string | null;
   health_public: boolean;
+  // access control: rate limiting
+  trusted_proxies: string[];
+  rate_limits: RateLimitRule[];
+  rate_limit_store: string;
+  rate_limit_fail: 'open' | 'closed';
+  rate_limit_timeout: number;
+  rate_limit_max_keys: number;
+  max_connections_per_ip: number;
 }
 
 /** Where a value came from: 'default', a flag ('--port'), an env var, or 'file.json:$.port'. */

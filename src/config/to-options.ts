@@ -1,6 +1,7 @@
 // The one place a Config becomes the options of the engine and the site. Feature code takes small
 // typed option objects and never reads config itself; this file is where they meet.
 
+import cluster from 'node:cluster';
 import type { TlsOptions } from 'node:tls';
 import type { ServerOptions } from '../server/http-server.ts';
 import type { Handler } from '../server/connection.ts';
@@ -10,6 +11,7 @@ import { accessLogFile } from '../log/log-paths.ts';
 import type { Config } from './schema.ts';
 import type { StatusRecorder } from '../status/metrics.ts';
 import type { UploadStats } from '../uploads/upload-handlers.ts';
+import { resolveWorkerCount } from '../cluster/run-workers.ts';
 
 const MS = 1000;
 
@@ -40,6 +42,7 @@ export function serverOptions(config: Config, handler: Handler, tls?: TlsOptions
       keepAliveTimeoutMs: config.keep_alive_timeout * MS,
     },
     maxConnections: config.max_connections,
+    maxConnectionsPerIp: config.max_connections_per_ip,
     backlog: config.connection_queue,
     ...(tls === undefined ? {} : { tls }),
   };
@@ -84,6 +87,16 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
     corsAllowCredentials: config.cors_allow_credentials,
     corsMaxAge: config.cors_max_age,
     hstsMaxAge: config.enable_ssl ? config.hsts_max_age : 0,
+    trustedProxies: config.trusted_proxies,
+    rateLimit: {
+      rules: config.rate_limits,
+      store: config.rate_limit_store,
+      fail: config.rate_limit_fail,
+      timeoutMs: config.rate_limit_timeout * MS,
+      maxKeys: config.rate_limit_max_keys,
+      // In memory, each of N workers holds 1/N of every budget: their sum never exceeds it.
+      share: cluster.isWorker ? 1 / resolveWorkerCount(config.workers) : 1,
+    },
     uploads: {
       enabled: config.enable_file_uploads,
       uploadDir: config.upload_dir,

@@ -8,6 +8,8 @@
 // Escaping follows Apache's ap_escape_logitem: `"` and `\` get a backslash, and bytes outside
 // printable ASCII become \xhh, so a client cannot forge a line or a field.
 
+import { clientAddressOf } from '../access/client-address.ts';
+
 export type AccessFormat = 'common' | 'combined' | 'json';
 
 export interface AccessEntry {
@@ -150,7 +152,7 @@ export interface ResponseLike {
 export function accessEntry(req: RequestLike, res: ResponseLike, now = Date.now(), withHeaders = true): AccessEntry {
   const user = req.local('user');
   return {
-    remoteAddress: req.remoteAddress,
+    remoteAddress: clientAddressOf(req),
     user: typeof user === 'string' && user !== '' ? user : '-',
     time: req.startTime,
     method: req.method,

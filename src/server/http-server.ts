@@ -12,6 +12,7 @@ import { loopNow } from './loop-clock.ts';
 import { Connection, type ConnectionHost, type ConnectionTimeouts, type Handler } from './connection.ts';
 import type { Request } from './request.ts';
 import type { Response } from './response.ts';
+import { ConnectionsPerAddress } from '../access/connection-limit.ts';
 
 export interface ServerOptions {
   handler: Handler;
@@ -21,6 +22,8 @@ export interface ServerOptions {
   timeouts?: Partial<ConnectionTimeouts>;
   /** Open connections allowed at once; beyond it a new connection gets 503 and is closed. */
   maxConnections?: number;
+  /** Open connections allowed per client address (TCP peer) at once; 0 or absent for no limit. */
+  maxConnectionsPerIp?: number;
   /** listen() backlog (the seed's connection_queue). */
   backlog?: number;
   /** TLS options; when present the server speaks HTTPS on the same engine. */
@@ -68,6 +71,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   #draining = false;
   #totalConnections = 0;
   #refused = 0;
+  readonly #perAddress: ConnectionsPerAddress | null;
 
   constructor(options: ServerOptions) {
     super();
@@ -76,6 +80,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     this.limits = { ...DEFAULT_PARSER_LIMITS, ...options.limits };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.#perAddress = (options.maxConnectionsPerIp ?? 0) > 0 ? new ConnectionsPerAddress(options.maxConnectionsPerIp!) : null;
     this.#backlog = options.backlog;
     this.secure = options.tls !== undefined;
     // allowHalfOpen: a client may send its request and shut its side down; we still answer it.
@@ -214,23 +219,30 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       return;
     }
     if (this.#connections.size >= this.maxConnections) {
-      // Over the cap: a short, honest answer instead of a silent reset.
-      this.#refused++;
-      const body = 'Too many open connections; try again shortly.\n';
-      const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`, currentHttpDate());
-      socket.end(head + body, 'latin1');
-      // Read and drop whatever the client sent, so that its FIN is seen and the socket closes (an
-      // unread socket is not an active handle, and its close would never come); bounded by a timer.
-      this.#refusedSockets.add(socket);
-      socket.on('close', () => this.#refusedSockets.delete(socket));
-      socket.resume();
-      setTimeout(() => socket.destroy(), 1000).unref();
+      this.#refuse(socket, 'Too many open connections; try again shortly.\n');
+      return;
+    }
+    if (this.#perAddress !== null && !this.#perAddress.admit(socket)) {
+      this.#refuse(socket, 'Too many open connections from your address; try again shortly.\n');
       return;
     }
     this.#totalConnections++;
     const connection = new Connection(socket, this);
     this.#connections.add(connection);
     this.emit('connection', socket);
+  }
+
+  /** Over a cap: a short, honest 503 instead of a silent reset. */
+  #refuse(socket: Socket, body: string): void {
+    this.#refused++;
+    const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`, currentHttpDate());
+    socket.end(head + body, 'latin1');
+    // Read and drop whatever the client sent, so that its FIN is seen and the socket closes (an
+    // unread socket is not an active handle, and its close would never come); bounded by a timer.
+    this.#refusedSockets.add(socket);
+    socket.on('close', () => this.#refusedSockets.delete(socket));
+    socket.resume();
+    setTimeout(() => socket.destroy(), 1000).unref();
   }
 
   #startSweeper(): void {

@@ -51,20 +51,27 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`, 's');
 }
 
+/**
+ * A test for one glob against a decoded URL path: a pattern with "/" matches the whole path from the
+ * root, one without matches the base name anywhere. Shared with the rate_limits rules.
+ */
+export function pathGlobMatcher(pattern: string): (urlPath: string) => boolean {
+  const anchored = pattern.includes('/');
+  const re = globToRegExp(anchored && !pattern.startsWith('/') ? '/' + pattern : pattern);
+  return anchored ? (urlPath) => re.test(urlPath) : (urlPath) => re.test(urlPath.slice(urlPath.lastIndexOf('/') + 1));
+}
+
 /** Returns a function from a decoded URL path ("/assets/app.3f2a.js") to its Cache-Control value. */
 export function cacheControlFor(options: CacheControlOptions): (urlPath: string) => string {
   const seconds = Math.max(0, Math.floor(options.browserCacheTime ?? 0));
   const fallback = options.enableBrowserCaching === false || seconds === 0 ? 'no-cache' : `public, max-age=${seconds}`;
   const rules = (options.rules ?? []).map((rule) => {
     if (unsafeFieldValue(rule.value)) throw new Error(`cache_control value for ${JSON.stringify(rule.pattern)} contains a line break`);
-    const anchored = rule.pattern.includes('/');
-    const pattern = anchored && !rule.pattern.startsWith('/') ? '/' + rule.pattern : rule.pattern;
-    return { re: globToRegExp(pattern), anchored, value: rule.value };
+    return { matches: pathGlobMatcher(rule.pattern), value: rule.value };
   });
   if (rules.length === 0) return () => fallback;
   return (urlPath) => {
-    const base = urlPath.slice(urlPath.lastIndexOf('/') + 1);
-    for (const rule of rules) if (rule.re.test(rule.anchored ? urlPath : base)) return rule.value;
+    for (const rule of rules) if (rule.matches(urlPath)) return rule.value;
     return fallback;
   };
 }

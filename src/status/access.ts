@@ -57,18 +57,18 @@ export function addressBytes(address: string): Uint8Array | null {
 }
 
 /** Parses "10.0.0.0/8", "2001:db8::/32" or a bare address (a /32 or /128); throws on anything else. */
-export function parseNetwork(cidr: string): Network {
+export function parseNetwork(cidr: string, key = 'status_allow'): Network {
   const text = cidr.trim();
   const slash = text.indexOf('/');
   const ip = slash === -1 ? text : text.slice(0, slash);
   const bytes = addressBytes(ip);
-  if (bytes === null || ip.includes('%')) throw new RangeError(`status_allow: ${JSON.stringify(cidr)} is not an IP address or CIDR network`);
+  if (bytes === null || ip.includes('%')) throw new RangeError(`${key}: ${JSON.stringify(cidr)} is not an IP address or CIDR network`);
   const v4 = isIPv4(ip);
   const max = v4 ? 32 : 128;
   let prefix = max;
   if (slash !== -1) {
     const p = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(p) || Number(p) > max) throw new RangeError(`status_allow: ${JSON.stringify(cidr)} has a prefix length outside 0-${max}`);
+    if (!/^\d{1,3}$/.test(p) || Number(p) > max) throw new RangeError(`${key}: ${JSON.stringify(cidr)} has a prefix length outside 0-${max}`);
     prefix = Number(p);
   }
   return { bytes, prefix: v4 ? prefix + 96 : prefix };
@@ -84,8 +84,8 @@ function inNetwork(addr: Uint8Array, net: Network): boolean {
 }
 
 /** A matcher for a list of networks (parsed once). */
-export function networkMatcher(cidrs: readonly string[]): (address: string) => boolean {
-  const nets = cidrs.map(parseNetwork);
+export function networkMatcher(cidrs: readonly string[], key?: string): (address: string) => boolean {
+  const nets = cidrs.map((cidr) => parseNetwork(cidr, key));
   return (address) => {
     const bytes = addressBytes(address);
     if (bytes === null) return false;

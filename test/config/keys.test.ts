@@ -31,6 +31,9 @@ const CONTRACT: Record<string, unknown> = {
   server_status_path: '/server-status', metrics_path: '/metrics', status_allow: [], status_token: null,
   health_public: true,
   live_reload: false, // issue 14
+  // issue 15: rate limiting and the client address
+  trusted_proxies: [], rate_limits: [], rate_limit_store: 'memory', rate_limit_fail: 'open', rate_limit_timeout: 0.5,
+  rate_limit_max_keys: 100000, max_connections_per_ip: 0,
 };
 
 test('the table holds exactly the contract keys with the contract defaults', () => {

@@ -49,6 +49,14 @@ function samples(kind: Kind, dflt: unknown): [Sample, Sample, Sample] {
       const r = (p: string): Array<{ pattern: string; value: string }> => [{ pattern: p, value: 'no-cache' }];
       return [same(r('*.a'), ''), { json: null, text: JSON.stringify(r('*.b')), expected: r('*.b') }, { json: null, text: JSON.stringify(r('*.c')), expected: r('*.c') }];
     }
+    case 'cidr-list':
+      return [same(['10.0.0.0/8']), { json: null, text: '192.0.2.1, ::1', expected: ['192.0.2.1', '::1'] }, same(['fd00::/8'], 'fd00::/8')];
+    case 'rate-limits': {
+      const r = (p: string): unknown[] => [{ path: p, per: 'ip', rate: '5/min', burst: 5, name: 'rule1' }];
+      return [same(r('/a/**'), ''), { json: null, text: JSON.stringify(r('/b/**')), expected: r('/b/**') }, { json: null, text: JSON.stringify(r('/c/**')), expected: r('/c/**') }];
+    }
+    case 'store-url':
+      return [same('redis://127.0.0.1:6379'), same('redis://127.0.0.1:6380/1'), same('rediss://cache.example:6379')];
   }
 }
 
