@@ -21,6 +21,7 @@ import { hsts } from '../tls/hsts.ts';
 import { uploadFormHtml } from '../uploads/upload-form.ts';
 import { DEFAULT_FORM_LIMITS } from '../uploads/form.ts';
 import { writesOffMethods } from '../uploads/writes-off.ts';
+import { createAccessControl, type AccessControlOptions } from '../access/access-control.ts';
 
 export { documentRootErrorPages };
 
@@ -63,6 +64,8 @@ export interface SiteOptions {
   uploads?: Omit<UploadOptions, 'documentRoot'> & { enabled: boolean };
   /** hsts_max_age: Strict-Transport-Security on HTTPS responses; 0 or absent for none. */
   hstsMaxAge?: number;
+  /** Users, tokens and per-path rules (docs/access-control.md); no step at all when none is set. */
+  access?: AccessControlOptions;
 }
 
 export interface SiteHandler extends Handler {
@@ -70,10 +73,13 @@ export interface SiteHandler extends Handler {
   cacheStats(): CacheStats;
   /** The file cache as the status page reads it (live getters); null when enable_cache is off. */
   readonly cache: CacheStatsSource | null;
+  /** Re-reads auth_file (SIGHUP); null without access control. */
+  readonly reloadUsers: (() => void) | null;
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
   const router = new Router();
+  const access = options.access === undefined ? null : createAccessControl(options.access);
   // Writes from another origin are refused unless CORS lists that origin literally (cross-origin.ts).
   const crossOrigin = { enableCors: options.enableCors, allowOrigin: options.corsAllowOrigin, allowMethods: options.corsAllowMethods };
   // The server's own files (state folder, logs, config): never served, listed, or written.
@@ -96,6 +102,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     directoryListing: options.directoryListing,
     protect,
     listingExtraHtml: listingForm,
+    listingView: access?.listingView,
     enableCache: options.enableCache,
     cacheMaxSize: options.cacheMaxSize,
     cacheMaxAge: options.cacheMaxAge,
@@ -128,6 +135,8 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   }
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
   const transport = (options.hstsMaxAge ?? 0) > 0 && !fixedNames.includes('strict-transport-security') ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
-  const handler = compose([...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
-  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache });
+  // Access rules after CORS (a preflight carries no credentials) and before the status page and files.
+  const guard = access === null ? [] : [access.middleware];
+  const handler = compose([...transport, ...chain, ...(options.middleware ?? []), ...guard, ...status], router.handle);
+  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, reloadUsers: access?.reloadUsers ?? null });
 }

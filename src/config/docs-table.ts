@@ -35,6 +35,8 @@ function typeText(kind: Kind): string {
       return 'object';
     case 'cache-rules':
       return '[{pattern, value}]';
+    case 'records':
+      return '[{…}] (JSON)';
   }
 }
 

@@ -33,6 +33,8 @@ function kindSchema(kind: Kind): Record<string, unknown> {
       return { type: 'object', additionalProperties: { type: 'string' } };
     case 'cache-rules':
       return { type: 'array', items: { type: 'object', required: ['pattern', 'value'], additionalProperties: false, properties: { pattern: { type: 'string', minLength: 1 }, value: { type: 'string' } } } };
+    case 'records':
+      return { ...kind.schema };
   }
 }
 

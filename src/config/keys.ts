@@ -10,6 +10,7 @@
 
 import { VERSION } from '../version.ts';
 import type { Kind } from './kinds.ts';
+import { RULES_DESCRIPTION, RULES_SCHEMA, TOKENS_DESCRIPTION, TOKENS_SCHEMA, USERS_DESCRIPTION, USERS_SCHEMA, parseAccessRules, parseTokens, parseUsers } from '../access/config-kinds.ts';
 
 export const GROUPS = {
   server: 'Server',
@@ -20,6 +21,7 @@ export const GROUPS = {
   tls: 'HTTPS',
   uploads: 'Forms and uploads',
   status: 'Status page',
+  access: 'Access control',
 } as const;
 export type Group = keyof typeof GROUPS;
 
@@ -142,6 +144,15 @@ export const KEYS = [
   { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs that may see the dashboard and metrics (empty = loopback only; a list replaces loopback).' },
   { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token (or ?token=) that admits any client to the dashboard and metrics (null = none).' },
   { key: 'health_public', group: 'status', kind: BOOL, default: true, description: 'Answer /healthz and /readyz for every client (false: only those status_allow/status_token admit).' },
+  // ── access control (docs/access-control.md) ──────────────────────────────────────────────────
+  { key: 'users', group: 'access', kind: { type: 'records', describe: USERS_DESCRIPTION, schema: USERS_SCHEMA, parse: parseUsers }, default: [], secret: true, description: 'Users for HTTP Basic sign-in, with scrypt or bcrypt password hashes ("httpcraft hash-password" makes one).' },
+  { key: 'auth_file', group: 'access', kind: PATH_OR_NULL, default: null, isPath: true, description: 'An htpasswd file of more users (bcrypt or scrypt lines; re-read on SIGHUP).' },
+  { key: 'tokens', group: 'access', kind: { type: 'records', describe: TOKENS_DESCRIPTION, schema: TOKENS_SCHEMA, parse: parseTokens }, default: [], secret: true, description: 'Bearer tokens for API clients, as SHA-256 hashes ("httpcraft hash-password --token" makes one).' },
+  { key: 'access', group: 'access', kind: { type: 'records', describe: RULES_DESCRIPTION, schema: RULES_SCHEMA, parse: parseAccessRules }, default: [], description: 'Per-path rules, first match wins (none, with users or tokens set: every path needs a sign-in).' },
+  { key: 'auth_realm', group: 'access', kind: TEXT_OR_NULL, default: null, description: 'The realm browsers show when asking for a password (null = server_name).' },
+  { key: 'auth_max_failures', group: 'access', kind: COUNT(1, 1_000_000), default: 10, description: 'Failed sign-ins a client address may make within auth_failure_window before it gets 429.' },
+  { key: 'auth_failure_window', group: 'access', kind: { type: 'seconds', min: 1, max: 86400 }, default: 300, description: 'Seconds over which failed sign-ins are counted (and the longest a blocked client waits).' },
+  { key: 'auth_cache_ttl', group: 'access', kind: { type: 'seconds', min: 0, max: 86400 }, default: 300, description: 'Seconds a verified credential is remembered, so keep-alive clients skip the slow hash (0 = never).' },
 ] as const satisfies readonly KeySpec[];
 
 export type KeyName = (typeof KEYS)[number]['key'];

@@ -17,7 +17,9 @@ export type Kind =
   | { readonly type: 'list' }
   | { readonly type: 'string-or-list' }
   | { readonly type: 'header-map' }
-  | { readonly type: 'cache-rules' };
+  | { readonly type: 'cache-rules' }
+  // A list of objects checked by its own module (access control: users, tokens, access rules).
+  | { readonly type: 'records'; readonly describe: string; readonly schema: Readonly<Record<string, unknown>>; readonly parse: (value: unknown) => Coerced };
 
 /** A value read from one source; `at` points inside a nested value (`[0].pattern`) when it is to blame. */
 export type Coerced = { ok: true; value: unknown } | { ok: false; problem: string; at?: string };
@@ -60,6 +62,8 @@ export function describeKind(kind: Kind): string {
       return 'an object of header name → value (JSON)';
     case 'cache-rules':
       return 'a list of {"pattern": glob, "value": Cache-Control value} (JSON)';
+    case 'records':
+      return kind.describe;
   }
 }
 
@@ -85,6 +89,7 @@ export function placeholder(kind: Kind): string {
       return '<a,b,…>';
     case 'header-map':
     case 'cache-rules':
+    case 'records':
       return '<json>';
     case 'string':
       return '<text>';
@@ -132,6 +137,8 @@ export function fromJson(kind: Kind, value: unknown): Coerced {
       return headerMap(value, want);
     case 'cache-rules':
       return cacheRules(value, want);
+    case 'records':
+      return kind.parse(value);
   }
 }
 
@@ -183,7 +190,8 @@ export function fromText(kind: Kind, text: string): Coerced {
       return ok(items.length === 1 ? items[0] : items);
     }
     case 'header-map':
-    case 'cache-rules': {
+    case 'cache-rules':
+    case 'records': {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -3,6 +3,7 @@
 // bottom fails the build when this interface and the table disagree on the set of keys.
 
 import { KEYS, type KeyName, type KeySpec } from './keys.ts';
+import type { AccessRuleConfig, TokenConfig, UserConfig } from '../access/config-kinds.ts';
 
 export type LogLevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 export type AccessLogFormat = 'common' | 'combined' | 'json';
@@ -98,6 +99,15 @@ export interface Config {
   status_allow: string[];
   status_token: string | null;
   health_public: boolean;
+  // access control
+  users: UserConfig[];
+  auth_file: string | null;
+  tokens: TokenConfig[];
+  access: AccessRuleConfig[];
+  auth_realm: string | null;
+  auth_max_failures: number;
+  auth_failure_window: number;
+  auth_cache_ttl: number;
 }
 
 /** Where a value came from: 'default', a flag ('--port'), an env var, or 'file.json:$.port'. */
