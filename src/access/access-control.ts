@@ -11,7 +11,7 @@
 import type { Middleware } from '../app/pipeline.ts';
 import { HttpError } from '../app/http-error.ts';
 import type { Request } from '../server/request.ts';
-import type { ListingView } from '../static/serve-directory.ts';
+import type { ListingAccessView } from '../static/serve-directory.ts';
 import { Authenticator, type AuthResult } from './authenticator.ts';
 import { clientAddress } from './client-address.ts';
 import type { AccessRuleConfig, TokenConfig, UserConfig } from './config-kinds.ts';
@@ -38,7 +38,7 @@ export interface AccessControlOptions {
 export interface AccessControl {
   middleware: Middleware;
   /** The view of the folder at a decoded URL path; null when no rule could hide anything. */
-  listingView: ((req: Request, folderPath: string) => ListingView | null) | null;
+  listingView: ((req: Request, folderPath: string) => ListingAccessView | null) | null;
   /** Re-reads auth_file (SIGHUP); throws, keeping the users it had, when the file has a problem. */
   reloadUsers(): void;
 }
@@ -107,7 +107,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
 
   const listingView = !rules.restrictsAnything
     ? null
-    : (req: Request, folderPath: string): ListingView => {
+    : (req: Request, folderPath: string): ListingAccessView => {
         const user = req.local('user');
         const name = typeof user === 'string' ? user : null;
         const address = clientAddress(req);

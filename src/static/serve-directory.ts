@@ -32,11 +32,11 @@ export interface DirectoryOptions {
   /** Field names (lower case) a middleware sets on every response: left out of the listing's heads. */
   omitFields?: ReadonlySet<string> | undefined;
   /** Per-request view (access rules): which entries and whether extraHtml show; null shows all. */
-  viewFor?: ((req: Request, urlPath: string) => ListingView | null) | null | undefined;
+  viewFor?: ((req: Request, urlPath: string) => ListingAccessView | null) | null | undefined;
 }
 
 /** What a listing shows to one request (access rules): the entries it may read, the form where it may write. */
-export interface ListingView {
+export interface ListingAccessView {
   /** Requests with the same key see the same page (a rendered listing is reused between them). */
   key: string;
   /** Whether the entry at this decoded URL path ("/docs/a.txt", "/docs/sub/") is shown. */
@@ -66,7 +66,7 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
   const rendering = new Map<string, Promise<RenderedListing>>();
   const readOptions: Omit<ReadListingOptions, 'atRoot'> = { root: options.root, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks, protect: options.protect };
 
-  async function render(dirPath: FsPath, urlPath: string, hrefPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number, dirMtimeMs: number, shown: ListingView | null): Promise<RenderedListing> {
+  async function render(dirPath: FsPath, urlPath: string, hrefPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number, dirMtimeMs: number, shown: ListingAccessView | null): Promise<RenderedListing> {
     const read = await readListing(dirPath, { ...readOptions, atRoot: urlPath === '/' });
     const all = shown === null ? read : read.filter((e) => shown.showEntry(`${urlPath}${e.name}${e.isDirectory ? '/' : ''}`));
     const matching = sortEntries(filterEntries(all, query.filter), query.sort, query.order);
