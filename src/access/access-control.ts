@@ -94,7 +94,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     const address = clientAddress(req);
     // Refused whoever signs in (address rules, or a rule that admits nobody): 403 before any hash.
     if (rules.refusesEveryone(path, write, address)) throw new HttpError(403, 'Forbidden');
-    const result = auth.authenticate(header, address);
+    const result = auth.authenticate(header, address, req.peer);
     if (result instanceof Promise) {
       return result.then((r) => {
         decide(req, path, write, r, address);

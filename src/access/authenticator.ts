@@ -57,6 +57,14 @@ interface Cached {
   expiresMs: number;
 }
 
+/** The last credential a connection had verified (see authenticate). */
+interface ConnectionMemo {
+  header: string;
+  ok: AuthResult;
+  expiresMs: number;
+  generation: number;
+}
+
 /** A quoted-string (RFC 9110 §5.6.4): backslash before '"' and '\'. */
 function quoted(text: string): string {
   return `"${text.replace(/["\\]/g, '\\$&')}"`;
@@ -68,6 +76,9 @@ export class Authenticator {
   #dummy: ParsedHash = FALLBACK_DUMMY;
   readonly #cache: BoundedMap<string, Cached>;
   readonly #cacheKey = randomBytes(32);
+  readonly #connections = new WeakMap<object, ConnectionMemo>();
+  /** Bumped when the users change: every connection memo is stale from then on. */
+  #generation = 0;
   readonly #failures: FailureCounter;
   readonly #limiter: HashLimiter;
   readonly #now: () => number;
@@ -97,6 +108,7 @@ export class Authenticator {
     // The dummy copies the first user's format and cost: the common case of one kind of hash.
     this.#dummy = users.length > 0 ? dummyHashLike(users[0]!.hash) : FALLBACK_DUMMY;
     this.#cache.clear();
+    this.#generation++;
   }
 
   /** The WWW-Authenticate value of a 401 (RFC 9110 §11.6.1); `badBearer`: a refused token. */
@@ -104,11 +116,31 @@ export class Authenticator {
     return badBearer ? this.#bearerChallenge : this.#challenge;
   }
 
-  /** Checks an Authorization value; synchronous when nothing needs hashing (no field, cache hit, blocked). */
-  authenticate(header: string | undefined, address: string): AuthResult | Promise<AuthResult> {
+  /**
+   * Checks an Authorization value; synchronous when nothing needs hashing (no field, cache hit,
+   * blocked). `connection`: an object that lives as long as the client's connection (req.peer). A
+   * keep-alive client re-sends the same value on every request: the connection remembers the last
+   * value it had verified, so the next request costs one string comparison instead of the keyed
+   * hash of the shared cache. That memo holds what the connection itself sent, and goes with it.
+   */
+  authenticate(header: string | undefined, address: string, connection?: object): AuthResult | Promise<AuthResult> {
     if (header === undefined) return NONE;
     const now = this.#now();
     const ttl = this.#o.cacheTtlMs;
+    if (connection !== undefined && ttl > 0) {
+      const memo = this.#connections.get(connection);
+      if (memo !== undefined && memo.header === header && memo.expiresMs > now && memo.generation === this.#generation) return memo.ok;
+    }
+    const result = this.#check(header, address, now, ttl);
+    if (connection === undefined || ttl === 0) return result;
+    const remember = (r: AuthResult): AuthResult => {
+      if (r.kind === 'ok') this.#connections.set(connection, { header, ok: r, expiresMs: now + ttl, generation: this.#generation });
+      return r;
+    };
+    return result instanceof Promise ? result.then(remember) : remember(result);
+  }
+
+  #check(header: string, address: string, now: number, ttl: number): AuthResult | Promise<AuthResult> {
     let key = '';
     if (ttl > 0) {
       key = createHash('sha256').update(this.#cacheKey).update(header).digest('base64');

@@ -49,6 +49,8 @@ function pathTest(glob: string): (path: string) => boolean {
  * A path that serves nothing (malformed escapes, encoded slashes) is matched as it came.
  */
 export function rulePath(requestPath: string): string {
+  // The usual path has nothing to decode or resolve: no escape, no dot segment, no empty segment.
+  if (requestPath.charCodeAt(0) === 0x2f && !requestPath.includes('%') && !requestPath.includes('/.') && !requestPath.includes('//')) return requestPath;
   const r = resolveServedPath('/', requestPath);
   if (!r.ok) return requestPath;
   if (r.segments.length === 0) return '/';
