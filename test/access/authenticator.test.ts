@@ -83,3 +83,16 @@ test('Bearer tokens: the right one signs in by its name, a wrong one is refused 
   assert.match(auth.challenge(true), /^Bearer realm=".*", error="invalid_token"$/);
   assert.match(hashToken('x'), /^\$sha256\$/);
 });
+
+test('a keep-alive connection re-sending its verified credential costs no hash and no cache lookup; new users forget it', async () => {
+  const { auth, hashes } = await make();
+  const conn = {};
+  assert.deepEqual(await auth.authenticate(basic('alice', 'secret'), '10.0.0.5', conn), { kind: 'ok', user: 'alice' });
+  assert.deepEqual(auth.authenticate(basic('alice', 'secret'), '10.0.0.5', conn), { kind: 'ok', user: 'alice' });
+  // Another value on the same connection is checked for itself.
+  assert.deepEqual(await auth.authenticate(basic('alice', 'wrong'), '10.0.0.5', conn), { kind: 'bad', scheme: 'basic' });
+  assert.equal(hashes(), 2);
+  auth.replaceUsers([]);
+  assert.deepEqual(await auth.authenticate(basic('alice', 'secret'), '10.0.0.5', conn), { kind: 'bad', scheme: 'basic' });
+  assert.equal(hashes(), 3);
+});
