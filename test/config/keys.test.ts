@@ -30,6 +30,9 @@ const CONTRACT: Record<string, unknown> = {
   enable_delete: false, max_upload_files: 20, max_field_size: 1048576, max_form_parts: 1000,
   server_status_path: '/server-status', metrics_path: '/metrics', status_allow: [], status_token: null,
   health_public: true,
+  // issue 15: access control
+  users: [], auth_file: null, tokens: [], access: [], auth_realm: null, auth_max_failures: 10, auth_failure_window: 300,
+  auth_cache_ttl: 300,
 };
 
 test('the table holds exactly the contract keys with the contract defaults', () => {
