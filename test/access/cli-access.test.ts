@@ -67,6 +67,8 @@ test('hash-password refuses a password on the command line; --token hashes a tok
   assert.match(token.stdout, /^\$sha256\$[A-Za-z0-9+/]{43}\n$/);
   assert.equal((await hashPasswordCli('short\n', ['--token'])).code, 2);
   assert.equal((await hashPasswordCli('\n')).code, 2);
+  const help = await runCli(['--help'], { cwd: process.cwd() });
+  assert.match(help.stdout, /httpcraft hash-password \[--token\]/);
 });
 
 test('a plain-text password, an MD5 hash, a refused htpasswd line: the server does not start (exit 2) and says which key and user', async (t) => {
