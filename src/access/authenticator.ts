@@ -77,6 +77,8 @@ export class Authenticator {
   readonly #cache: BoundedMap<string, Cached>;
   readonly #cacheKey = randomBytes(32);
   readonly #connections = new WeakMap<object, ConnectionMemo>();
+  /** Checks under way, by cache key (at most the hash limiter's queue of them). */
+  readonly #pending = new Map<string, Promise<AuthResult>>();
   /** Bumped when the users change: every connection memo is stale from then on. */
   #generation = 0;
   readonly #failures: FailureCounter;
@@ -157,7 +159,14 @@ export class Authenticator {
     const scheme = m?.[1]?.toLowerCase();
     if (scheme === 'bearer') return this.#bearer(m![2]!, address, now, key);
     if (scheme !== 'basic') return this.#fail(address, now, BAD_BASIC);
-    return this.#basic(m![2]!, address, key);
+    if (key === '') return this.#basic(m![2]!, address, key);
+    // The same value already being checked (a browser opens several connections at once, each
+    // sending it): wait for that check rather than run one more scrypt for the same answer.
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) return pending;
+    const check = this.#basic(m![2]!, address, key).finally(() => this.#pending.delete(key));
+    this.#pending.set(key, check);
+    return check;
   }
 
   #fail(address: string, now: number, result: AuthResult): AuthResult {

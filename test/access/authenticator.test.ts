@@ -96,3 +96,10 @@ test('a keep-alive connection re-sending its verified credential costs no hash a
   assert.deepEqual(await auth.authenticate(basic('alice', 'secret'), '10.0.0.5', conn), { kind: 'bad', scheme: 'basic' });
   assert.equal(hashes(), 3);
 });
+
+test('many connections sending the same new credential at once share one hash', async () => {
+  const { auth, hashes } = await make();
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => auth.authenticate(basic('alice', 'secret'), '10.0.0.6', { i })));
+  assert.ok(results.every((r) => r.kind === 'ok'));
+  assert.equal(hashes(), 1);
+});
