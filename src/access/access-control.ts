@@ -17,7 +17,7 @@ import { clientAddress } from './client-address.ts';
 import type { AccessRuleConfig, TokenConfig, UserConfig } from './config-kinds.ts';
 import { readHtpasswd, type UserEntry } from './htpasswd.ts';
 import { parsePasswordHash, parseTokenHash, type ParsedHash } from './password-hash.ts';
-import { isReadMethod, PathRules, rulePath } from './path-rules.ts';
+import { decideRule, isPublicRule, isReadMethod, PathRules, refusesEveryone, rulePath, type AccessRule } from './path-rules.ts';
 
 export interface AccessControlOptions {
   users?: readonly UserConfig[];
@@ -75,10 +75,10 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     ...(options.onHash === undefined ? {} : { onHash: options.onHash }),
   });
 
-  const decide = (req: Request, path: string, write: boolean, result: AuthResult, address: string): void => {
+  const decide = (req: Request, rule: AccessRule, write: boolean, result: AuthResult, address: string): void => {
     const signedIn = result.kind === 'ok' ? result.user : null;
     if (signedIn !== null) req.locals.user = signedIn;
-    const decision = rules.decide(path, write, signedIn, address);
+    const decision = decideRule(rule, write, signedIn, address);
     if (decision === 'allow') return;
     if (decision === 'forbidden') throw new HttpError(403, signedIn === null ? 'Forbidden' : `${signedIn} may not ${write ? 'write' : 'read'} here`);
     if (result.kind === 'blocked') throw new HttpError(429, 'Too many failed sign-ins from this address; try again later', { headers: { 'Retry-After': String(result.retryAfter) } });
@@ -86,22 +86,25 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     throw new HttpError(401, result.kind === 'bad' ? 'Wrong user name or password' : 'Sign-in required', { headers: { 'WWW-Authenticate': auth.challenge(badBearer) } });
   };
 
-  const middleware: Middleware = (req, res, next) => {
-    const path = rulePath(req.path);
+  const middleware: Middleware = (req, _res, next) => {
+    const rule = rules.match(rulePath(req.path));
     const write = !isReadMethod(req.method);
     const header = req.header('authorization');
-    if (header === undefined && rules.isPublic(path, write)) return next();
+    // A path no rule covers is open; but credentials sent there still name the user (listings, log).
+    if (header === undefined && (rule === null || isPublicRule(rule, write))) return next();
     const address = clientAddress(req);
     // Refused whoever signs in (address rules, or a rule that admits nobody): 403 before any hash.
-    if (rules.refusesEveryone(path, write, address)) throw new HttpError(403, 'Forbidden');
-    const result = auth.authenticate(header, address, req.peer);
+    if (rule !== null && refusesEveryone(rule, write, address)) throw new HttpError(403, 'Forbidden');
+    const result = auth.authenticate(header, address, req.peer, req.startTime);
     if (result instanceof Promise) {
       return result.then((r) => {
-        decide(req, path, write, r, address);
+        if (rule !== null) decide(req, rule, write, r, address);
+        else if (r.kind === 'ok') req.locals.user = r.user;
         return next();
       });
     }
-    decide(req, path, write, result, address);
+    if (rule !== null) decide(req, rule, write, result, address);
+    else if (result.kind === 'ok') req.locals.user = result.user;
     return next();
   };
 

@@ -124,10 +124,11 @@ export class Authenticator {
    * keep-alive client re-sends the same value on every request: the connection remembers the last
    * value it had verified, so the next request costs one string comparison instead of the keyed
    * hash of the shared cache. That memo holds what the connection itself sent, and goes with it.
+   * `nowMs`: the request's own timestamp, when the caller has one (saves a clock read).
    */
-  authenticate(header: string | undefined, address: string, connection?: object): AuthResult | Promise<AuthResult> {
+  authenticate(header: string | undefined, address: string, connection?: object, nowMs?: number): AuthResult | Promise<AuthResult> {
     if (header === undefined) return NONE;
-    const now = this.#now();
+    const now = nowMs ?? this.#now();
     const ttl = this.#o.cacheTtlMs;
     if (connection !== undefined && ttl > 0) {
       const memo = this.#connections.get(connection);

@@ -20,7 +20,7 @@ interface Who {
   names: ReadonlySet<string>;
 }
 
-interface Rule {
+export interface AccessRule {
   test: (path: string) => boolean;
   read: Who;
   write: Who;
@@ -37,6 +37,7 @@ function who(list: readonly string[] | undefined): Who {
 
 /** A glob test; "/admin/**" also matches the folder itself ("/admin", "/admin/"). */
 function pathTest(glob: string): (path: string) => boolean {
+  if (glob === '/**') return (p) => p.charCodeAt(0) === 0x2f; // the whole site: no regex per request
   const re = globToRegExp(glob);
   if (!glob.endsWith('/**')) return (p) => re.test(p);
   const base = glob.slice(0, -3);
@@ -60,7 +61,7 @@ export function rulePath(requestPath: string): string {
 export const isReadMethod = (method: string): boolean => method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
 
 export class PathRules {
-  readonly #rules: Rule[];
+  readonly #rules: AccessRule[];
   /** True when some rule restricts something: otherwise listings need no per-request view. */
   readonly restrictsAnything: boolean;
   /** True when a rule looks at the client address (a listing view then depends on it). */
@@ -80,37 +81,39 @@ export class PathRules {
     this.restrictsAnything = this.usesAddress || this.#rules.some((r) => !r.read.anyone || !r.write.anyone);
   }
 
-  #match(path: string): Rule | null {
+  /** The first rule for a decoded path, or null: the request is then open to everyone. */
+  match(path: string): AccessRule | null {
     for (const rule of this.#rules) if (rule.test(path)) return rule;
     return null;
   }
 
-  /** True when the request may go on without anyone signed in (no need to look at credentials). */
-  isPublic(path: string, write: boolean): boolean {
-    const rule = this.#match(path);
-    return rule === null || (rule.allowIps === null && rule.denyIps === null && (write ? rule.write : rule.read).anyone);
-  }
-
-  /** True when no sign-in could admit the request: its address is refused, or the rule admits nobody. */
-  refusesEveryone(path: string, write: boolean, address: string): boolean {
-    const rule = this.#match(path);
-    if (rule === null) return false;
-    if (rule.denyIps !== null && rule.denyIps(address)) return true;
-    if (rule.allowIps !== null && !rule.allowIps(address)) return true;
-    const w = write ? rule.write : rule.read;
-    return !w.anyone && !w.authenticated && w.names.size === 0;
-  }
-
-  /** The outcome for a decoded path, a method class, the signed-in user (null: nobody) and the client address. */
+  /** The outcome for a decoded path (listings ask this of every entry). */
   decide(path: string, write: boolean, user: string | null, address: string): Decision {
-    const rule = this.#match(path);
-    if (rule === null) return 'allow';
-    if (rule.denyIps !== null && rule.denyIps(address)) return 'forbidden';
-    if (rule.allowIps !== null && !rule.allowIps(address)) return 'forbidden';
-    const w = write ? rule.write : rule.read;
-    if (w.anyone) return 'allow';
-    if (user !== null && (w.authenticated || w.names.has(user))) return 'allow';
-    if (user === null && (w.authenticated || w.names.size > 0)) return 'sign-in';
-    return 'forbidden';
+    const rule = this.match(path);
+    return rule === null ? 'allow' : decideRule(rule, write, user, address);
   }
+}
+
+/** True when the request may go on without anyone signed in (no need to look at credentials). */
+export function isPublicRule(rule: AccessRule, write: boolean): boolean {
+  return rule.allowIps === null && rule.denyIps === null && (write ? rule.write : rule.read).anyone;
+}
+
+/** True when no sign-in could admit the request: its address is refused, or the rule admits nobody. */
+export function refusesEveryone(rule: AccessRule, write: boolean, address: string): boolean {
+  if (rule.denyIps !== null && rule.denyIps(address)) return true;
+  if (rule.allowIps !== null && !rule.allowIps(address)) return true;
+  const w = write ? rule.write : rule.read;
+  return !w.anyone && !w.authenticated && w.names.size === 0;
+}
+
+/** The outcome under one rule for a method class, the signed-in user (null: nobody) and the client address. */
+export function decideRule(rule: AccessRule, write: boolean, user: string | null, address: string): Decision {
+  if (rule.denyIps !== null && rule.denyIps(address)) return 'forbidden';
+  if (rule.allowIps !== null && !rule.allowIps(address)) return 'forbidden';
+  const w = write ? rule.write : rule.read;
+  if (w.anyone) return 'allow';
+  if (user !== null && (w.authenticated || w.names.has(user))) return 'allow';
+  if (user === null && (w.authenticated || w.names.size > 0)) return 'sign-in';
+  return 'forbidden';
 }
