@@ -223,3 +223,9 @@ test('the status page keeps its loopback rule and follows the access rules', asy
     await s.close();
   }
 });
+
+test('nothing configured: no access-control step at all', async () => {
+  const { createAccessControl } = await import('../../src/access/access-control.ts');
+  assert.equal(createAccessControl({ realm: 'x' }), null);
+  assert.equal(createAccessControl({ realm: 'x', users: [], tokens: [], rules: [], authFile: null }), null);
+});

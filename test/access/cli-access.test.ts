@@ -121,3 +121,23 @@ test('bcrypt users from an htpasswd file sign in; --print-config never prints a 
   run.child.kill('SIGTERM');
   await run.exited;
 });
+
+test('SIGHUP re-reads auth_file in a single process: a user added to the file can sign in, one removed cannot', async (t) => {
+  const { dir, file } = await site(t, { auth_file: 'users.htpasswd' });
+  const htpasswd = join(dir, 'users.htpasswd');
+  await writeFile(htpasswd, `carol:${bcrypt.hashSync('pw', 4)}\n`);
+  const run = startCli(['-c', file, '-p', '0', '-H', '127.0.0.1', '--access-log', 'off', join(dir, 'www')], { cwd: dir });
+  t.after(() => {
+    run.child.kill('SIGKILL');
+  });
+  const port = Number((await run.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]);
+  assert.equal((await raw(port, '/', basic('carol', 'pw'))).status, 200);
+  assert.equal((await raw(port, '/', basic('erin', 'pw2'))).status, 401);
+  await writeFile(htpasswd, `erin:${bcrypt.hashSync('pw2', 4)}\n`);
+  run.child.kill('SIGHUP');
+  await run.waitFor(/SIGHUP: .*users\.htpasswd re-read/);
+  assert.equal((await raw(port, '/', basic('erin', 'pw2'))).status, 200);
+  assert.equal((await raw(port, '/', basic('carol', 'pw'))).status, 401, 'a removed user is out at once, cached or not');
+  run.child.kill('SIGTERM');
+  await run.exited;
+});
