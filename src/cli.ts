@@ -12,7 +12,8 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from './log/logger.ts';
 import { ansi, plain, shouldColor } from './log/colors.ts';
-import { parseArgv } from './config/argv.ts';
+import { parseArgv, subcommandOf } from './config/argv.ts';
+import { runHashPassword } from './access/hash-password-command.ts';
 import { loadConfig, type Loaded } from './config/load.ts';
 import { ConfigErrors } from './config/errors.ts';
 import { helpText } from './config/help.ts';
@@ -58,6 +59,8 @@ function load(argv: string[]): Loaded {
     throw error;
   }
 }
+
+if (subcommandOf(process.argv.slice(2)) === 'hash-password') process.exit(await runHashPassword(process.argv.slice(3), process));
 
 const loaded = load(process.argv.slice(2));
 const { config } = loaded;

@@ -26,6 +26,7 @@ import { LIVE_RELOAD_INJECTION } from '../live-reload/inject.ts';
 import { LIVE_RELOAD_SCRIPT_PATH, LIVE_RELOAD_SOCKET_PATH } from '../live-reload/paths.ts';
 import { resolveClientAddress } from '../access/client-address.ts';
 import { createRateLimiter, type RateLimiterOptions } from '../access/rate-limiter.ts';
+import { createAccessControl, type AccessControlOptions } from '../access/access-control.ts';
 
 export { documentRootErrorPages };
 
@@ -74,6 +75,8 @@ export interface SiteOptions {
   trustedProxies?: readonly string[];
   /** rate_limits and the rate_limit_* keys; absent or no rules for none. */
   rateLimit?: RateLimiterOptions;
+  /** Users, tokens and per-path rules (docs/access-control.md); no step at all when none is set. */
+  access?: AccessControlOptions;
 }
 
 export interface SiteHandler extends Handler {
@@ -85,10 +88,13 @@ export interface SiteHandler extends Handler {
   readonly liveReload: LiveReloadHub | null;
   /** Releases what the handler holds open (the rate limiter's Redis connection). */
   close(): Promise<void>;
+  /** Re-reads auth_file (SIGHUP); null without access control. */
+  readonly reloadUsers: (() => void) | null;
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
   const router = new Router();
+  const access = options.access === undefined ? null : createAccessControl(options.access);
   // Writes from another origin are refused unless CORS lists that origin literally (cross-origin.ts).
   const crossOrigin = { enableCors: options.enableCors, allowOrigin: options.corsAllowOrigin, allowMethods: options.corsAllowMethods };
   // The server's own files (state folder, logs, config): never served, listed, or written.
@@ -113,6 +119,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     directoryListing: options.directoryListing,
     protect,
     listingExtraHtml: listingForm,
+    listingView: access?.listingView,
     enableCache: options.enableCache,
     cacheMaxSize: options.cacheMaxSize,
     cacheMaxAge: options.cacheMaxAge,
@@ -164,13 +171,16 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
       }),
     );
   }
-  // The client address first (everything after may read it), rate limits after CORS (a browser must
-  // be able to read the 429) and before the status routes, uploads and static files.
+  // The client address first (everything after may read it); rate limits after CORS (a browser must
+  // be able to read the 429) and before the status routes, uploads and static files (see below).
   const address = resolveClientAddress(options.trustedProxies ?? []);
   const limiter = options.rateLimit === undefined ? null : createRateLimiter(options.rateLimit, options.logger);
-  if (limiter !== null) chain.push(limiter.middleware);
   const status = options.status === undefined ? [] : [statusRoutes(options.status)];
   const transport = (options.hstsMaxAge ?? 0) > 0 && !fixedNames.includes('strict-transport-security') ? [hsts({ maxAgeSeconds: options.hstsMaxAge ?? 0 })] : [];
-  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...status], router.handle);
-  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, liveReload, close: async () => limiter?.store.close() });
+  // Access rules after CORS (a preflight carries no credentials) and before the rate limiter (per: "user"
+  // needs the signed-in user), the status page and files.
+  const guard = access === null ? [] : [access.middleware];
+  const limits = limiter === null ? [] : [limiter.middleware];
+  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...guard, ...limits, ...status], router.handle);
+  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, liveReload, reloadUsers: access?.reloadUsers ?? null, close: async () => limiter?.store.close() });
 }

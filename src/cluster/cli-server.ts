@@ -97,6 +97,18 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
     await watcher.ready;
     stopLiveReload = () => watcher.close();
   }
+  // SIGHUP in a single process re-reads auth_file (a cluster's primary rolls the workers instead).
+  const reloadUsers = handler.reloadUsers;
+  if (!cluster.isWorker && reloadUsers !== null && config.auth_file !== null) {
+    process.on('SIGHUP', () => {
+      try {
+        reloadUsers();
+        logger.info(`SIGHUP: ${config.auth_file} re-read`);
+      } catch (error) {
+        logger.error(`SIGHUP: ${config.auth_file} not re-read, the users stay as they were: ${(error as Error).message}`);
+      }
+    });
+  }
   const server = createServer(serverOptions(config, handler, https?.tls));
   recorder.attach(server, { record: config.enable_server_status });
   const logHeaders = config.access_log_format !== 'common';

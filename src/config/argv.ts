@@ -32,6 +32,16 @@ interface FlagTarget {
   readonly negated: boolean;
 }
 
+/** Commands given as the first argument instead of running the server. */
+export const SUBCOMMANDS = ['hash-password'] as const;
+export type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** The subcommand argv starts with, or null (then argv runs the server). */
+export function subcommandOf(argv: readonly string[]): Subcommand | null {
+  const first = argv[0];
+  return SUBCOMMANDS.find((c) => c === first) ?? null;
+}
+
 /** Flags that are not configuration keys. */
 export const COMMAND_FLAGS = ['help', 'version', 'config', 'no-config', 'print-config'] as const;
 

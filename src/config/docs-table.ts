@@ -41,6 +41,8 @@ function typeText(kind: Kind): string {
       return '[{path, per, rate, burst}]';
     case 'store-url':
       return 'memory \\| redis URL';
+    case 'records':
+      return '[{…}] (JSON)';
   }
 }
 

@@ -33,7 +33,8 @@ function line(left: string, right: string): string {
 
 export function helpText(version: string): string {
   let out = `httpcraft ${version} — a small, correct web server\n\n`;
-  out += 'Usage: httpcraft [options] [ROOT]\n\n';
+  out += 'Usage: httpcraft [options] [ROOT]\n';
+  out += '       httpcraft hash-password [--token]   print a password (or token) hash for the users key\n\n';
   out += 'Serves the folder ROOT (default: htdocs, or the current folder when there is no ./htdocs).\n';
   out += 'Settings come from, highest first: these flags, HTTPCRAFT_<KEY> environment variables (and\n';
   out += 'PORT for the port), the config file, then the defaults below.\n\n';

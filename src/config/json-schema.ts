@@ -47,6 +47,8 @@ function kindSchema(kind: Kind): Record<string, unknown> {
       };
     case 'store-url':
       return { type: 'string', pattern: '^(memory$|rediss?://)' };
+    case 'records':
+      return { ...kind.schema };
   }
 }
 

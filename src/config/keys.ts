@@ -10,6 +10,7 @@
 
 import { VERSION } from '../version.ts';
 import type { Kind } from './kinds.ts';
+import { RULES_DESCRIPTION, RULES_SCHEMA, TOKENS_DESCRIPTION, TOKENS_SCHEMA, USERS_DESCRIPTION, USERS_SCHEMA, parseAccessRules, parseTokens, parseUsers } from '../access/config-kinds.ts';
 
 export const GROUPS = {
   server: 'Server',
@@ -144,7 +145,16 @@ export const KEYS = [
   { key: 'status_allow', group: 'status', kind: LIST, default: [], description: 'Client addresses/CIDRs that may see the dashboard and metrics (empty = loopback only; a list replaces loopback).' },
   { key: 'status_token', group: 'status', kind: TEXT_OR_NULL, default: null, secret: true, description: 'Bearer token (or ?token=) that admits any client to the dashboard and metrics (null = none).' },
   { key: 'health_public', group: 'status', kind: BOOL, default: true, description: 'Answer /healthz and /readyz for every client (false: only those status_allow/status_token admit).' },
-  // ── access control: client address, rate limiting ────────────────────────────────────────────
+  // ── access control (docs/access-control.md) ──────────────────────────────────────────────────
+  { key: 'users', group: 'access', kind: { type: 'records', describe: USERS_DESCRIPTION, schema: USERS_SCHEMA, parse: parseUsers }, default: [], secret: true, description: 'Users for HTTP Basic sign-in, with scrypt or bcrypt password hashes ("httpcraft hash-password" makes one).' },
+  { key: 'auth_file', group: 'access', kind: PATH_OR_NULL, default: null, isPath: true, description: 'An htpasswd file of more users (bcrypt or scrypt lines; re-read on SIGHUP).' },
+  { key: 'tokens', group: 'access', kind: { type: 'records', describe: TOKENS_DESCRIPTION, schema: TOKENS_SCHEMA, parse: parseTokens }, default: [], secret: true, description: 'Bearer tokens for API clients, as SHA-256 hashes ("httpcraft hash-password --token" makes one).' },
+  { key: 'access', group: 'access', kind: { type: 'records', describe: RULES_DESCRIPTION, schema: RULES_SCHEMA, parse: parseAccessRules }, default: [], description: 'Per-path rules, first match wins (none, with users or tokens set: every path needs a sign-in).' },
+  { key: 'auth_realm', group: 'access', kind: TEXT_OR_NULL, default: null, description: 'The realm browsers show when asking for a password (null = server_name).' },
+  { key: 'auth_max_failures', group: 'access', kind: COUNT(1, 1_000_000), default: 10, description: 'Failed sign-ins a client address may make within auth_failure_window before it gets 429.' },
+  { key: 'auth_failure_window', group: 'access', kind: { type: 'seconds', min: 1, max: 86400 }, default: 300, description: 'Seconds over which failed sign-ins are counted (and the longest a blocked client waits).' },
+  { key: 'auth_cache_ttl', group: 'access', kind: { type: 'seconds', min: 0, max: 86400 }, default: 300, description: 'Seconds a verified credential is remembered, so keep-alive clients skip the slow hash (0 = never).' },
+  // ── access control: client address, rate limiting (docs/rate-limiting.md) ─────────────────────
   { key: 'trusted_proxies', group: 'access', kind: { type: 'cidr-list' }, default: [], description: 'Proxies (CIDRs) whose Forwarded / X-Forwarded-For is believed for the client address in logs and limits (empty = never; a Unix-socket peer counts as loopback).' },
   { key: 'rate_limits', group: 'access', kind: { type: 'rate-limits' }, default: [], description: 'Token-bucket limits per path glob, first match wins: 429 with Retry-After beyond, RateLimit-Policy / RateLimit fields on every limited response.' },
   { key: 'rate_limit_store', group: 'access', kind: { type: 'store-url' }, default: 'memory', secret: true, description: 'Where the buckets live: "memory" (this server; a cluster divides each budget among its workers) or redis://host:port[/db], shared by every server using it.' },

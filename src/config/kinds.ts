@@ -22,7 +22,9 @@ export type Kind =
   | { readonly type: 'cache-rules' }
   | { readonly type: 'cidr-list' }
   | { readonly type: 'rate-limits' }
-  | { readonly type: 'store-url' };
+  | { readonly type: 'store-url' }
+  // A list of objects checked by its own module (access control: users, tokens, access rules).
+  | { readonly type: 'records'; readonly describe: string; readonly schema: Readonly<Record<string, unknown>>; readonly parse: (value: unknown) => Coerced };
 
 /** A value read from one source; `at` points inside a nested value (`[0].pattern`) when it is to blame. */
 export type Coerced = { ok: true; value: unknown } | { ok: false; problem: string; at?: string };
@@ -71,6 +73,8 @@ export function describeKind(kind: Kind): string {
       return 'a list of {"path": glob, "per": "ip" or "user", "rate": "100/min", "burst": n, "name": policy name} (JSON)';
     case 'store-url':
       return '"memory" or a redis://host:port[/db] URL (rediss:// for TLS)';
+    case 'records':
+      return kind.describe;
   }
 }
 
@@ -97,6 +101,7 @@ export function placeholder(kind: Kind): string {
     case 'header-map':
     case 'cache-rules':
     case 'rate-limits':
+    case 'records':
       return '<json>';
     case 'cidr-list':
       return '<cidr,…>';
@@ -158,6 +163,8 @@ export function fromJson(kind: Kind, value: unknown): Coerced {
     }
     case 'store-url':
       return typeof value === 'string' ? storeUrl(value) : bad(`expected ${want}`);
+    case 'records':
+      return kind.parse(value);
   }
 }
 
@@ -214,7 +221,8 @@ export function fromText(kind: Kind, text: string): Coerced {
       return storeUrl(t);
     case 'header-map':
     case 'cache-rules':
-    case 'rate-limits': {
+    case 'rate-limits':
+    case 'records': {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -14,6 +14,7 @@ import { KEYS, allKeyNames, envNames, findKey, type KeySpec } from './keys.ts';
 import { fromJson, fromText, isPathWord } from './kinds.ts';
 import { defaultConfig, type Config, type SourceMap } from './schema.ts';
 import { checkFilesystem } from './check-paths.ts';
+import { checkAccessConfig } from '../access/config-check.ts';
 
 export interface LoadInput {
   argv: readonly string[];
@@ -127,6 +128,7 @@ export function loadConfig(input: LoadInput): Loaded {
 
   if (errors.length === 0) errors.push(...crossChecks(loaded.config, loaded.sources));
   if (errors.length === 0 && input.skipFilesystemChecks !== true && args.action === 'run') errors.push(...checkFilesystem(loaded.config, loaded.sources));
+  if (errors.length === 0 && input.skipFilesystemChecks !== true && args.action === 'run') errors.push(...checkAccessConfig(loaded.config, loaded.sources));
   if (errors.length > 0) throw new ConfigErrors(errors, warnings);
   return loaded;
 }
@@ -152,7 +154,7 @@ function readEnv(env: LoadInput['env'], cwd: string, errors: ConfigError[], warn
       if (text === undefined || text === '' || out.has(spec)) continue;
       const r = fromText(spec.kind, text);
       if (r.ok) out.set(spec, { value: r.value, source: name, base: cwd });
-      else errors.push(new ConfigError(spec.key, name, `${showValue(text)} is not valid for ${spec.key}: ${r.problem}`));
+      else errors.push(new ConfigError(spec.key, name, `${spec.secret === true ? 'the value' : showValue(text)} is not valid for ${spec.key}: ${r.problem}`));
     }
   }
   // https://no-color.org: any non-empty NO_COLOR disables color; an explicit HTTPCRAFT_ or flag wins.
@@ -259,7 +261,8 @@ function readSettings(data: object, file: string, shown: string, errors: ConfigE
     const r = fromJson(spec.kind, value);
     if (!r.ok) {
       const where = r.at === undefined ? at : at + r.at;
-      errors.push(new ConfigError(spec.key, where, `${showValue(value)} is not valid for ${spec.key}: ${r.problem}`));
+      // A secret (users, tokens, a passphrase) is never echoed back, even when it is wrong.
+      errors.push(new ConfigError(spec.key, where, `${spec.secret === true ? 'the value' : showValue(value)} is not valid for ${spec.key}: ${r.problem}`));
       continue;
     }
     out.set(spec, { value: r.value, source: at, base });

@@ -4,9 +4,14 @@
 import { KEYS, type KeySpec } from './keys.ts';
 import type { Config, SourceMap } from './schema.ts';
 
-/** Secrets (key passphrase, status token) are shown as set or not, never in clear. */
+/** Secrets (key passphrase, status token) are shown as set or not, never in clear; in a list of
+ * users or tokens the names show and every *_hash is "(set)". */
 function shown(spec: KeySpec, value: unknown): unknown {
-  return spec.secret === true && value !== null ? '(set)' : value;
+  if (spec.secret !== true || value === null) return value;
+  if (!Array.isArray(value)) return '(set)';
+  return value.map((item: unknown) =>
+    typeof item === 'object' && item !== null ? Object.fromEntries(Object.entries(item).map(([k, v]) => [k, k.endsWith('_hash') ? '(set)' : v])) : '(set)',
+  );
 }
 
 export function printConfig(config: Config, sources: SourceMap, configFile: string | null): string {

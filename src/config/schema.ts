@@ -4,6 +4,7 @@
 
 import { KEYS, type KeyName, type KeySpec } from './keys.ts';
 import type { RateLimitRule } from '../access/rate-limit-rules.ts';
+import type { AccessRuleConfig, TokenConfig, UserConfig } from '../access/config-kinds.ts';
 
 export type LogLevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 export type AccessLogFormat = 'common' | 'combined' | 'json';
@@ -100,6 +101,15 @@ export interface Config {
   status_allow: string[];
   status_token: string | null;
   health_public: boolean;
+  // access control
+  users: UserConfig[];
+  auth_file: string | null;
+  tokens: TokenConfig[];
+  access: AccessRuleConfig[];
+  auth_realm: string | null;
+  auth_max_failures: number;
+  auth_failure_window: number;
+  auth_cache_ttl: number;
   // access control: rate limiting
   trusted_proxies: string[];
   rate_limits: RateLimitRule[];

@@ -87,6 +87,16 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
     corsAllowCredentials: config.cors_allow_credentials,
     corsMaxAge: config.cors_max_age,
     hstsMaxAge: config.enable_ssl ? config.hsts_max_age : 0,
+    access: {
+      users: config.users,
+      authFile: config.auth_file,
+      tokens: config.tokens,
+      rules: config.access,
+      realm: config.auth_realm ?? (config.server_name === '' ? 'httpcraft' : config.server_name),
+      maxFailures: config.auth_max_failures,
+      failureWindow: config.auth_failure_window,
+      cacheTtl: config.auth_cache_ttl,
+    },
     trustedProxies: config.trusted_proxies,
     rateLimit: {
       rules: config.rate_limits,

@@ -41,6 +41,9 @@ export class Request {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly secure: boolean;
+  /** The connection's peer: one object per connection, shared by its requests (a WeakMap key for
+   * state that lasts as long as the connection, such as a verified credential). */
+  readonly peer: PeerInfo;
   readonly startTime: number;
   /** performance.now() at the request's first byte: sub-millisecond latency for metrics. */
   readonly startHr: number;
@@ -74,6 +77,7 @@ export class Request {
     this.remoteAddress = peer.remoteAddress;
     this.remotePort = peer.remotePort;
     this.secure = peer.secure;
+    this.peer = peer;
     this.startTime = startTime;
     this.startHr = startHr;
     this.sequence = sequence;

@@ -33,6 +33,18 @@ export interface DirectoryOptions {
   omitFields?: ReadonlySet<string> | undefined;
   /** Added to every HTML listing (the live-reload script, allowed by the page's policy as 'self'). */
   htmlInjection?: HtmlInjection | undefined;
+  /** Per-request view (access rules): which entries and whether extraHtml show; null shows all. */
+  viewFor?: ((req: Request, urlPath: string) => ListingAccessView | null) | null | undefined;
+}
+
+/** What a listing shows to one request (access rules): the entries it may read, the form where it may write. */
+export interface ListingAccessView {
+  /** Requests with the same key see the same page (a rendered listing is reused between them). */
+  key: string;
+  /** Whether the entry at this decoded URL path ("/docs/a.txt", "/docs/sub/") is shown. */
+  showEntry(path: string): boolean;
+  /** Whether the extra HTML (the upload form) is shown. */
+  showExtra: boolean;
 }
 
 /** Lists the folder at dirPath; urlPath is its decoded URL path and hrefPath the encoded one, both ending in "/". */
@@ -59,12 +71,13 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
   const rendering = new Map<string, Promise<RenderedListing>>();
   const readOptions: Omit<ReadListingOptions, 'atRoot'> = { root: options.root, showHiddenFiles: options.showHiddenFiles, followSymlinks: options.followSymlinks, protect: options.protect };
 
-  async function render(dirPath: FsPath, urlPath: string, hrefPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number, dirMtimeMs: number): Promise<RenderedListing> {
-    const all = await readListing(dirPath, { ...readOptions, atRoot: urlPath === '/' });
+  async function render(dirPath: FsPath, urlPath: string, hrefPath: string, query: ReturnType<typeof parseListingQuery>, json: boolean, now: number, dirMtimeMs: number, shown: ListingAccessView | null): Promise<RenderedListing> {
+    const read = await readListing(dirPath, { ...readOptions, atRoot: urlPath === '/' });
+    const all = shown === null ? read : read.filter((e) => shown.showEntry(`${urlPath}${e.name}${e.isDirectory ? '/' : ''}`));
     const matching = sortEntries(filterEntries(all, query.filter), query.sort, query.order);
     // Sorted and filtered over the whole folder, then cut into pages (a page is what a browser can paint at once).
     const { items, page, pages } = pageOf(matching, query.page);
-    const extraHtml = json || options.extraHtml === undefined ? '' : options.extraHtml(hrefPath);
+    const extraHtml = json || options.extraHtml === undefined || shown?.showExtra === false ? '' : options.extraHtml(hrefPath);
     const view = { urlPath, hrefPath, entries: items, query, total: all.length, matched: matching.length, page, pages, extraHtml };
     const inject = options.htmlInjection;
     const body = Buffer.from(json ? renderListingJson(view) : inject === undefined ? renderListingHtml(view) : inject.text(renderListingHtml(view)));
@@ -80,7 +93,8 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
     const query = parseListingQuery(req.query);
     const json = query.format === 'json' || (query.format === null && prefersJson(req));
     // Keyed by the encoded path: two byte names that differ only in undecodable bytes stay apart.
-    const key = `${hrefPath}\0${json ? 'j' : 'h'}\0${query.sort}\0${query.order}\0${query.page}\0${query.filter}`;
+    const view = options.viewFor?.(req, urlPath) ?? null;
+    const key = `${hrefPath}\0${json ? 'j' : 'h'}\0${query.sort}\0${query.order}\0${query.page}\0${query.filter}${view === null ? '' : `\0${view.key}`}`;
     const now = Date.now();
     let listing = rendered.get(key);
     // One stat per request keeps the page exact when entries come and go (far cheaper than a render).
@@ -90,7 +104,7 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
       // folder (a busy listing would otherwise re-read it once per waiting request, every second).
       let pending = rendering.get(key);
       if (pending === undefined) {
-        pending = render(dirPath, urlPath, hrefPath, query, json, now, dirMtimeMs).finally(() => rendering.delete(key));
+        pending = render(dirPath, urlPath, hrefPath, query, json, now, dirMtimeMs, view).finally(() => rendering.delete(key));
         rendering.set(key, pending);
       }
       listing = await pending;

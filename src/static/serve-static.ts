@@ -19,7 +19,7 @@ import { FileCache, type CacheStats } from './file-cache.ts';
 import { hasHiddenSegment, resolveServedPath, type Resolved, type ResolvedBytes } from './resolve-path.ts';
 import { buildEntry, injectionFor, signatureOf, statSiblings, type FileEntry, type HtmlInjection } from './representation.ts';
 import { sendFile, type SendFileOptions } from './send-file.ts';
-import { directoryServer } from './serve-directory.ts';
+import { directoryServer, type DirectoryOptions } from './serve-directory.ts';
 import { encodeSegmentBytes, isUnder, joinName, pathText, realPath, type FsPath } from './fs-path.ts';
 import { encodeSegment } from './listing.ts';
 import { protectedPaths, type ProtectedPaths } from './protected-paths.ts';
@@ -37,6 +37,8 @@ export interface StaticOptions {
   protect?: ProtectedPaths | undefined;
   /** Trusted HTML added to a folder's listing page, given the folder's encoded URL (the upload form). */
   listingExtraHtml?: ((folderUrl: string) => string) | undefined;
+  /** Per-request listing view from the access rules (hidden entries, upload form only where writable). */
+  listingView?: DirectoryOptions['viewFor'];
   enableBrowserCaching?: boolean | undefined;
   /** Seconds; 0 (the default) sends no-cache, so browsers revalidate. */
   browserCacheTime?: number | undefined;
@@ -95,7 +97,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     maxEntryBytes: options.cacheFileMaxBytes ?? 1024 * 1024,
   });
   const cacheOn = options.enableCache !== false && (options.cacheMaxSize ?? 100) > 0;
-  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml, protect, htmlInjection: options.htmlInjection });
+  const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml, protect, htmlInjection: options.htmlInjection, viewFor: options.listingView });
   const isLoopback = networkMatcher(LOOPBACK_NETWORKS);
   const listingHint = `This folder has no ${indexes.join(' or ')}, and directory listings are off. To list folders, start the server with --directory-listing or set "directory_listing": true in the config file.`;
 

@@ -34,6 +34,9 @@ const CONTRACT: Record<string, unknown> = {
   // issue 15: rate limiting and the client address
   trusted_proxies: [], rate_limits: [], rate_limit_store: 'memory', rate_limit_fail: 'open', rate_limit_timeout: 0.5,
   rate_limit_max_keys: 100000, max_connections_per_ip: 0,
+  // issue 15: access control
+  users: [], auth_file: null, tokens: [], access: [], auth_realm: null, auth_max_failures: 10, auth_failure_window: 300,
+  auth_cache_ttl: 300,
 };
 
 test('the table holds exactly the contract keys with the contract defaults', () => {

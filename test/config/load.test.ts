@@ -57,6 +57,13 @@ function samples(kind: Kind, dflt: unknown): [Sample, Sample, Sample] {
     }
     case 'store-url':
       return [same('redis://127.0.0.1:6379'), same('redis://127.0.0.1:6380/1'), same('rediss://cache.example:6379')];
+    case 'records': {
+      // The first shape of record the kind accepts: access rules, users or tokens.
+      const shapes = [(n: string) => ({ path: `/${n}` }), (n: string) => ({ name: n, password_hash: `$2b$10$${n.repeat(53)}` }), (n: string) => ({ name: n, token_hash: `$sha256$${n.repeat(43)}` })];
+      const shape = shapes.find((f) => kind.parse([f('a')]).ok)!;
+      const r = (n: string): unknown[] => [shape(n)];
+      return [same(r('a'), ''), { json: null, text: JSON.stringify(r('b')), expected: r('b') }, { json: null, text: JSON.stringify(r('c')), expected: r('c') }];
+    }
   }
 }
 

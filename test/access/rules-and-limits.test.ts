@@ -1,0 +1,66 @@
+// Access rules and rate limits together, as the site assembles them: an address rule sees the client
+// a trusted proxy names (not the proxy), and a per-user limit counts the signed-in user, because the
+// access rules run before the limiter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { startCli, tempDir } from '../support/config-helpers.ts';
+import { hashToken } from '../../src/access/password-hash.ts';
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { connection: 'close', ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('deny_ips applies to the client a trusted proxy names; a per-user limit counts each token holder apart', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'www', 'api'), { recursive: true });
+  await writeFile(join(dir, 'www', 'index.html'), 'hello');
+  await writeFile(join(dir, 'www', 'api', 'data.json'), '{}');
+  const alpha = 'alpha-token-0123456789';
+  const beta = 'beta-token-0123456789';
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      trusted_proxies: ['127.0.0.1/32'],
+      tokens: [
+        { name: 'alpha', token_hash: hashToken(alpha) },
+        { name: 'beta', token_hash: hashToken(beta) },
+      ],
+      access: [
+        { path: '/api/**', allow: ['@authenticated'] },
+        { path: '/**', allow: '*', deny_ips: ['203.0.113.0/24'] },
+      ],
+      rate_limits: [{ path: '/api/**', per: 'user', rate: '2/min', burst: 2 }],
+    }),
+  );
+  const run = startCli(['-c', 'config.json', '-H', '127.0.0.1', '-p', '0', 'www'], { cwd: dir });
+  t.after(() => run.child.kill('SIGKILL'));
+  const [, portText] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
+  const port = Number(portText);
+
+  // The peer is 127.0.0.1, a trusted proxy: the address rule judges the client it forwarded for.
+  assert.equal((await get(port, '/')).status, 200);
+  assert.equal((await get(port, '/', { 'X-Forwarded-For': '203.0.113.7' })).status, 403);
+  assert.equal((await get(port, '/', { Forwarded: 'for=198.51.100.9' })).status, 200);
+
+  // Two requests a minute per signed-in user: alpha's third is refused, beta still has its own two.
+  const as = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
+  assert.equal((await get(port, '/api/data.json', as(alpha))).status, 200);
+  assert.equal((await get(port, '/api/data.json', as(alpha))).status, 200);
+  const third = await get(port, '/api/data.json', as(alpha));
+  assert.equal(third.status, 429);
+  assert.ok(Number(third.headers['retry-after']) > 0);
+  assert.equal((await get(port, '/api/data.json', as(beta))).status, 200);
+  assert.equal((await get(port, '/api/data.json', as(beta))).status, 200);
+  // No credentials: the access rule answers first (401), before any bucket is spent.
+  assert.equal((await get(port, '/api/data.json')).status, 401);
+});
