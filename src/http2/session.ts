@@ -46,13 +46,13 @@ import { type StreamState, localOpen, remoteOpen, transition } from './stream-st
 export type { RequestHead } from './request-head.ts';
 
 export interface SessionCallbacks {
-  /** A well-formed request head (§8.3). `head.endStream`: no body follows (onEnd comes right after). */
+  /** A well-formed request head (§8.3). `head.endStream`: no body follows, and no onEnd either. */
   onRequest(stream: ServerStream, head: RequestHead): void;
   /** Request body bytes (a view; copy to keep). Call stream.consumed(n) once they are dealt with. */
   onData?(stream: ServerStream, chunk: Buffer): void;
   /** Request trailers (§8.1), validated; onEnd follows. */
   onTrailers?(stream: ServerStream, fields: string[]): void;
-  /** The request is complete (END_STREAM received, body length checked against content-length). */
+  /** The request body is complete (END_STREAM after DATA or trailers; length checked against content-length). */
   onEnd?(stream: ServerStream): void;
   /** The stream was reset: by the client (RST_STREAM), or by us for its error; no more events for it. */
   onStreamReset?(stream: ServerStream, code: number): void;
@@ -439,7 +439,6 @@ export class ServerSession {
     }
     rec2.delivered = true;
     this.#cb.onRequest(rec2.handle, head);
-    if (e.endStream && this.#streams.get(id) === rec2) this.#cb.onEnd?.(rec2.handle);
   }
 
   #open(id: number, endStream: boolean, contentLength: number): StreamRecord {
