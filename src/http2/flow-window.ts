@@ -68,7 +68,7 @@ export class ReceiveWindow {
    */
   consumed(n: number): number {
     this.#owed += n;
-    if (this.#owed === 0 || (this.#owed < this.#max / 2 && this.#left > 0)) return 0;
+    if (this.#owed === 0 || this.#owed < this.#max / 2) return 0;
     const inc = this.#owed;
     this.#owed = 0;
     this.#left += inc;
