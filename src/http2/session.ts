@@ -728,7 +728,8 @@ export class ServerSession {
       write: (id, chunk) => {
         const rec = this.#streams.get(id);
         if (rec === undefined || this.#dead) return false;
-        if (!rec.responded || rec.endQueued) throw new Error(`stream ${id}: write() ${rec.responded ? 'after end()' : 'before respond()'}`);
+        if (!rec.responded) throw new Error(`stream ${id}: write() before respond()`);
+        if (rec.endQueued || !localOpen(rec.state)) throw new Error(`stream ${id}: write() after the response ended`);
         if (chunk.length > 0) {
           rec.pending.push(chunk);
           rec.pendingBytes += chunk.length;

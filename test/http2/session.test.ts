@@ -109,6 +109,20 @@ test('1xx then the final response; trailers after the body; respond() on a reset
   assert.equal(s.state, 'closed');
 });
 
+test('handler misuse throws (our bug, not the peer’s): write() before respond() or after the end', () => {
+  const streams: import('../../src/http2/session.ts').ServerStream[] = [];
+  const C = new TestClient();
+  const h = new Harness({ onRequest: (s) => streams.push(s) });
+  h.feed(Buffer.concat([opening(C), C.headers(1, REQUEST('/', 'POST'), false), C.headers(3, REQUEST('/', 'POST'), false)]));
+  assert.throws(() => streams[0]!.write(Buffer.from('x')), /before respond/);
+  streams[0]!.respond(204, [], { endStream: true });
+  assert.throws(() => streams[0]!.write(Buffer.from('x')), /after the response ended/);
+  streams[1]!.respond(200);
+  streams[1]!.end();
+  assert.throws(() => streams[1]!.write(Buffer.from('x')), /after the response ended/);
+  assert.throws(() => streams[1]!.respond(200), /after the final response head/);
+});
+
 test('response headers are split by the client SETTINGS_MAX_FRAME_SIZE into HEADERS + CONTINUATION', () => {
   const big = 'v'.repeat(40_000);
   const h = new Harness({ onRequest: (s) => s.respond(200, ['x-big', big], { endStream: true }) });
