@@ -49,14 +49,15 @@ export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = Object.freeze({
   maxHeaderFields: 256,
   maxHeaderBlockBytes: 65_536,
   maxContinuationFrames: 8,
-  // nghttp2's values since its CVE-2023-44487 fix: a browser cancelling a page's requests stays far below.
+  // A browser cancelling a page's requests stays far below; an open-and-reset flood of thousands a
+  // second trips it within a second (nghttp2's own bucket since its fix is of this order).
   resetRate: Object.freeze({ burst: 1000, perSecond: 33 }),
   settingsRate: Object.freeze({ burst: 100, perSecond: 10 }),
   pingRate: Object.freeze({ burst: 100, perSecond: 10 }),
   emptyDataRate: Object.freeze({ burst: 100, perSecond: 10 }),
   windowUpdateRate: Object.freeze({ burst: 10_000, perSecond: 10_000 }),
   priorityRate: Object.freeze({ burst: 10_000, perSecond: 1000 }),
-  // nghttp2's NGHTTP2_DEFAULT_MAX_OBQ_FLOOD_ITEM.
+  // The order of nghttp2's outbound-queue flood limit (NGHTTP2_DEFAULT_MAX_OBQ_FLOOD_ITEM).
   maxQueuedControlFrames: 1000,
   closedStreamMemory: 200,
 });
