@@ -313,3 +313,40 @@ test('too many header fields get 431 as well', () => {
   assert.equal(ofType(frames, 'headers')[0]!.fields[1], '431');
   assert.deepEqual(requests(events), []);
 });
+
+test('small frames of one turn are batched into one buffer', () => {
+  const c = new TestClient();
+  const h = new Harness();
+  h.feed(opening(c));
+  h.session.takeOutput();
+  h.feed(Buffer.concat([c.ping('aaaaaaaa'), c.settings({}), c.ping('bbbbbbbb')]));
+  const bufs = h.session.takeOutput();
+  assert.equal(bufs?.length, 1);
+  assert.equal(bufs[0]!.length, 17 + 9 + 17);
+  assert.equal(h.session.takeOutput(), null);
+});
+
+test("the client's SETTINGS_HEADER_TABLE_SIZE reaches our encoder: with 0, nothing is indexed", () => {
+  const sizes = (tableSize: number | undefined): number[] => {
+    const c = new TestClient();
+    const h = new Harness({ onRequest: (s) => s.respond(200, ['x-custom-header', 'a-fairly-long-repeated-value'], { endStream: true }) });
+    h.feed(Buffer.concat([opening(c, tableSize === undefined ? {} : { headerTableSize: tableSize }), c.headers(1, REQUEST()), c.headers(3, REQUEST())]));
+    const out = Buffer.concat(h.session.takeOutput()!);
+    const lengths: number[] = [];
+    for (let at = 0; at < out.length; at += 9 + out.readUIntBE(at, 3)) if (out[at + 3] === FRAME_TYPE.HEADERS) lengths.push(out.readUIntBE(at, 3));
+    return lengths;
+  };
+  const indexed = sizes(undefined);
+  assert.ok(indexed[1]! < indexed[0]! / 2, `second response head is a few octets: ${indexed}`);
+  const none = sizes(0);
+  assert.ok(none[1]! >= none[0]! - 1, `no indexing with a table of 0: ${none}`);
+});
+
+test('closed streams are remembered up to closedStreamMemory: late DATA after our reset is ignored, then judged by id', () => {
+  const reset: HarnessOptions = { onRequest: (s) => s.reset(ERROR_CODE.CANCEL), limits: { closedStreamMemory: 1 } };
+  const kept = run((c) => [c.headers(1, REQUEST('/', 'POST'), false), c.data(1, 'late')], reset);
+  assert.deepEqual(rsts(kept.frames), [[1, ERROR_CODE.CANCEL]]);
+  const forgotten = run((c) => [c.headers(1, REQUEST('/', 'POST'), false), c.headers(3, REQUEST('/', 'POST'), false), c.data(1, 'late')], reset);
+  assert.deepEqual(rsts(forgotten.frames), [[1, ERROR_CODE.CANCEL], [3, ERROR_CODE.CANCEL], [1, ERROR_CODE.STREAM_CLOSED]]);
+  assert.deepEqual(goaways(forgotten.frames), []);
+});
