@@ -292,7 +292,7 @@ export class ServerSession {
 
   /** True when takeOutput() would return something (frames queued, or DATA the windows allow). */
   get wantsOutput(): boolean {
-    return this.#out.length > 0 || this.#batchPos > this.#batchStart || (!this.#dead && this.#connSend.available > 0 && this.#sendable.some((r) => this.#canSend(r)));
+    return this.#out.length > 0 || this.#batchPos > this.#batchStart || (!this.#dead && this.#sendable.some((r) => this.#canSend(r)));
   }
 
   /** After a connection error or terminate(): no more input; write the output and end the socket. */
@@ -469,7 +469,7 @@ export class ServerSession {
   // with RST_STREAM NO_ERROR once the response is complete (§8.1).
   #answer(rec: StreamRecord, status: number): void {
     this.#respond(rec, status, ['content-length', '0'], true);
-    if (this.#streams.get(rec.id) === rec) this.#reset(rec, ERROR_CODE.NO_ERROR, false);
+    if (this.#streams.get(rec.id) === rec) this.#reset(rec, ERROR_CODE.NO_ERROR);
   }
 
   #onTrailers(rec: StreamRecord, list: string[] | HpackError, endStream: boolean): void {
@@ -610,9 +610,9 @@ export class ServerSession {
 
   // A stream error the client caused: RST_STREAM; the rate of these counts with rapid reset.
   #streamError(rec: StreamRecord, code: number): void {
+    if (!this.#resets.take(this.now)) return this.#calm('too many stream errors');
     if (rec.delivered) this.#cb.onStreamReset?.(rec.handle, code);
-    if (this.#streams.get(rec.id) !== rec) return;
-    this.#reset(rec, code, true);
+    if (this.#streams.get(rec.id) === rec) this.#reset(rec, code);
   }
 
   // A stream error on a stream not (or no longer) in the table.
@@ -622,8 +622,7 @@ export class ServerSession {
     this.#remember(id, 'rst-sent');
   }
 
-  #reset(rec: StreamRecord, code: number, countIt: boolean): void {
-    if (countIt && !this.#resets.take(this.now)) return this.#calm('too many stream errors');
+  #reset(rec: StreamRecord, code: number): void {
     rec.state = 'closed';
     this.#dropPending(rec);
     this.#rst(rec.id, code);
@@ -635,6 +634,7 @@ export class ServerSession {
   }
 
   #close(rec: StreamRecord, why: CloseReason): void {
+    if (this.#streams.get(rec.id) !== rec) return; // a connection error closed it meanwhile
     this.#streams.delete(rec.id);
     this.#remember(rec.id, why);
     // Body bytes the handler never consumed go back to the connection window, or it would shrink for good.
@@ -751,7 +751,7 @@ export class ServerSession {
       reset: (id, code) => {
         const rec = this.#streams.get(id);
         if (rec === undefined || this.#dead) return;
-        this.#reset(rec, code, false);
+        this.#reset(rec, code);
         this.#notify();
       },
       consumed: (id, n) => {
