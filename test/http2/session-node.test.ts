@@ -83,6 +83,22 @@ test("node:http2: the client's RST_STREAM mid-body resets that stream only", TIM
   });
 });
 
+test('node:http2: graceful shutdown lets the response in flight finish, then the client sees GOAWAY and the socket ends', TIMEOUT, async () => {
+  await withClient(async (client, shell) => {
+    await request(client, { ':path': '/hello' });
+    const goaway = new Promise<number>((resolve) => client.once('goaway', (code: number) => resolve(code)));
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const inFlight = request(client, { ':path': '/big?n=2000000' });
+    await new Promise((r) => setTimeout(r, 20));
+    shell.shutdown();
+    const big = await inFlight;
+    assert.equal(sha(big.body), sha(pattern(2_000_000)));
+    assert.equal(await goaway, http2.constants.NGHTTP2_NO_ERROR);
+    await closed;
+    assert.deepEqual(shell.stats.connectionErrors, []);
+  });
+});
+
 const hasCurlHttp2 = ((): boolean => {
   try {
     return /HTTP2/.test(execFileSync('curl', ['-V'], { encoding: 'utf8' }));

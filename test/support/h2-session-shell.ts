@@ -23,6 +23,8 @@ export interface ShellStats {
 export interface Shell {
   port: number;
   stats: ShellStats;
+  /** Graceful shutdown of every connection (session.shutdown()); sockets end once drained. */
+  shutdown(): void;
   close(): Promise<void>;
 }
 
@@ -84,12 +86,14 @@ function app(stream: ServerStream, head: RequestHead, stats: ShellStats): Stream
 export async function startShell(): Promise<Shell> {
   const stats: ShellStats = { requests: 0, resets: [], connectionErrors: [] };
   const sockets = new Set<Socket>();
+  const shutdowns = new Set<() => void>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let scheduled = false;
     let waiting = false;
+    let drained = false;
     const session: ServerSession = new ServerSession(
       { now: Date.now() },
       {
@@ -110,7 +114,10 @@ export async function startShell(): Promise<Shell> {
           scheduled = true;
           setImmediate(flush);
         },
-        onDrained: () => setImmediate(flush),
+        onDrained: () => {
+          drained = true;
+          setImmediate(flush);
+        },
       },
     );
     function flush(): void {
@@ -130,8 +137,14 @@ export async function startShell(): Promise<Shell> {
           return;
         }
       }
-      if (session.closed) socket.end();
+      if (session.closed || drained) socket.end();
     }
+    const shutdown = (): void => {
+      session.shutdown();
+      flush();
+    };
+    shutdowns.add(shutdown);
+    socket.on('close', () => shutdowns.delete(shutdown));
     socket.on('data', (chunk: Buffer) => {
       session.now = Date.now();
       session.receive(chunk);
@@ -144,6 +157,9 @@ export async function startShell(): Promise<Shell> {
   return {
     port: (server.address() as AddressInfo).port,
     stats,
+    shutdown: () => {
+      for (const f of shutdowns) f();
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
