@@ -57,6 +57,9 @@ export interface SiteCounters {
 /** `configFile`: the config file that was loaded (loadConfig's configFile), never served. */
 export function siteOptions(config: Config, logger: Logger, counters: SiteCounters = {}, configFile: string | null = null): SiteOptions {
   const { recorder } = counters;
+  // What one process holds of a per-client budget kept in memory: all of it alone, 1/N as one of N
+  // cluster workers (rate limits, failed sign-ins), so a client spread over the workers never gets more.
+  const share = cluster.isWorker ? 1 / resolveWorkerCount(config.workers) : 1;
   return {
     documentRoot: config.document_root,
     showHiddenFiles: config.show_hidden_files,
@@ -93,7 +96,8 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
       tokens: config.tokens,
       rules: config.access,
       realm: config.auth_realm ?? (config.server_name === '' ? 'httpcraft' : config.server_name),
-      maxFailures: config.auth_max_failures,
+      // Each of N workers allows 1/N of the failures (at least one): their sum never exceeds the limit.
+      maxFailures: Math.max(1, Math.floor(config.auth_max_failures * share)),
       failureWindow: config.auth_failure_window,
       cacheTtl: config.auth_cache_ttl,
     },
@@ -105,7 +109,7 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
       timeoutMs: config.rate_limit_timeout * MS,
       maxKeys: config.rate_limit_max_keys,
       // In memory, each of N workers holds 1/N of every budget: their sum never exceeds it.
-      share: cluster.isWorker ? 1 / resolveWorkerCount(config.workers) : 1,
+      share,
     },
     uploads: {
       enabled: config.enable_file_uploads,
