@@ -21,6 +21,9 @@ export const ZLIB_CONCURRENCY = 10;
 // Idle contexts kept per pool (per window size): enough for every job that can run at once.
 const POOL_SIZE = ZLIB_CONCURRENCY;
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+// Compressed messages up to this size are handed to zlib in one piece with the tail appended (one
+// small copy), so the whole message is a single zlib job; larger ones are written as they are.
+const JOIN_TAIL_BYTES = 64 * 1024;
 
 type Job = (release: () => void) => void;
 let running = 0;
@@ -46,14 +49,16 @@ function start(job: Job): void {
 const deflatePools = new Map<string, DeflateRaw[]>();
 const inflatePools = new Map<number, InflateRaw[]>();
 
+// Every write is a sync flush (RFC 7692 §7.2.1 ends each message with one): a message is one write,
+// so one zlib job in the thread pool instead of a write and then a flush, each a round trip.
 function newDeflate(windowBits: number, memLevel: number, level: number): DeflateRaw {
-  const z = createDeflateRaw({ windowBits, memLevel, level });
+  const z = createDeflateRaw({ windowBits, memLevel, level, flush: constants.Z_SYNC_FLUSH });
   z.on('error', () => {}); // errors are handled per job; a stray one must not crash the process
   return z;
 }
 
 function newInflate(windowBits: number): InflateRaw {
-  const z = createInflateRaw({ windowBits });
+  const z = createInflateRaw({ windowBits, flush: constants.Z_SYNC_FLUSH });
   z.on('error', () => {});
   return z;
 }
@@ -117,8 +122,7 @@ export class PerMessageDeflate implements MessageInflater {
         bytes += chunk.length;
       };
       z.on('data', onData);
-      z.write(data);
-      z.flush(constants.Z_SYNC_FLUSH, () => {
+      z.write(data, () => {
         z.off('data', onData);
         if (!takeover) giveBack(deflatePools, key, z);
         if (this.#endJob(release)) {
@@ -171,10 +175,14 @@ export class PerMessageDeflate implements MessageInflater {
       const onError = (): void => finish(new WebSocketError(CLOSE_INVALID_DATA, 'a compressed message is not valid DEFLATE data'));
       z.on('data', onData);
       z.on('error', onError);
-      for (const p of parts) z.write(p);
       // §7.2.2: the tail the sender took off goes back before inflating.
-      z.write(TAIL);
-      z.flush(constants.Z_SYNC_FLUSH, () => finish(null));
+      let size = 0;
+      for (const p of parts) size += p.length;
+      if (size <= JOIN_TAIL_BYTES) z.write(Buffer.concat([...parts, TAIL], size + TAIL.length), () => finish(null));
+      else {
+        for (const p of parts) z.write(p);
+        z.write(TAIL, () => finish(null));
+      }
     });
   }
 
