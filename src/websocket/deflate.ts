@@ -24,6 +24,11 @@ const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 // Compressed messages up to this size are handed to zlib in one piece with the tail appended (one
 // small copy), so the whole message is a single zlib job; larger ones are written as they are.
 const JOIN_TAIL_BYTES = 64 * 1024;
+// Contexts of the shared pools (at most POOL_SIZE per kind and settings, so their memory is bounded
+// for the whole process) write their output in 64 KiB pieces: a 64 KiB message inflates in one pool
+// job and one piece, not four plus a copy to join them. Contexts kept per connection (context
+// takeover) stay at zlib's 16 KiB: there is one per connection.
+const POOLED_CHUNK = 64 * 1024;
 
 type Job = (release: () => void) => void;
 let running = 0;
@@ -51,14 +56,15 @@ const inflatePools = new Map<number, InflateRaw[]>();
 
 // Every write is a sync flush (RFC 7692 §7.2.1 ends each message with one): a message is one write,
 // so one zlib job in the thread pool instead of a write and then a flush, each a round trip.
-function newDeflate(windowBits: number, memLevel: number, level: number): DeflateRaw {
-  const z = createDeflateRaw({ windowBits, memLevel, level, flush: constants.Z_SYNC_FLUSH });
+function newDeflate(windowBits: number, memLevel: number, level: number, chunkSize?: number): DeflateRaw {
+  const z = createDeflateRaw({ windowBits, memLevel, level, flush: constants.Z_SYNC_FLUSH, ...(chunkSize === undefined ? {} : { chunkSize }) });
   z.on('error', () => {}); // errors are handled per job; a stray one must not crash the process
   return z;
 }
 
-function newInflate(windowBits: number): InflateRaw {
-  const z = createInflateRaw({ windowBits, flush: constants.Z_SYNC_FLUSH });
+
+function newInflate(windowBits: number, chunkSize?: number): InflateRaw {
+  const z = createInflateRaw({ windowBits, flush: constants.Z_SYNC_FLUSH, ...(chunkSize === undefined ? {} : { chunkSize }) });
   z.on('error', () => {});
   return z;
 }
@@ -113,8 +119,8 @@ export class PerMessageDeflate implements MessageInflater {
       this.#jobs++;
       const takeover = !this.params.serverNoContextTakeover;
       const key = `${this.params.serverMaxWindowBits}:${this.#memLevel}:${this.#level}`;
-      const make = (): DeflateRaw => newDeflate(this.params.serverMaxWindowBits, this.#memLevel, this.#level);
-      const z = takeover ? (this.#deflate ??= make()) : (deflatePools.get(key)?.pop() ?? make());
+      const make = (chunk?: number): DeflateRaw => newDeflate(this.params.serverMaxWindowBits, this.#memLevel, this.#level, chunk);
+      const z = takeover ? (this.#deflate ??= make()) : (deflatePools.get(key)?.pop() ?? make(POOLED_CHUNK));
       const out: Buffer[] = [];
       let bytes = 0;
       const onData = (chunk: Buffer): void => {
@@ -145,7 +151,7 @@ export class PerMessageDeflate implements MessageInflater {
       this.#jobs++;
       const takeover = !this.params.clientNoContextTakeover;
       const bits = this.#inflateBits;
-      const z = takeover ? (this.#inflate ??= newInflate(bits)) : (inflatePools.get(bits)?.pop() ?? newInflate(bits));
+      const z = takeover ? (this.#inflate ??= newInflate(bits)) : (inflatePools.get(bits)?.pop() ?? newInflate(bits, POOLED_CHUNK));
       const out: Buffer[] = [];
       let bytes = 0;
       let finished = false;

@@ -13,25 +13,38 @@ import type { DeflateParams } from '../../src/websocket/permessage-deflate.ts';
 type Transform = (this: unknown, chunk: Buffer, encoding: string, cb: () => void) => void;
 interface Patchable {
   _transform: Transform;
+  push?: (chunk: Buffer | null) => boolean;
 }
 
 /** Counts the writes that reach zlib (each is a job of its own) while fn runs. */
 async function countWrites(fn: () => Promise<void>): Promise<number> {
+  return (await count(fn)).writes;
+}
+
+/** Counts writes into zlib and the pieces of output it hands back (one per pool job that made any). */
+async function count(fn: () => Promise<void>): Promise<{ writes: number; pieces: number }> {
   const protos = [Object.getPrototypeOf(createDeflateRaw()), Object.getPrototypeOf(createInflateRaw())].map((p) => Object.getPrototypeOf(p) as Patchable);
   const proto = protos[0]!; // ZlibBase, shared by both
   assert.equal(protos[1], proto);
   const original = proto._transform;
+  const push = Object.getPrototypeOf(proto).push as (chunk: Buffer | null) => boolean;
   let writes = 0;
+  let pieces = 0;
   proto._transform = function (this: unknown, chunk, encoding, cb) {
     writes++;
     original.call(this, chunk, encoding, cb);
+  };
+  proto.push = function (this: unknown, chunk) {
+    if (chunk !== null && chunk.length > 0) pieces++;
+    return push.call(this, chunk);
   };
   try {
     await fn();
   } finally {
     proto._transform = original;
+    delete proto.push;
   }
-  return writes;
+  return { writes, pieces };
 }
 
 function text(size: number): Buffer {
@@ -76,6 +89,22 @@ for (const takeover of [false, true]) {
     }
   });
 }
+
+test('without takeover (pooled contexts) a 64 KiB message inflates in one piece; a kept context uses 16 KiB pieces', async () => {
+  for (const takeover of [false, true]) {
+    const d = pmd(takeover);
+    try {
+      const message = text(64 * 1024);
+      const wire = await compress(d, message);
+      let back: Buffer = Buffer.alloc(0);
+      const seen = await count(async () => void (back = await inflate(d, [wire])));
+      assert.equal(seen.pieces, takeover ? 4 : 1);
+      assert.deepEqual(back, message);
+    } finally {
+      d.close();
+    }
+  }
+});
 
 test('a compressed message over 64 KiB is written as it came, then the tail, and inflates intact', async () => {
   const d = pmd(false);
