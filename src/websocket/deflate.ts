@@ -25,8 +25,9 @@ const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 // small copy), so the whole message is a single zlib job; larger ones are written as they are.
 const JOIN_TAIL_BYTES = 64 * 1024;
 // Contexts of the shared pools (at most POOL_SIZE per kind and settings, so their memory is bounded
-// for the whole process) write their output in 64 KiB pieces: a 64 KiB message inflates in one pool
-// job and one piece, not four plus a copy to join them. Contexts kept per connection (context
+// for the whole process) write their output in 64 KiB pieces: a 64 KiB message inflates into one
+// piece in two pool jobs (the second finds no more output), not four pieces in five jobs and a copy
+// to join them. Contexts kept per connection (context
 // takeover) stay at zlib's 16 KiB: there is one per connection.
 const POOLED_CHUNK = 64 * 1024;
 
