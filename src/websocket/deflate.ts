@@ -21,6 +21,15 @@ export const ZLIB_CONCURRENCY = 10;
 // Idle contexts kept per pool (per window size): enough for every job that can run at once.
 const POOL_SIZE = ZLIB_CONCURRENCY;
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+// Compressed messages up to this size are handed to zlib in one piece with the tail appended (one
+// small copy), so the whole message is a single zlib job; larger ones are written as they are.
+const JOIN_TAIL_BYTES = 64 * 1024;
+// Contexts of the shared pools (at most POOL_SIZE per kind and settings, so their memory is bounded
+// for the whole process) write their output in 64 KiB pieces: a 64 KiB message inflates into one
+// piece in two pool jobs (the second finds no more output), not four pieces in five jobs and a copy
+// to join them. Contexts kept per connection (context
+// takeover) stay at zlib's 16 KiB: there is one per connection.
+const POOLED_CHUNK = 64 * 1024;
 
 type Job = (release: () => void) => void;
 let running = 0;
@@ -46,14 +55,17 @@ function start(job: Job): void {
 const deflatePools = new Map<string, DeflateRaw[]>();
 const inflatePools = new Map<number, InflateRaw[]>();
 
-function newDeflate(windowBits: number, memLevel: number, level: number): DeflateRaw {
-  const z = createDeflateRaw({ windowBits, memLevel, level });
+// Every write is a sync flush (RFC 7692 §7.2.1 ends each message with one): a message is one write,
+// so one zlib job in the thread pool instead of a write and then a flush, each a round trip.
+function newDeflate(windowBits: number, memLevel: number, level: number, chunkSize?: number): DeflateRaw {
+  const z = createDeflateRaw({ windowBits, memLevel, level, flush: constants.Z_SYNC_FLUSH, ...(chunkSize === undefined ? {} : { chunkSize }) });
   z.on('error', () => {}); // errors are handled per job; a stray one must not crash the process
   return z;
 }
 
-function newInflate(windowBits: number): InflateRaw {
-  const z = createInflateRaw({ windowBits });
+
+function newInflate(windowBits: number, chunkSize?: number): InflateRaw {
+  const z = createInflateRaw({ windowBits, flush: constants.Z_SYNC_FLUSH, ...(chunkSize === undefined ? {} : { chunkSize }) });
   z.on('error', () => {});
   return z;
 }
@@ -108,8 +120,8 @@ export class PerMessageDeflate implements MessageInflater {
       this.#jobs++;
       const takeover = !this.params.serverNoContextTakeover;
       const key = `${this.params.serverMaxWindowBits}:${this.#memLevel}:${this.#level}`;
-      const make = (): DeflateRaw => newDeflate(this.params.serverMaxWindowBits, this.#memLevel, this.#level);
-      const z = takeover ? (this.#deflate ??= make()) : (deflatePools.get(key)?.pop() ?? make());
+      const make = (chunk?: number): DeflateRaw => newDeflate(this.params.serverMaxWindowBits, this.#memLevel, this.#level, chunk);
+      const z = takeover ? (this.#deflate ??= make()) : (deflatePools.get(key)?.pop() ?? make(POOLED_CHUNK));
       const out: Buffer[] = [];
       let bytes = 0;
       const onData = (chunk: Buffer): void => {
@@ -117,8 +129,7 @@ export class PerMessageDeflate implements MessageInflater {
         bytes += chunk.length;
       };
       z.on('data', onData);
-      z.write(data);
-      z.flush(constants.Z_SYNC_FLUSH, () => {
+      z.write(data, () => {
         z.off('data', onData);
         if (!takeover) giveBack(deflatePools, key, z);
         if (this.#endJob(release)) {
@@ -141,7 +152,7 @@ export class PerMessageDeflate implements MessageInflater {
       this.#jobs++;
       const takeover = !this.params.clientNoContextTakeover;
       const bits = this.#inflateBits;
-      const z = takeover ? (this.#inflate ??= newInflate(bits)) : (inflatePools.get(bits)?.pop() ?? newInflate(bits));
+      const z = takeover ? (this.#inflate ??= newInflate(bits)) : (inflatePools.get(bits)?.pop() ?? newInflate(bits, POOLED_CHUNK));
       const out: Buffer[] = [];
       let bytes = 0;
       let finished = false;
@@ -171,10 +182,14 @@ export class PerMessageDeflate implements MessageInflater {
       const onError = (): void => finish(new WebSocketError(CLOSE_INVALID_DATA, 'a compressed message is not valid DEFLATE data'));
       z.on('data', onData);
       z.on('error', onError);
-      for (const p of parts) z.write(p);
       // §7.2.2: the tail the sender took off goes back before inflating.
-      z.write(TAIL);
-      z.flush(constants.Z_SYNC_FLUSH, () => finish(null));
+      let size = 0;
+      for (const p of parts) size += p.length;
+      if (size <= JOIN_TAIL_BYTES) z.write(Buffer.concat([...parts, TAIL], size + TAIL.length), () => finish(null));
+      else {
+        for (const p of parts) z.write(p);
+        z.write(TAIL, () => finish(null));
+      }
     });
   }
 
