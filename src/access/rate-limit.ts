@@ -34,6 +34,8 @@ export interface CompiledRule {
   readonly policyLine: readonly string[];
   /** `"name";r=` — the RateLimit field's fixed head. */
   readonly fieldHead: string;
+  /** RateLimit fields made for this rule, by (remaining, reset): see rateLimitField. */
+  readonly fieldCache: Map<number, readonly string[]>;
 }
 
 /**
@@ -59,6 +61,7 @@ export function compileRules(rules: readonly RateLimitRule[]): CompiledRule[] {
       matchesAll: rule.path === '/**' || rule.path === '**',
       policyLine: Object.freeze(['RateLimit-Policy', `"${rule.name}";q=${rate.count};w=${rate.windowSeconds}`]),
       fieldHead: `"${rule.name}";r=`,
+      fieldCache: new Map(),
     };
   });
 }
@@ -85,6 +88,28 @@ export function rulePath(path: string): string {
   return p;
 }
 
+// The RateLimit field for (remaining, reset) of a rule, as a frozen pair kept for reuse: a client's
+// figures repeat (a bucket that refills stays at capacity - 1; a draining one steps through at most
+// its capacity), so most responses append a list already checked, with flat strings and nothing
+// allocated. Bounded: past FIELD_CACHE_ENTRIES pairs per rule the cache starts again.
+const FIELD_CACHE_ENTRIES = 1024;
+
+export function rateLimitField(rule: CompiledRule, remaining: number, reset: number): readonly string[] {
+  const cacheable = remaining < 1e9 && reset < 1e6;
+  const key = remaining * 1e6 + reset;
+  const cache = rule.fieldCache;
+  if (cacheable) {
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+  }
+  const pair = Object.freeze(['RateLimit', `${rule.fieldHead}${remaining};t=${reset}`]);
+  if (cacheable) {
+    if (cache.size >= FIELD_CACHE_ENTRIES) cache.clear();
+    cache.set(key, pair);
+  }
+  return pair;
+}
+
 export function rateLimit(rules: readonly CompiledRule[], store: RateLimitStore): Middleware | null {
   if (rules.length === 0) return null;
   const decision = newDecision(); // reused: a synchronous store fills it and it is read at once
@@ -92,7 +117,7 @@ export function rateLimit(rules: readonly CompiledRule[], store: RateLimitStore)
     if (d === null) return next();
     // Appended, not set: nothing earlier in the chain sets them, and appending skips a scan.
     res.appendFields(rule.policyLine);
-    res.appendHeader('RateLimit', `${rule.fieldHead}${d.remaining};t=${d.resetSeconds}`);
+    res.appendFields(rateLimitField(rule, d.remaining, d.resetSeconds));
     // An error page that replaces this response keeps them (error-response.ts): the request counted.
     if (!d.allowed) {
       throw new HttpError(429, `Too many requests; retry in ${d.retryAfterSeconds} s.`, { headers: { 'Retry-After': String(d.retryAfterSeconds) } });
