@@ -5,6 +5,9 @@
 //
 //   node bench/instructions.mjs [--n=20000] [--only=memory|static] [--out=DIR]
 //
+// The server runs with the launcher's --max-semi-space-size=1 and V8's --predictable (one thread: no
+// concurrent compilation or GC whose interleaving would move the count from run to run).
+//
 // memory: createServer with a handler answering a 1 KiB in-memory body (Response.end).
 // static: the site handler on a 1 KiB cached file (Response.sendPrepared, the static fast path).
 import { spawn } from 'node:child_process';
@@ -17,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
 const N = Number(args.n ?? 20_000);
 const BODY = Buffer.alloc(1024, 'x');
+const NODE_FLAGS = ['--max-semi-space-size=1', '--predictable'];
 
 if (args.serve !== undefined) await serve(args.serve, Number(args.count));
 else await main();
@@ -51,7 +55,7 @@ async function main() {
   const results = [];
   for (const kind of args.only !== undefined ? [args.only] : ['memory', 'static']) {
     const out = join(dir, `callgrind.${kind}.out`);
-    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${N}`, `--root=${root}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${N}`, `--root=${root}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     server.stderr.on('data', (d) => (stderr += d));
     const port = await new Promise((resolve, reject) => {

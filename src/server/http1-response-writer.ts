@@ -90,11 +90,21 @@ export class Http1ResponseWriter implements ResponseWire {
   }
 
   sendHead(res: WireResponse, flags: number, length: string, prepared: PreparedFields | string | null, body: Buffer | null): boolean {
+    const keepAlive = this.#decide(res, flags, length, prepared);
+    // A body that follows in writeBody() calls goes out behind a head of its own.
+    if (body === null) this.#writeHeadAlone(res);
+    else this.#writeWhole(res, this.#noBody ? EMPTY : body);
+    return keepAlive;
+  }
+
+  /** Decides the head's framing lines and their size; returns whether the connection stays open. */
+  #decide(res: WireResponse, flags: number, length: string, prepared: PreparedFields | string | null): boolean {
     const status = res.status;
     this.#noBody = (flags & HEAD_NO_BODY) !== 0;
     this.#addLength = length;
     this.#preparedHead = prepared !== null;
     this.#prepared = prepared === null ? '' : typeof prepared === 'string' ? prepared : prepared.lines;
+    // The handler's fields as lines: their bytes, less any field the head leaves out (dropsField).
     const drops = (flags & HEAD_DROPS) !== 0;
     this.#dropsFields = drops;
     let bytes = 0;
@@ -111,12 +121,14 @@ export class Http1ResponseWriter implements ResponseWire {
       else this.#chunked = true;
     }
     this.#connLine = !keepAlive ? 'Connection: close\r\n' : this.http10 ? 'Connection: keep-alive\r\n' : '';
-    const prefix = headPrefixBytes(status, this.#sink.serverName, currentHttpDate());
-    // A body that follows in writeBody() calls goes out behind a head of its own.
-    if (body === null) this.#sink.write(this.#headBuffer(res, prefix, this.#headSize(prefix)));
-    else this.#writeWhole(res, prefix, this.#noBody ? EMPTY : body);
     return keepAlive;
   }
+
+  #writeHeadAlone(res: WireResponse): void {
+    const prefix = headPrefixBytes(res.status, this.#sink.serverName, currentHttpDate());
+    this.#sink.write(this.#headBuffer(res, prefix, this.#headSize(prefix)));
+  }
+
 
   writeBody(data: Buffer): boolean {
     if (this.#chunked) {
@@ -165,7 +177,8 @@ export class Http1ResponseWriter implements ResponseWire {
    * status, Date and Server lines copied from a per-second cache, each field written in place, then
    * the body; no string is made for the head. A large body goes out behind its head, corked with it.
    */
-  #writeWhole(res: WireResponse, prefix: Buffer, body: Buffer): void {
+  #writeWhole(res: WireResponse, body: Buffer): void {
+    const prefix = headPrefixBytes(res.status, this.#sink.serverName, currentHttpDate());
     const headSize = this.#headSize(prefix);
     const size = headSize + body.length;
     if (body.length <= MAX_COALESCE_BYTES && size <= SLAB_BYTES) {

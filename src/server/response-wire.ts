@@ -45,7 +45,7 @@ export const HEAD_NO_BODY = 1;
 export const HEAD_STREAMED = 2;
 /** The handler asked for the connection to close after this response (Connection: close). */
 export const HEAD_CLOSE = 4;
-/** Some handler field is left out of the head (see dropsField). */
+/** Some handler field is left out of the head (see dropsField): Response found one as it checked them. */
 export const HEAD_DROPS = 8;
 
 /** What a wire reads of the Response it writes (its final head). */

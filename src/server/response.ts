@@ -179,7 +179,7 @@ export class Response {
   write(chunk: string | Buffer): boolean {
     if (this.#finished) throw new Error('write after end');
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (!this.#headersSent) this.#sendHead(-1);
+    if (!this.#headersSent) this.#sendHead(-1, null);
     if (this.#noBody || data.length === 0) return true;
     this.#checkLength(data.length);
     this.#bodyBytes += data.length;
@@ -288,7 +288,7 @@ export class Response {
    * socket's buffer is full, so a slow client never makes us hold a whole file. Ends the response.
    */
   async stream(source: Readable): Promise<void> {
-    if (!this.#headersSent) this.#sendHead(-1);
+    if (!this.#headersSent) this.#sendHead(-1, null);
     if (this.#noBody) {
       source.destroy();
       this.end();
@@ -355,7 +355,7 @@ export class Response {
 
   /** Decides what RFC 9110 says about the head (a body or none, its declared length, a close asked
    * for) and has the wire send it: with the whole body when `body` is given, else alone. */
-  #sendHead(knownLength: number, body: Buffer | null = null): void {
+  #sendHead(knownLength: number, body: Buffer | null): void {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
     // A 1xx is never final (RFC 9110 §15.2): sent as one, the client would wait for the real answer.

@@ -93,13 +93,14 @@ test('HEAD, 204 and 304 carry no content (RFC 9110 §6.4.1): NO_BODY, no length,
   }
 });
 
-test('Connection: close from a handler is a flag, the field itself is dropped; the wire decides keep-alive', () => {
+test('Connection: close from a handler is a flag (the field is the wire\'s to leave out); the wire decides keep-alive', () => {
   const wire = new RecordingWire();
   wire.keepAlive = false;
   const res = new Response(wire, 'GET');
   res.setHeader('Connection', 'close');
   res.end();
   assert.equal(wire.calls[0]!.flags, HEAD_CLOSE | HEAD_DROPS);
+  assert.deepEqual(wire.calls[0]!.fields, ['Connection', 'close']); // the wire leaves it out (dropsField)
   assert.equal(res.keepAlive, false);
 });
 
