@@ -3,6 +3,7 @@ export { createServer, HttpServer, DEFAULT_TIMEOUTS, type ServerOptions, type Li
 export type { Handler, ConnectionTimeouts } from './server/connection.ts';
 export { Request } from './server/request.ts';
 export { Response, type SwitchHandler, type SwitchedProtocol } from './server/response.ts';
+export { PreparedFields, type ResponseWire, type WireResponse } from './server/response-wire.ts';
 export { compose, type Middleware, type Next } from './app/pipeline.ts';
 export { Router, type MethodTable, type Method, type PathMatcher } from './app/router.ts';
 export { WebSocket, encodeMessage, type WebSocketEvents, type SendOptions, type EncodedMessage } from './websocket/websocket.ts';

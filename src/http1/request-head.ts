@@ -10,6 +10,8 @@ export interface RequestHead {
   targetForm: TargetForm;
   versionMajor: number;
   versionMinor: number;
+  /** "1.1" or "1.0": the version as logs show it (1.x above 1 is handled as 1.1, RFC 9110 §6.2). */
+  httpVersion: '1.0' | '1.1';
   /** Field lines as received: name, value, name, value, … (values trimmed of OWS). */
   rawHeaders: string[];
   /** -1 when the body is chunked; 0 when there is none. */

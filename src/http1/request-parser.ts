@@ -476,6 +476,7 @@ export class RequestParser {
       targetForm: this.#targetForm,
       versionMajor: 1,
       versionMinor: this.#versionMinor,
+      httpVersion: this.#versionMinor === 0 ? '1.0' : '1.1',
       rawHeaders: fields,
       contentLength: framing.chunked ? -1 : framing.contentLength,
       chunked: framing.chunked,

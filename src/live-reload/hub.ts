@@ -12,6 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
+import { PreparedFields } from '../server/response-wire.ts';
 import { evaluateConditionals } from '../static/conditional.ts';
 import type { ChangeBatch } from './batch.ts';
 import { liveReloadClientScript } from './client-script.ts';
@@ -61,7 +62,9 @@ export class LiveReloadHub {
   readonly #hello: string;
   readonly instanceId: string;
   readonly #script: Buffer;
-  readonly #scriptLines: string;
+  readonly #scriptFields: PreparedFields;
+  readonly #scriptFieldsSniff: PreparedFields;
+  readonly #notModified: PreparedFields;
   readonly #scriptEtag: string;
 
   readonly #options: LiveReloadHubOptions;
@@ -73,7 +76,9 @@ export class LiveReloadHub {
     this.#script = Buffer.from(liveReloadClientScript(LIVE_RELOAD_SOCKET_PATH));
     this.#scriptEtag = `"${createHash('sha1').update(this.#script).digest('base64url').slice(0, 22)}"`;
     // no-cache: the script is tiny and revalidated (a 304), so a new server version's script is used at once.
-    this.#scriptLines = `Content-Type: text/javascript; charset=utf-8\r\nCache-Control: no-cache\r\nETag: ${this.#scriptEtag}\r\nContent-Length: ${this.#script.length}\r\n`;
+    this.#scriptFields = new PreparedFields(['Content-Type', 'text/javascript; charset=utf-8', 'Cache-Control', 'no-cache', 'ETag', this.#scriptEtag, 'Content-Length', String(this.#script.length)]);
+    this.#scriptFieldsSniff = this.#scriptFields.concat(['X-Content-Type-Options', 'nosniff']);
+    this.#notModified = new PreparedFields(['Cache-Control', 'no-cache', 'ETag', this.#scriptEtag]);
   }
 
   /** Open client sockets. */
@@ -106,12 +111,11 @@ export class LiveReloadHub {
 
   /** GET/HEAD of the client script (revalidated with its ETag). */
   readonly serveScript = (req: Request, res: Response): void => {
-    const sniff = res.hasHeader('X-Content-Type-Options') ? '' : 'X-Content-Type-Options: nosniff\r\n';
     const ifNoneMatch = req.header('if-none-match');
     if (ifNoneMatch !== undefined && evaluateConditionals(req.method, { ifNoneMatch }, { etag: this.#scriptEtag, lastModifiedMs: 0 }) === 'not-modified') {
-      res.sendPrepared(304, `Cache-Control: no-cache\r\nETag: ${this.#scriptEtag}\r\n`, null);
+      res.sendPrepared(304, this.#notModified, null);
       return;
     }
-    res.sendPrepared(200, this.#scriptLines + sniff, this.#script);
+    res.sendPrepared(200, res.hasHeader('X-Content-Type-Options') ? this.#scriptFields : this.#scriptFieldsSniff, this.#script);
   };
 }

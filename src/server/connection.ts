@@ -10,7 +10,9 @@ import { currentHttpDate } from './date-header.ts';
 import { loopNow } from './loop-clock.ts';
 import { reasonPhrase } from '../http1/status.ts';
 import { Request, type BodySource } from './request.ts';
-import { Response, type ResponseSink, type SwitchHandler, type SwitchedProtocol } from './response.ts';
+import { Response } from './response.ts';
+import type { SwitchHandler, SwitchedProtocol, WireResponse } from './response-wire.ts';
+import { Http1ResponseWriter, type Http1Sink } from './http1-response-writer.ts';
 
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
 
@@ -74,11 +76,13 @@ const NO_SINK: ParserSink = { onHead() {}, onData() {}, onTrailers() {}, onEnd()
 const DETACHED_PARSER = new RequestParser(NO_SINK);
 const SWITCHED: PendingSwitch = Object.freeze({ head: '', onSwitch: () => {}, req: null as unknown as Request, res: null as unknown as Response });
 
-export class Connection implements ParserSink, BodySource, ResponseSink {
+export class Connection implements ParserSink, BodySource, Http1Sink {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   // Not readonly: a switched connection lets go of its parser (and the last request's strings in it).
   #parser: RequestParser;
+  // Serves this connection's responses in turn (one at a time in HTTP/1.1).
+  readonly #writer: Http1ResponseWriter;
   readonly #peer: { remoteAddress: string; remotePort: number; localPort: number; secure: boolean };
   #req: Request | null = null;
   #res: Response | null = null;
@@ -117,6 +121,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#socket = socket;
     this.#host = host;
     this.#parser = new RequestParser(this, host.limits);
+    this.#writer = new Http1ResponseWriter(this);
     this.#peer = {
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
@@ -244,7 +249,8 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#requests++;
     this.#continueSent = false;
     const req = new Request(head, this, this.#peer, this.#requestStart, this.#requestStartHr, this.#requests);
-    const res = new Response(this, head.method, req.httpVersion);
+    this.#writer.http10 = head.versionMinor === 0;
+    const res = new Response(this.#writer, head.method);
     this.#req = req;
     this.#res = res;
     this.#messageEnded = false;
@@ -339,7 +345,7 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     this.#socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
   }
 
-  // ---- ResponseSink ----
+  // ---- Http1Sink ----
 
   write(data: string | Buffer, encoding?: BufferEncoding): boolean {
     // A response the connection has already replaced (parse error, timeout) writes nowhere.
@@ -374,8 +380,9 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     return true;
   }
 
-  finish(res: Response): void {
-    if (res !== this.#res) return;
+  finish(finished: WireResponse): void {
+    const res = this.#res;
+    if (res === null || finished !== res) return;
     // More requests may wait in this same read (pipelining): responses to them are batched with
     // this one's successors (#onData). Node counts corks, so we cork at most once until our matching
     // uncork has run.
@@ -408,10 +415,11 @@ export class Connection implements ParserSink, BodySource, ResponseSink {
     req.discardBody();
   }
 
-  switchProtocols(res: Response, protocols: readonly string[], head: string, onSwitch: SwitchHandler): void {
+  switchProtocols(switching: WireResponse, protocols: readonly string[], head: string, onSwitch: SwitchHandler): void {
     const req = this.#req;
+    const res = this.#res;
     if (this.#upgrade !== null) throw new Error('switchProtocols: this connection has already switched protocols');
-    if (req === null || res !== this.#res || this.#closed || this.#closing) throw new Error('switchProtocols: the connection is closing');
+    if (req === null || res === null || switching !== res || this.#closed || this.#closing) throw new Error('switchProtocols: the connection is closing');
     // RFC 9110 §7.8: Upgrade applies to HTTP/1.1 only (HTTP/2 forbids it; a 1.0 request cannot ask).
     if (req.httpVersion !== '1.1') throw new Error('switchProtocols: only an HTTP/1.1 request can switch protocols');
     // The body's bytes must not be mistaken for the new protocol's, nor the new protocol's for body.

@@ -3,7 +3,8 @@
 // socket is paused, so an unread body never piles up in memory.
 
 import { Readable } from 'node:stream';
-import type { RequestHead, TargetForm } from '../http1/request-parser.ts';
+import type { TargetForm } from '../http1/target.ts';
+import type { IncomingHead } from './incoming-head.ts';
 import { HttpError } from '../app/http-error.ts';
 
 /** What a request needs from its connection; kept narrow so requests can be tested alone. */
@@ -30,7 +31,7 @@ export class Request {
   /** The request-target exactly as received. */
   readonly target: string;
   readonly targetForm: TargetForm;
-  /** "1.1" or "1.0". */
+  /** "1.1" or "1.0" (the protocol's version as logs show it). */
   readonly httpVersion: string;
   /** Field lines as received: name, value, name, value, … */
   readonly rawHeaders: readonly string[];
@@ -54,7 +55,7 @@ export class Request {
   /** Trailer fields of a chunked body (name, value, …), once the body has been read. */
   trailers: readonly string[] = NO_TRAILERS;
 
-  readonly #head: RequestHead;
+  readonly #head: IncomingHead;
   readonly #source: BodySource;
   #headers: Map<string, string> | null = null;
   #locals: Record<string, unknown> | null = null;
@@ -64,16 +65,16 @@ export class Request {
   #discarding = false;
   #error: Error | null = null;
 
-  constructor(head: RequestHead, source: BodySource, peer: PeerInfo, startTime: number, startHr = performance.now(), sequence = 1) {
+  constructor(head: IncomingHead, source: BodySource, peer: PeerInfo, startTime: number, startHr = performance.now(), sequence = 1) {
     this.#head = head;
     this.#source = source;
     this.method = head.method;
     this.target = head.target;
     this.targetForm = head.targetForm;
-    this.httpVersion = head.versionMinor === 0 ? '1.0' : '1.1';
+    this.httpVersion = head.httpVersion;
     this.rawHeaders = head.rawHeaders;
     this.contentLength = head.contentLength;
-    this.#ended = !head.chunked && head.contentLength === 0;
+    this.#ended = head.contentLength === 0;
     this.remoteAddress = peer.remoteAddress;
     this.remotePort = peer.remotePort;
     this.secure = peer.secure;
@@ -125,7 +126,7 @@ export class Request {
 
   /** RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored. */
   get expectsContinue(): boolean {
-    return this.#head.expect === '100-continue' && this.#head.versionMinor === 1;
+    return this.#head.expect === '100-continue' && this.httpVersion !== '1.0';
   }
 
   /** One header's value (lower-case lookup; repeated fields joined with ", " per RFC 9110 §5.3). */
@@ -160,9 +161,9 @@ export class Request {
     return this.#headers;
   }
 
-  /** True when the request carries a body (chunked, or a non-zero Content-Length). */
+  /** True when the request carries a body (of unknown length, or a non-zero one). */
   get hasBody(): boolean {
-    return this.#head.chunked || this.#head.contentLength > 0;
+    return this.#head.contentLength !== 0;
   }
 
   /** True once every body byte has arrived from the peer. */

@@ -1,88 +1,31 @@
-// The response a handler writes. Headers are kept as a small list; the head is serialized once, when
-// the first body byte (or end()) goes out, and corked with the body so a small response is one write.
-//
-// Framing (RFC 9112 §6): a known length becomes Content-Length; an unknown one becomes chunked for a
-// 1.1 client and a close-delimited body for a 1.0 client. HEAD, 1xx, 204 and 304 never carry content.
+// The response a handler writes. Headers are kept as a small list; the head is sent once, when the
+// first body byte (or end()) goes out, with the body when it is known in full. What is RFC 9110
+// semantics stays here (HEAD, 1xx, 204 and 304 never carry content; a declared Content-Length holds
+// the body to it); the bytes on the wire and the framing of a body of unknown length are the
+// protocol's, behind ResponseWire (HTTP/1.1: http1-response-writer.ts).
 
-import type { Socket } from 'node:net';
 import { Writable, type Readable } from 'node:stream';
-import { headPrefixBytes, putLatin1, statusLine, unsafeFieldValue } from '../http1/response-head.ts';
+import { unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
-import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
-import { currentHttpDate } from './date-header.ts';
+import { dropsField, framingName, HEAD_CLOSE, HEAD_DROPS, HEAD_NO_BODY, HEAD_STREAMED, type PreparedFields, type ResponseWire, type SwitchHandler } from './response-wire.ts';
 
-/** What a response needs from its connection. */
-export interface ResponseSink {
-  readonly serverName: string;
-  /** Writes to the socket; false means the socket's buffer is full (wait for onDrain). */
-  write(data: string | Buffer, encoding?: BufferEncoding): boolean;
-  cork(): void;
-  uncork(): void;
-  onDrain(callback: () => void): void;
-  /** Whether the connection can stay open after this response (asked when the head is written). */
-  keepAliveAfter(): boolean;
-  /** The response is complete (all bytes handed to the socket). */
-  finish(response: Response): void;
-  /** Something went wrong after the head was sent: the only honest answer is to close. */
-  abort(error: Error): void;
-  readonly closed: boolean;
-  /** True when the socket holds no unwritten bytes (everything written so far is in the kernel). */
-  readonly flushed?: boolean;
-  /** Writes the 101 head and hands the socket over (see Response#switchProtocols); throws when the
-   * request cannot switch. Absent on sinks that cannot switch. */
-  switchProtocols?(response: Response, protocols: readonly string[], head: string, onSwitch: SwitchHandler): void;
-}
+export type { SwitchHandler, SwitchedProtocol, ResponseWire } from './response-wire.ts';
 
-/** What a new protocol gets: the raw socket (plain or TLS) and the bytes the client sent after the
- * request that the HTTP parser had already read. It may return hooks the server uses later. */
-export type SwitchHandler = (socket: Socket, head: Buffer) => SwitchedProtocol | void;
-
-export interface SwitchedProtocol {
-  /** Graceful server shutdown reached this connection: end the protocol politely (a WebSocket
-   * sends close 1001). The server destroys the socket when its shutdown deadline passes. */
-  shutdown?(): void;
-}
-
-// A body up to this size is copied behind its head into one buffer; a larger one goes out by writev.
-const MAX_COALESCE_BYTES = 16 * 1024;
-
-// Head and small body are assembled in a shared slab, not a fresh buffer per response: when the
-// socket hands the bytes to the kernel at once (the usual case), the same space serves the next
-// response; while a socket still queues them (a corked pipelined batch, a full socket) that space
-// is the socket's, and the slab moves on. A fresh small buffer per response cost more than the rest
-// of writing it: every few responses Node's pool had to allocate a new 8 KiB backing store.
-const SLAB_BYTES = 64 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-let slabUsed = 0;
 const EMPTY = Buffer.alloc(0);
 const NONE: readonly string[] = Object.freeze([]);
 // Frozen field lists appendFields() has checked: they cannot change afterwards.
 const CHECKED_FIELDS = new WeakSet<readonly string[]>();
-const COLON = 0x3a;
-const SP = 0x20;
-const CR = 0x0d;
-const LF = 0x0a;
-const CONTENT_LENGTH = 'Content-Length: ';
-const CHUNKED_LINE = 'Transfer-Encoding: chunked\r\n';
 
 export type HeaderValue = string | number | readonly string[];
 
-/** The name lower-cased when it may be one of the framing fields the engine decides (Connection,
- * Content-Length, Transfer-Encoding: by length, without lower-casing any other name), else ''. */
-function framingName(name: string): string {
-  return name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
-}
-
 export class Response {
   status = 200;
-  readonly #sink: ResponseSink;
+  readonly #wire: ResponseWire;
   readonly #isHead: boolean;
-  readonly #http10: boolean;
   // name, value, name, value, … with names as set; duplicates only through append().
   #fields: string[] = [];
   #headersSent = false;
   #finished = false;
-  #chunked = false;
   #noBody = false;
   #keepAlive = true;
   #bodyBytes = 0;
@@ -90,19 +33,11 @@ export class Response {
   // keeps a keep-alive connection in sync: a short or long body would corrupt the next response.
   #declaredLength = -1;
   #writable: Writable | null = null;
-  // The head as decided when it goes out: the handler's fields as set, then the lines we add.
-  #addLength = ''; // the value of a Content-Length line of ours ('' for none)
-  #preparedHead = false; // sendPrepared: #prepared carries the handler's framing lines
-  #prepared = '';
-  #connLine = '';
-  #dropsFields = false; // some handler field is left out (see #drops)
-  #fieldBytes = 0; // bytes of the handler's field lines, when none is left out
   #keptOnError: readonly string[] = NONE;
 
-  constructor(sink: ResponseSink, method: string, httpVersion: string) {
-    this.#sink = sink;
+  constructor(wire: ResponseWire, method: string) {
+    this.#wire = wire;
     this.#isHead = method === 'HEAD';
-    this.#http10 = httpVersion === '1.0';
   }
 
   get headersSent(): boolean {
@@ -121,19 +56,19 @@ export class Response {
 
   /** True once the connection is gone: a body producer should stop. */
   get aborted(): boolean {
-    return this.#sink.closed;
+    return this.#wire.closed;
   }
 
   /** True when every body byte written so far has left the process (the socket's queue is empty), so
    * buffers passed to write() may be reused. False when unknown. */
   get flushed(): boolean {
-    return this.#sink.flushed === true;
+    return this.#wire.flushed;
   }
 
   /** Gives up on a body that cannot be completed (a read failed mid-way): after the head is out,
    * closing the connection is the only honest answer. */
   abort(error: Error): void {
-    this.#sink.abort(error);
+    this.#wire.abort(error);
   }
 
   /**
@@ -244,19 +179,11 @@ export class Response {
   write(chunk: string | Buffer): boolean {
     if (this.#finished) throw new Error('write after end');
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (!this.#headersSent) this.#sendHead(-1);
+    if (!this.#headersSent) this.#sendHead(-1, null);
     if (this.#noBody || data.length === 0) return true;
     this.#checkLength(data.length);
     this.#bodyBytes += data.length;
-    if (this.#chunked) {
-      this.#sink.cork();
-      this.#sink.write(chunkHeader(data.length), 'latin1');
-      this.#sink.write(data);
-      const ok = this.#sink.write(CHUNK_END, 'latin1');
-      this.#sink.uncork();
-      return ok;
-    }
-    return this.#sink.write(data);
+    return this.#wire.writeBody(data);
   }
 
   /** Ends the response, optionally with a last (or only) piece of body. */
@@ -264,27 +191,27 @@ export class Response {
     if (this.#finished) return;
     const data = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (!this.#headersSent) {
-      // The whole body is known: frame it with Content-Length (unless the handler set one), and send
-      // head and body as one buffer: one write call, no writev, no cork.
-      this.#decideHead(data === undefined ? 0 : data.length);
-      this.#writeWhole(data);
+      // The whole body is known: framed with Content-Length (unless the handler set one) and sent
+      // with its head.
+      this.#sendHead(data === undefined ? 0 : data.length, data ?? EMPTY);
     } else {
-      this.#sink.cork();
-      try {
-        if (data !== undefined && data.length > 0) this.write(data);
-        if (this.#chunked && !this.#noBody) this.#sink.write(LAST_CHUNK, 'latin1');
-      } finally {
-        this.#sink.uncork();
+      // The last piece goes out with the end of the framing (one write where the wire can).
+      let last: Buffer | null = null;
+      if (data !== undefined && data.length > 0 && !this.#noBody) {
+        this.#checkLength(data.length);
+        this.#bodyBytes += data.length;
+        last = data;
       }
+      this.#wire.endBody(last);
     }
     this.#finished = true;
     if (this.#declaredLength > this.#bodyBytes) {
       // Fewer bytes than promised (a file truncated while we sent it, say): the client would wait for
       // the rest and take the next response as body. Closing is the only honest end.
-      this.#sink.abort(new Error(`response body of ${this.#bodyBytes} bytes is shorter than its Content-Length ${this.#declaredLength}`));
+      this.#wire.abort(new Error(`response body of ${this.#bodyBytes} bytes is shorter than its Content-Length ${this.#declaredLength}`));
       return;
     }
-    this.#sink.finish(this);
+    this.#wire.finish(this);
   }
 
   /** Convenience: status, type and a complete body in one call. */
@@ -306,15 +233,14 @@ export class Response {
   inform(status: number, headers: Record<string, HeaderValue> = {}): void {
     if (!Number.isInteger(status) || status < 102 || status > 199) throw new RangeError(`inform() takes a 1xx status from 102 to 199, not ${status}`);
     this.#assertOpen();
-    if (this.#http10) return;
-    let lines = '';
+    const list: string[] = [];
     for (const [name, value] of Object.entries(headers)) {
       for (const v of typeof value === 'object' ? value : [String(value)]) {
         if (unsafeFieldValue(v) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
-        lines += `${name}: ${v}\r\n`;
+        list.push(name, v);
       }
     }
-    this.#sink.write(`${statusLine(status)}${lines}\r\n`, 'latin1');
+    this.#wire.inform(status, list);
   }
 
   /**
@@ -329,9 +255,9 @@ export class Response {
    */
   switchProtocols(fields: Record<string, HeaderValue>, onSwitch: SwitchHandler): void {
     this.#assertOpen();
-    const sink = this.#sink;
-    if (sink.switchProtocols === undefined) throw new Error('switchProtocols: this connection cannot switch protocols');
-    let lines = '';
+    const wire = this.#wire;
+    if (wire.switchProtocols === undefined) throw new Error('switchProtocols: this connection cannot switch protocols');
+    const list: string[] = [];
     let protocols: string[] | null = null;
     for (const [name, value] of Object.entries(fields)) {
       const lower = name.toLowerCase();
@@ -340,12 +266,12 @@ export class Response {
       for (const v of typeof value === 'object' ? value : [String(value)]) {
         if (unsafeFieldValue(v) || unsafeFieldValue(name)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
         if (lower === 'upgrade') (protocols ??= []).push(...v.split(',').map((p) => p.trim()).filter((p) => p !== ''));
-        lines += `${name}: ${v}\r\n`;
+        list.push(name, v);
       }
     }
     // RFC 9110 §7.8: a 101 MUST carry Upgrade saying which protocol(s) the connection switches to.
     if (protocols === null || protocols.length === 0) throw new TypeError('switchProtocols: fields must include Upgrade naming the new protocol');
-    sink.switchProtocols(this, protocols, `${statusLine(101)}${lines}Connection: Upgrade\r\n\r\n`, onSwitch);
+    wire.switchProtocols(this, protocols, list, onSwitch);
     this.status = 101;
     this.#headersSent = true;
     this.#finished = true;
@@ -354,7 +280,7 @@ export class Response {
 
   /** Resolves when the socket can take more (immediately when it can now). */
   drained(): Promise<void> {
-    return new Promise((resolve) => this.#sink.onDrain(resolve));
+    return new Promise((resolve) => this.#wire.onDrain(resolve));
   }
 
   /**
@@ -362,7 +288,7 @@ export class Response {
    * socket's buffer is full, so a slow client never makes us hold a whole file. Ends the response.
    */
   async stream(source: Readable): Promise<void> {
-    if (!this.#headersSent) this.#sendHead(-1);
+    if (!this.#headersSent) this.#sendHead(-1, null);
     if (this.#noBody) {
       source.destroy();
       this.end();
@@ -370,14 +296,14 @@ export class Response {
     }
     try {
       for await (const chunk of source as AsyncIterable<Buffer | string>) {
-        if (this.#sink.closed) {
+        if (this.#wire.closed) {
           source.destroy();
           return;
         }
         if (!this.write(chunk)) await this.drained();
       }
     } catch (error) {
-      this.#sink.abort(error as Error);
+      this.#wire.abort(error as Error);
       return;
     }
     this.end();
@@ -388,7 +314,7 @@ export class Response {
     this.#writable ??= new Writable({
       write: (chunk: Buffer, _enc, done) => {
         if (this.write(chunk)) done();
-        else this.#sink.onDrain(() => done());
+        else this.#wire.onDrain(() => done());
       },
       final: (done) => {
         this.end();
@@ -399,182 +325,82 @@ export class Response {
   }
 
   /**
-   * The fast path for a response known in full: `fieldLines` are preformatted "Name: value\r\n" lines
-   * (including Content-Length when there is a body), computed once per cached file. Headers set
-   * earlier with setHeader (security headers, CORS) are added before them; Date, Server and
-   * Connection are ours as always. Head and body go to the socket in one write. Ends the
-   * response. `body` is ignored for HEAD and for statuses that carry none.
+   * The fast path for a response known in full: `prepared` are fields computed once (per cached
+   * file, say; Content-Length included when there is a body), as PreparedFields (every wire picks
+   * the form it writes) or as preformatted HTTP/1.1 "Name: value\r\n" lines. Headers set earlier
+   * with setHeader (security headers, CORS) are added before them; Date, Server and Connection are
+   * the engine's as always. Head and body go out together. Ends the response. `body` is ignored for
+   * HEAD and for statuses that carry none.
    */
-  sendPrepared(status: number, fieldLines: string, body: Buffer | null): void {
+  sendPrepared(status: number, prepared: PreparedFields | string, body: Buffer | null): void {
     this.#assertOpen();
     this.status = status;
-    this.#noBody = this.#isHead || statusForbidsBody(status);
-    this.#preparedHead = true;
-    this.#prepared = fieldLines;
-    let drops = false;
-    let bytes = 0;
+    const noBody = this.#isHead || statusForbidsBody(status);
+    this.#noBody = noBody;
+    let flags = noBody ? HEAD_NO_BODY : 0;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
-      if (this.#drops(framingName(fields[i]!))) drops = true;
-      else bytes += fields[i]!.length + fields[i + 1]!.length + 4;
-    }
-    this.#dropsFields = drops;
-    this.#fieldBytes = bytes;
-    this.#connLine = this.#connectionLine(this.#sink.keepAliveAfter());
-    this.#headersSent = true;
-    this.#writeWhole(body ?? undefined);
-    this.#finished = true;
-    this.#sink.finish(this);
-  }
-
-  /**
-   * Head and complete body in one write. A small response is assembled as bytes in the slab: the
-   * status, Date and Server lines copied from a per-second cache, each field written in place, then
-   * the body; no string is made for the head. A large body goes out behind its head, corked with it.
-   */
-  #writeWhole(data: Buffer | undefined): void {
-    const body = data === undefined || this.#noBody ? EMPTY : data;
-    if (data !== undefined && !this.#noBody) this.#bodyBytes += data.length;
-    const prefix = headPrefixBytes(this.status, this.#sink.serverName, currentHttpDate());
-    const headSize = this.#headSize(prefix);
-    const size = headSize + body.length;
-    if (body.length <= MAX_COALESCE_BYTES && size <= SLAB_BYTES) {
-      if (slabUsed + size > SLAB_BYTES) {
-        slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-        slabUsed = 0;
+      if (dropsField(framingName(fields[i]!), status, true)) {
+        flags |= HEAD_DROPS;
+        break;
       }
-      const start = slabUsed;
-      const headEnd = this.#headInto(slab, start, headSize, prefix);
-      if (body.length > 0) slab.set(body, headEnd);
-      this.#sink.write(slab.subarray(start, start + size));
-      if (this.#sink.flushed !== true) slabUsed = start + size;
-      return;
     }
-    const head = this.#headBuffer(prefix, headSize);
-    if (body.length === 0) {
-      this.#sink.write(head);
-      return;
-    }
-    this.#sink.cork();
-    this.#sink.write(head);
-    this.#sink.write(body);
-    this.#sink.uncork();
+    this.#headersSent = true;
+    const data = body === null || noBody ? EMPTY : body;
+    this.#bodyBytes += data.length;
+    this.#keepAlive = this.#wire.sendHead(this, flags, '', prepared, data);
+    this.#finished = true;
+    this.#wire.finish(this);
   }
 
-  /** A handler's field the head leaves out (given framingName of it): framing and Connection are
-   * ours (RFC 9112 §6.1, §9.6), and there is no Content-Length in a 1xx or 204 (RFC 9110 §8.6) nor
-   * beside prepared lines. */
-  #drops(lower: string): boolean {
-    if (lower === 'connection' || lower === 'transfer-encoding') return true;
-    return lower === 'content-length' && (this.#preparedHead || this.status < 200 || this.status === 204);
-  }
-
-  /** Bytes of the decided head (RFC 9112 §4, §5) after the given prefix (#fieldBytes counts the
-   * handler's fields that are kept). */
-  #headSize(prefix: Buffer): number {
-    let n = prefix.length + this.#fieldBytes + this.#prepared.length + this.#connLine.length + 2;
-    if (this.#addLength !== '') n += CONTENT_LENGTH.length + this.#addLength.length + 2;
-    if (this.#chunked) n += CHUNKED_LINE.length;
-    return n;
-  }
-
-  /** The decided head in a buffer of its own. */
-  #headBuffer(prefix: Buffer, headSize: number): Buffer {
-    const head = Buffer.allocUnsafe(headSize);
-    this.#headInto(head, 0, headSize, prefix);
-    return head;
-  }
-
-  /** Writes the decided head, headSize bytes (#headSize), into buf at `at`; returns the offset after it. */
-  #headInto(buf: Buffer, at: number, headSize: number, prefix: Buffer): number {
-    buf.set(prefix, at);
-    let p = at + prefix.length;
-    const fields = this.#fields;
-    for (let i = 0; i < fields.length; i += 2) {
-      if (this.#dropsFields && this.#drops(framingName(fields[i]!))) continue;
-      p = putLatin1(buf, p, fields[i]!);
-      buf[p++] = COLON;
-      buf[p++] = SP;
-      p = putLatin1(buf, p, fields[i + 1]!);
-      buf[p++] = CR;
-      buf[p++] = LF;
-    }
-    if (this.#addLength !== '') {
-      p = putLatin1(buf, putLatin1(buf, p, CONTENT_LENGTH), this.#addLength);
-      buf[p++] = CR;
-      buf[p++] = LF;
-    }
-    if (this.#chunked) p = putLatin1(buf, p, CHUNKED_LINE);
-    p = putLatin1(buf, putLatin1(buf, p, this.#prepared), this.#connLine);
-    buf[p++] = CR;
-    buf[p++] = LF;
-    // #headSize and #headInto must agree, or the bytes sent would not be the head we built.
-    if (p !== at + headSize) throw new Error(`response head is ${p - at} bytes, not the ${headSize} counted`);
-    return p;
-  }
-
-  #connectionLine(keepAlive: boolean): string {
-    this.#keepAlive = keepAlive;
-    if (!keepAlive) return 'Connection: close\r\n';
-    return this.#http10 ? 'Connection: keep-alive\r\n' : '';
-  }
-
-  /** The head of a streamed body, written on its own. */
-  #sendHead(knownLength: number): void {
-    this.#decideHead(knownLength);
-    const prefix = headPrefixBytes(this.status, this.#sink.serverName, currentHttpDate());
-    this.#sink.write(this.#headBuffer(prefix, this.#headSize(prefix)));
-  }
-
-  /** Decides framing and keep-alive and marks the head as sent; #headInto writes it. */
-  #decideHead(knownLength: number): void {
+  /** Decides what RFC 9110 says about the head (a body or none, its declared length, a close asked
+   * for) and has the wire send it: with the whole body when `body` is given, else alone. */
+  #sendHead(knownLength: number, body: Buffer | null): void {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status ${status}`);
     // A 1xx is never final (RFC 9110 §15.2): sent as one, the client would wait for the real answer.
     if (status < 200 && status !== 101) throw new RangeError(`${status} is an interim status: use inform()`);
-    this.#noBody = this.#isHead || statusForbidsBody(status);
+    const noBody = this.#isHead || statusForbidsBody(status);
+    this.#noBody = noBody;
     let hasLength = false;
     let declared = -1;
-    let drops = false;
-    let bytes = 0;
-    // A handler may ask to close (RFC 9112 §9.6), e.g. after refusing a large upload midway; the
-    // header itself is still ours to write.
-    let handlerClose = false;
+    let flags = noBody ? HEAD_NO_BODY : 0;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
-      const name = fields[i]!;
-      const lower = framingName(name);
-      if (this.#drops(lower)) {
-        drops = true;
-        if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(fields[i + 1]!)) handlerClose = true;
+      const lower = framingName(fields[i]!);
+      if (lower === '') continue;
+      if (dropsField(lower, status, false)) {
+        flags |= HEAD_DROPS;
+        // A handler may ask to close (RFC 9112 §9.6), e.g. after refusing a large upload midway; the
+        // header itself is still the engine's to write.
+        if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(fields[i + 1]!)) flags |= HEAD_CLOSE;
         continue;
       }
       if (lower === 'content-length') {
         hasLength = true;
         declared = Number(fields[i + 1]);
       }
-      bytes += name.length + fields[i + 1]!.length + 4;
     }
-    if (hasLength && !this.#noBody) {
+    if (hasLength && !noBody) {
       if (!Number.isSafeInteger(declared) || declared < 0) throw new RangeError(`Invalid Content-Length ${JSON.stringify(this.getHeader('content-length'))}`);
       // end(body) with a declared length that does not match: refuse before anything is sent.
       if (knownLength >= 0 && knownLength !== declared) throw new RangeError(`Content-Length ${declared} does not match the ${knownLength}-byte body`);
       this.#declaredLength = declared;
     }
-    let keepAlive = !handlerClose && this.#sink.keepAliveAfter();
+    let length = '';
     if (!hasLength && status >= 200 && status !== 204 && status !== 304) {
       if (knownLength >= 0) {
         // A HEAD response to end() without a body says nothing about the length: omit it.
-        if (!this.#isHead || knownLength > 0) this.#addLength = String(knownLength);
-      } else if (!this.#noBody) {
-        if (this.#http10) keepAlive = false; // 1.0 has no chunked: the close ends the body
-        else this.#chunked = true;
-      }
+        if (!this.#isHead || knownLength > 0) length = String(knownLength);
+      } else if (!noBody) flags |= HEAD_STREAMED;
     }
-    this.#dropsFields = drops;
-    this.#fieldBytes = bytes;
-    this.#connLine = this.#connectionLine(keepAlive);
     this.#headersSent = true;
+    let data = body;
+    if (data !== null) {
+      if (noBody) data = EMPTY;
+      else this.#bodyBytes += data.length;
+    }
+    this.#keepAlive = this.#wire.sendHead(this, flags, length, null, data);
   }
 
   #checkLength(bytes: number): void {

@@ -9,6 +9,7 @@ import { CODINGS, compressBuffer, siblingSuffix, type Coding } from '../middlewa
 import { makeEtag, variantEtag } from './etag.ts';
 import { typeInfoFor } from './mime.ts';
 import { pathText, withSuffix, type FsPath } from './fs-path.ts';
+import { PreparedFields } from '../server/response-wire.ts';
 
 export interface Variant {
   coding: Coding | 'identity';
@@ -23,10 +24,12 @@ export interface Variant {
   /** Header fields of a full (200) response, Content-Length included when known. nosniff excluded:
    * it is added unless a middleware already set it. */
   fields: readonly (readonly [string, string])[];
-  /** The same fields preformatted as "Name: value\r\n" lines, for Response.sendPrepared. */
-  lines: string;
+  /** The same fields prepared for Response.sendPrepared (flat, and as HTTP/1.1 lines). */
+  prepared: PreparedFields;
+  /** prepared with X-Content-Type-Options: nosniff, for a response no middleware gave one. */
+  preparedSniff: PreparedFields;
   /** Fields of a 304 (RFC 9110 §15.4.5: the validators, Cache-Control and Vary). */
-  notModifiedLines: string;
+  notModified: PreparedFields;
   /** Bytes sent after the file's when the body streams from `path` (an HTML addition, see HtmlInjection). */
   tail: Buffer | null;
 }
@@ -88,10 +91,12 @@ export function injectionFor(filePath: FsPath, injection: HtmlInjection | undefi
   return injection !== undefined && typeInfoFor(pathText(filePath)).header.startsWith('text/html') ? injection : null;
 }
 
-export function toLines(fields: readonly (readonly [string, string])[]): string {
-  let s = '';
-  for (const [name, value] of fields) s += `${name}: ${value}\r\n`;
-  return s;
+/** X-Content-Type-Options: nosniff (name, value), added when no middleware set the field. */
+export const NOSNIFF: readonly string[] = Object.freeze(['X-Content-Type-Options', 'nosniff']);
+
+/** Fields as pairs, prepared for Response.sendPrepared. */
+export function toPrepared(fields: readonly (readonly [string, string])[]): PreparedFields {
+  return new PreparedFields(fields.flat());
 }
 
 const NO_FIELDS: ReadonlySet<string> = new Set();
@@ -110,7 +115,8 @@ function makeVariant(entry: Omit<FileEntry, 'identity' | 'variants'>, coding: Co
   if (size >= 0) fields.push(['Content-Length', String(size)]);
   validators = withoutFields(validators, entry.omitFields);
   fields = withoutFields(fields, entry.omitFields);
-  return { coding, etag, size, body, path, fields, lines: toLines(fields), notModifiedLines: toLines(validators), tail };
+  const prepared = toPrepared(fields);
+  return { coding, etag, size, body, path, fields, prepared, preparedSniff: prepared.concat(NOSNIFF), notModified: toPrepared(validators), tail };
 }
 
 /** A sibling counts only when it is a regular file (not a link that could lead out of the root) and

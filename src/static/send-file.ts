@@ -9,14 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
+import type { PreparedFields } from '../server/response-wire.ts';
 import { HttpError } from '../app/http-error.ts';
 import { createCompressor, negotiateEncoding } from '../middleware/compression.ts';
 import { evaluateConditionals, ifRangeApplies } from './conditional.ts';
 import { contentRange, multipartLayout, parseRange, unsatisfiedRange, type ByteRange, type MultipartLayout } from './range.ts';
-import { toLines, variantFor, type FileEntry, type Variant } from './representation.ts';
+import { NOSNIFF, toPrepared, variantFor, type FileEntry, type Variant } from './representation.ts';
 import type { FsPath } from './fs-path.ts';
 
-const NOSNIFF = 'X-Content-Type-Options: nosniff\r\n';
 const READ_CHUNK_BYTES = 256 * 1024;
 
 export interface SendFileOptions {
@@ -146,7 +146,7 @@ export function sendFile(req: Request, res: Response, entry: FileEntry, options:
 }
 
 function sendVariant(req: Request, res: Response, entry: FileEntry, variant: Variant, range: string | undefined): void | Promise<void> {
-  const sniff = res.hasHeader('X-Content-Type-Options') ? '' : NOSNIFF;
+  const sniff = !res.hasHeader('X-Content-Type-Options');
 
   if (hasConditionals(req)) {
     const outcome = evaluateConditionals(
@@ -155,7 +155,7 @@ function sendVariant(req: Request, res: Response, entry: FileEntry, variant: Var
       { etag: variant.etag, lastModifiedMs: entry.mtimeMs },
     );
     if (outcome === 'not-modified') {
-      res.sendPrepared(304, variant.notModifiedLines, null);
+      res.sendPrepared(304, variant.notModified, null);
       return;
     }
     if (outcome === 'precondition-failed') throw new HttpError(412, 'Precondition Failed', { headers: { ETag: variant.etag } });
@@ -173,11 +173,11 @@ function sendVariant(req: Request, res: Response, entry: FileEntry, variant: Var
   }
 
   if (variant.body !== null) {
-    res.sendPrepared(200, variant.lines + sniff, variant.body);
+    res.sendPrepared(200, sniff ? variant.preparedSniff : variant.prepared, variant.body);
     return;
   }
   if (req.method === 'HEAD' || variant.size === 0) {
-    res.sendPrepared(200, variant.lines + sniff, null);
+    res.sendPrepared(200, sniff ? variant.preparedSniff : variant.prepared, null);
     return;
   }
   return variant.path !== null ? streamVariantFile(res, variant, variant.path) : streamCompressed(res, entry, variant);
@@ -205,16 +205,20 @@ async function* withTail(stream: ReadStream, tail: Buffer): AsyncGenerator<Buffe
   yield tail;
 }
 
+function withSniff(prepared: PreparedFields, sniff: boolean): PreparedFields {
+  return sniff ? prepared.concat(NOSNIFF) : prepared;
+}
+
 function rangeFields(entry: FileEntry): [string, string][] {
   return entry.identity.fields.filter(([name]) => name !== 'Content-Length' && name !== 'Content-Type') as [string, string][];
 }
 
-async function sendSingleRange(res: Response, entry: FileEntry, range: ByteRange, sniff: string): Promise<void> {
+async function sendSingleRange(res: Response, entry: FileEntry, range: ByteRange, sniff: boolean): Promise<void> {
   const length = range.end - range.start + 1;
   const fields: [string, string][] = [['Content-Type', entry.contentType], ...rangeFields(entry), ['Content-Range', contentRange(range, entry.size)], ['Content-Length', String(length)]];
   const body = entry.identity.body;
   if (body !== null) {
-    res.sendPrepared(206, toLines(fields) + sniff, body.subarray(range.start, range.end + 1));
+    res.sendPrepared(206, withSniff(toPrepared(fields), sniff), body.subarray(range.start, range.end + 1));
     return;
   }
   const file = await openFile(entry.filePath);
@@ -223,14 +227,14 @@ async function sendSingleRange(res: Response, entry: FileEntry, range: ByteRange
   await streamFile(res, file, range.start, range.end);
 }
 
-async function sendMultipart(res: Response, entry: FileEntry, layout: MultipartLayout, sniff: string): Promise<void> {
+async function sendMultipart(res: Response, entry: FileEntry, layout: MultipartLayout, sniff: boolean): Promise<void> {
   const fields: [string, string][] = [['Content-Type', layout.contentType], ...rangeFields(entry), ['Content-Length', String(layout.length)]];
   const body = entry.identity.body;
   if (body !== null) {
     const pieces: Buffer[] = [];
     for (const part of layout.parts) pieces.push(Buffer.from(part.head, 'latin1'), body.subarray(part.range.start, part.range.end + 1));
     pieces.push(Buffer.from(layout.tail, 'latin1'));
-    res.sendPrepared(206, toLines(fields) + sniff, Buffer.concat(pieces, layout.length));
+    res.sendPrepared(206, withSniff(toPrepared(fields), sniff), Buffer.concat(pieces, layout.length));
     return;
   }
   // Check the file opens before committing to a 206.

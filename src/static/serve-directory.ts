@@ -12,7 +12,8 @@ import { filterEntries, pageOf, parseListingQuery, readListing, sortEntries, typ
 import { listingCsp, renderListingHtml } from './listing-html.ts';
 import { stat } from 'node:fs/promises';
 import { renderListingJson } from './listing-json.ts';
-import { toLines, withoutFields, type HtmlInjection } from './representation.ts';
+import { NOSNIFF, toPrepared, withoutFields, type HtmlInjection } from './representation.ts';
+import { PreparedFields } from '../server/response-wire.ts';
 import type { FsPath } from './fs-path.ts';
 import type { ProtectedPaths } from './protected-paths.ts';
 
@@ -55,8 +56,9 @@ export type DirectoryServer = ((req: Request, res: Response, dirPath: FsPath, ur
 
 interface RenderedListing {
   body: Buffer;
-  lines: string;
-  notModifiedLines: string;
+  /** The listing's fields without Content-Length (name, value, …). */
+  fields: readonly string[];
+  notModified: PreparedFields;
   etag: string;
   createdAt: number;
   /** The folder's mtime when read: an entry added or removed (an upload) shows at once. */
@@ -86,7 +88,7 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
     const fields: [string, string][] = [['Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'], ...validators];
     if (!json) fields.push(['Content-Security-Policy', listingCsp(extraHtml, inject !== undefined)]);
     const omit = options.omitFields ?? new Set<string>();
-    return { body, lines: toLines(withoutFields(fields, omit)), notModifiedLines: toLines(withoutFields(validators, omit)), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
+    return { body, fields: withoutFields(fields, omit).flat(), notModified: toPrepared(withoutFields(validators, omit)), etag, createdAt: now, dirMtimeMs, encoded: new Map() };
   }
 
   const serve = async (req: Request, res: Response, dirPath: FsPath, urlPath: string, hrefPath: string): Promise<void> => {
@@ -111,14 +113,14 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
       if (rendered.size >= MAX_RENDERED) rendered.clear();
       rendered.set(key, listing);
     }
-    const sniff = res.hasHeader('X-Content-Type-Options') ? '' : 'X-Content-Type-Options: nosniff\r\n';
+    const sniff = !res.hasHeader('X-Content-Type-Options');
     const ifNoneMatch = req.header('if-none-match');
     if (ifNoneMatch !== undefined && evaluateConditionals(req.method, { ifNoneMatch }, { etag: listing.etag, lastModifiedMs: 0 }) === 'not-modified') {
-      res.sendPrepared(304, listing.notModifiedLines, null);
+      res.sendPrepared(304, listing.notModified, null);
       return;
     }
     let body = listing.body;
-    let encoding = '';
+    let coded = '';
     if (options.enableCompression && body.length >= options.compressionMinSize) {
       const coding = negotiateEncoding(req.header('accept-encoding'), CODINGS);
       if (coding !== 'identity') {
@@ -128,10 +130,14 @@ export function directoryServer(options: DirectoryOptions): DirectoryServer {
           listing.encoded.set(coding, pending);
         }
         body = await pending;
-        encoding = `Content-Encoding: ${coding}\r\n`;
+        coded = coding;
       }
     }
-    res.sendPrepared(200, `${listing.lines}${encoding}${sniff}Content-Length: ${body.length}\r\n`, body);
+    const fields = [...listing.fields];
+    if (coded !== '') fields.push('Content-Encoding', coded);
+    if (sniff) fields.push(...NOSNIFF);
+    fields.push('Content-Length', String(body.length));
+    res.sendPrepared(200, new PreparedFields(fields), body);
   };
   return Object.assign(serve, { clear: () => rendered.clear() });
 }

@@ -256,7 +256,7 @@ function hrefPathOf(resolved: (Resolved | ResolvedBytes) & { ok: true }): string
 
 /** Bytes an entry holds: its body, its compressed variants, and a little for headers and keys. */
 function estimateBytes(entry: FileEntry): number {
-  let bytes = 512 + entry.identity.lines.length;
+  let bytes = 512 + 2 * entry.identity.prepared.lines.length;
   if (entry.identity.body !== null) bytes += entry.identity.body.length;
   for (const v of entry.variants.values()) if (!(v instanceof Promise) && v !== entry.identity && v.body !== null) bytes += v.body.length;
   return bytes;

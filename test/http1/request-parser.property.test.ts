@@ -22,6 +22,7 @@ function expectedEvents(requests: readonly ModelRequest[]): ParserEvent[] {
       targetForm: 'origin',
       versionMajor: 1,
       versionMinor: r.versionMinor,
+      httpVersion: r.versionMinor === 0 ? '1.0' : '1.1',
       rawHeaders: r.fields.flatMap(([name, , value]) => [name, value]),
       contentLength: r.framing === 'chunked' ? -1 : body.length,
       chunked: r.framing === 'chunked',

@@ -75,7 +75,7 @@ test('accessEntry reads the request and response', () => {
 
 test('accessEntry logs the user an auth middleware stored in req.locals, and leaves locals uncreated otherwise', async () => {
   const { Request } = await import('../../src/server/request.ts');
-  const head = { method: 'GET', target: '/', targetForm: 'origin' as const, versionMajor: 1, versionMinor: 1, rawHeaders: ['Host', 'h'], contentLength: 0, chunked: false, keepAlive: true, expect: '', host: 'h' };
+  const head = { method: 'GET', target: '/', targetForm: 'origin' as const, httpVersion: '1.1', rawHeaders: ['Host', 'h'], contentLength: 0, chunked: false, keepAlive: true, expect: '', host: 'h' };
   const source = { pauseReading() {}, resumeReading() {}, sendContinue() {} };
   const peer = { remoteAddress: '127.0.0.1', remotePort: 1, localPort: 2, secure: false };
   const anonymous = new Request(head, source, peer, T, 0);

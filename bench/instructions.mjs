@@ -1,0 +1,112 @@
+// Instruction counts of the server on a fixed workload: repeatable where wall-clock figures on a
+// shared machine are noise. The server runs under `valgrind --tool=callgrind` (only the server: the
+// client is this process), answers exactly N keep-alive requests on one connection, then exits; the
+// total Ir (instructions executed, start-up included) is printed per workload.
+//
+//   node bench/instructions.mjs [--n=20000] [--only=memory|static] [--out=DIR]
+//
+// The server runs with the launcher's --max-semi-space-size=1 and V8's --predictable (one thread: no
+// concurrent compilation or GC whose interleaving would move the count from run to run).
+//
+// memory: createServer with a handler answering a 1 KiB in-memory body (Response.end).
+// static: the site handler on a 1 KiB cached file (Response.sendPrepared, the static fast path).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, realpathSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
+const N = Number(args.n ?? 20_000);
+const BODY = Buffer.alloc(1024, 'x');
+const NODE_FLAGS = ['--max-semi-space-size=1', '--predictable'];
+
+if (args.serve !== undefined) await serve(args.serve, Number(args.count));
+else await main();
+
+async function serve(kind, count) {
+  const { createServer } = await import('../dist/src/server/http-server.js');
+  let handler;
+  if (kind === 'static') {
+    const { createSiteHandler } = await import('../dist/src/app/site.js');
+    const { createConsoleLogger } = await import('../dist/src/log/logger.js');
+    handler = createSiteHandler({ documentRoot: realpathSync(args.root), showHiddenFiles: false, followSymlinks: false, logger: createConsoleLogger('ERROR') });
+  } else {
+    handler = (_req, res) => {
+      res.setHeader('Content-Type', 'text/plain');
+      res.end(BODY);
+    };
+  }
+  const server = createServer({ handler, serverName: 'httpcraft' });
+  let answered = 0;
+  server.on('response', () => {
+    if (++answered === count) void server.close(100).then(() => process.exit(0));
+  });
+  const address = await server.listen({ host: '127.0.0.1', port: 0 });
+  process.stdout.write(`PORT ${address.port}\n`);
+}
+
+async function main() {
+  const dir = args.out ?? mkdtempSync(join(tmpdir(), 'httpcraft-ir-'));
+  mkdirSync(dir, { recursive: true });
+  const root = mkdtempSync(join(tmpdir(), 'httpcraft-ir-root-'));
+  writeFileSync(join(root, 'file.txt'), BODY);
+  const results = [];
+  for (const kind of args.only !== undefined ? [args.only] : ['memory', 'static']) {
+    const out = join(dir, `callgrind.${kind}.out`);
+    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${N}`, `--root=${root}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    server.stderr.on('data', (d) => (stderr += d));
+    const port = await new Promise((resolve, reject) => {
+      let text = '';
+      server.stdout.on('data', (d) => {
+        text += d;
+        const m = /PORT (\d+)/.exec(text);
+        if (m) resolve(Number(m[1]));
+      });
+      server.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
+    });
+    await drive(port, kind === 'static' ? '/file.txt' : '/', N);
+    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
+    const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(out, 'latin1'));
+    results.push({ workload: kind, requests: N, Ir: Number(totals[1]), file: out });
+  }
+  for (const r of results) console.log(`${r.workload}\t${r.requests} requests\tIr ${r.Ir.toLocaleString('en')}\t(${r.file})`);
+}
+
+/** One keep-alive connection, one request at a time, N responses of a known Content-Length. */
+function drive(port, path, n) {
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ir-bench\r\nAccept: */*\r\n\r\n`, 'latin1');
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let sent = 0;
+    let received = 0;
+    let buf = Buffer.alloc(0);
+    const next = () => {
+      if (sent < n) {
+        sent++;
+        socket.write(request);
+      }
+    };
+    socket.on('connect', next);
+    socket.on('data', (chunk) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        const head = buf.subarray(0, end).toString('latin1');
+        if (!head.startsWith('HTTP/1.1 200')) return reject(new Error(`unexpected response: ${head}`));
+        const length = Number(/content-length: *(\d+)/i.exec(head)[1]);
+        if (buf.length < end + 4 + length) return;
+        buf = buf.subarray(end + 4 + length);
+        if (++received === n) {
+          socket.end();
+          return resolve();
+        }
+        next();
+      }
+    });
+    socket.on('error', (e) => (received === n ? resolve() : reject(e)));
+  });
+}
