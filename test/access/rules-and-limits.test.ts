@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { startCli, tempDir } from '../support/config-helpers.ts';
 import { hashToken } from '../../src/access/password-hash.ts';
 
@@ -63,4 +64,39 @@ test('deny_ips applies to the client a trusted proxy names; a per-user limit cou
   assert.equal((await get(port, '/api/data.json', as(beta))).status, 200);
   // No credentials: the access rule answers first (401), before any bucket is spent.
   assert.equal((await get(port, '/api/data.json')).status, 401);
+});
+
+/** The status line of the answer to a WebSocket handshake (raw bytes, so a 101 is seen as it is). */
+function handshake(port: number, path: string, extra: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write([`GET ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', ...extra, '', ''].join('\r\n'));
+    });
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf('\r\n');
+      if (end !== -1) {
+        socket.destroy();
+        resolve(text.slice(0, end));
+      }
+    });
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer')));
+    socket.on('error', reject);
+  });
+}
+
+test('a WebSocket upgrade passes the access rules like any request: 401 without credentials, 101 with them', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'www'), { recursive: true });
+  await writeFile(join(dir, 'www', 'index.html'), '<html><body>hi</body></html>');
+  const token = 'socket-token-0123456789';
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ tokens: [{ name: 'ci', token_hash: hashToken(token) }], access: [{ path: '/**', allow: ['ci'] }], live_reload: true }));
+  const run = startCli(['-c', 'config.json', '-H', '127.0.0.1', '-p', '0', 'www'], { cwd: dir });
+  t.after(() => run.child.kill('SIGKILL'));
+  const [, portText] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
+  const port = Number(portText);
+  assert.equal(await handshake(port, '/__httpcraft/live-reload'), 'HTTP/1.1 401 Unauthorized');
+  assert.equal(await handshake(port, '/__httpcraft/live-reload', [`Authorization: Bearer ${token}`]), 'HTTP/1.1 101 Switching Protocols');
 });
