@@ -35,8 +35,8 @@ function who(list: readonly string[] | undefined): Who {
   return { anyone: list.includes('*'), authenticated: list.includes('@authenticated'), names: new Set(list.filter((x) => x !== '*' && x !== '@authenticated')) };
 }
 
-/** A glob test; "/admin/**" also matches the folder itself ("/admin", "/admin/"). */
-function pathTest(glob: string): (path: string) => boolean {
+/** A glob test; "/admin/**" also matches the folder itself ("/admin", "/admin/"). Access rules and rate limits share it. */
+export function pathTest(glob: string): (path: string) => boolean {
   if (glob === '/**') return (p) => p.charCodeAt(0) === 0x2f; // the whole site: no regex per request
   const re = globToRegExp(glob);
   if (!glob.endsWith('/**')) return (p) => re.test(p);

@@ -16,7 +16,7 @@ import type { Middleware } from '../app/pipeline.ts';
 import { HttpError } from '../app/http-error.ts';
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
-import { pathGlobMatcher } from '../static/cache-control.ts';
+import { pathTest, rulePath } from './path-rules.ts';
 import { clientAddressOf } from './client-address.ts';
 import type { RateLimitRule } from './rate-limit-rules.ts';
 import { bucketPolicy, newDecision, parseRate, type BucketPolicy, type Decision } from './token-bucket.ts';
@@ -57,35 +57,13 @@ export function compileRules(rules: readonly RateLimitRule[]): CompiledRule[] {
       name: rule.name,
       per: rule.per,
       policy: bucketPolicy(rate, rule.burst),
-      matches: pathGlobMatcher(rule.path),
+      matches: pathTest(rule.path),
       matchesAll: rule.path === '/**' || rule.path === '**',
       policyLine: Object.freeze(['RateLimit-Policy', `"${rule.name}";q=${rate.count};w=${rate.windowSeconds}`]),
       fieldHead: `"${rule.name}";r=`,
       fieldCache: new Map(),
     };
   });
-}
-
-/** The path rules match against: percent-decoded, dot segments removed (so /%61dmin is /admin). */
-export function rulePath(path: string): string {
-  let p = path;
-  if (p.includes('%')) {
-    try {
-      p = decodeURIComponent(p);
-    } catch {
-      // malformed escapes: the static files answer 400 later; match the raw form meanwhile
-    }
-  }
-  if (p.includes('/.')) {
-    const out: string[] = [];
-    for (const seg of p.split('/')) {
-      if (seg === '..') {
-        if (out.length > 1) out.pop();
-      } else if (seg !== '.') out.push(seg);
-    }
-    p = out.join('/') || '/';
-  }
-  return p;
 }
 
 // The RateLimit field for (remaining, reset) of a rule, as a frozen pair kept for reuse: a client's

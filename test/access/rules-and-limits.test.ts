@@ -60,6 +60,10 @@ test('deny_ips applies to the client a trusted proxy names; a per-user limit cou
   const third = await get(port, '/api/data.json', as(alpha));
   assert.equal(third.status, 429);
   assert.ok(Number(third.headers['retry-after']) > 0);
+  // The same file by another spelling is the same path to the rules and the limits (no way around).
+  for (const spelling of ['//api/data.json', '/api//data.json', '/%61pi/data.json', '/x/../api/data.json']) {
+    assert.equal((await get(port, spelling, as(alpha))).status, 429, spelling);
+  }
   assert.equal((await get(port, '/api/data.json', as(beta))).status, 200);
   assert.equal((await get(port, '/api/data.json', as(beta))).status, 200);
   // No credentials: the access rule answers first (401), before any bucket is spent.
