@@ -140,6 +140,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
       : new LiveReloadHub({
           root: options.documentRoot,
           protect,
+          omitFields: fixedNames,
           beforeNotify: () => {
             files.invalidate();
             errorPages.clear();

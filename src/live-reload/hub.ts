@@ -34,6 +34,16 @@ export interface LiveReloadHubOptions {
   instanceId?: string | undefined;
   /** Runs before the clients are told of a batch (the site forgets its cached copies of the files). */
   beforeNotify?: (() => void) | undefined;
+  /** Field names (lower case) security_headers sets on every response: the script's own are left out. */
+  omitFields?: readonly string[] | undefined;
+}
+
+/** A flat name, value list without the names in omit (one field of a name goes out: the configured one). */
+function without(fields: string[], omit: readonly string[]): string[] {
+  if (omit.length === 0) return fields;
+  const out: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) if (!omit.includes(fields[i]!.toLowerCase())) out.push(fields[i]!, fields[i + 1]!);
+  return out;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -76,9 +86,10 @@ export class LiveReloadHub {
     this.#script = Buffer.from(liveReloadClientScript(LIVE_RELOAD_SOCKET_PATH));
     this.#scriptEtag = `"${createHash('sha1').update(this.#script).digest('base64url').slice(0, 22)}"`;
     // no-cache: the script is tiny and revalidated (a 304), so a new server version's script is used at once.
-    this.#scriptFields = new PreparedFields(['Content-Type', 'text/javascript; charset=utf-8', 'Cache-Control', 'no-cache', 'ETag', this.#scriptEtag, 'Content-Length', String(this.#script.length)]);
-    this.#scriptFieldsSniff = this.#scriptFields.concat(['X-Content-Type-Options', 'nosniff']);
-    this.#notModified = new PreparedFields(['Cache-Control', 'no-cache', 'ETag', this.#scriptEtag]);
+    const omit = options.omitFields ?? [];
+    this.#scriptFields = new PreparedFields(without(['Content-Type', 'text/javascript; charset=utf-8', 'Cache-Control', 'no-cache', 'ETag', this.#scriptEtag, 'Content-Length', String(this.#script.length)], omit));
+    this.#scriptFieldsSniff = this.#scriptFields.concat(without(['X-Content-Type-Options', 'nosniff'], omit));
+    this.#notModified = new PreparedFields(without(['Cache-Control', 'no-cache', 'ETag', this.#scriptEtag], omit));
   }
 
   /** Open client sockets. */

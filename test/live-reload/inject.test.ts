@@ -238,3 +238,15 @@ test('a change batch clears the cached copies first: the reload it causes gets t
     { '404.html': '<html><body>first</body></html>' },
   );
 });
+
+test('security_headers replace the client script\'s own fields too: one Cache-Control, the configured one', async () => {
+  await withSite({ securityHeaders: { 'Cache-Control': 'no-store' } }, async (site) => {
+    const res = await raw(site.port, '/__httpcraft/live-reload.js');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.headers.get('cache-control'), ['no-store']);
+    const etag = res.h('etag')!;
+    const again = await raw(site.port, '/__httpcraft/live-reload.js', { 'If-None-Match': etag });
+    assert.equal(again.status, 304);
+    assert.deepEqual(again.headers.get('cache-control'), ['no-store']);
+  });
+});
