@@ -17,9 +17,9 @@ export function broadcast(clients: Iterable<WebSocket>, data: string | Buffer | 
   let count = 0;
   for (const ws of clients) {
     if (ws === options.except || ws.readyState !== WebSocket.OPEN) continue;
-    const before = ws.readyState;
     void ws.sendEncoded(message);
-    if (before === WebSocket.OPEN && ws.readyState === WebSocket.OPEN) count++;
+    // A socket past its send limit is closed by the send (1008): it did not get the message.
+    if (ws.readyState === WebSocket.OPEN) count++;
   }
   return count;
 }

@@ -34,8 +34,9 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 
 test('uploads are off by default: POST is not served and nothing is written', async () => {
   const root = await mkdtemp(join(tmpdir(), 'httpcraft-off-'));
-  // Nothing here should reach the error log (expected refusals are access lines only); keep any out of the output.
-  const quiet = new Writable({ write: (_c, _e, done) => done() });
+  // Expected refusals are access lines only: nothing may reach the error log (issue 21, item 4).
+  const logged: string[] = [];
+  const quiet = new Writable({ write: (c: Buffer, _e, done) => done(void logged.push(c.toString())) });
   const server = createServer({ handler: createSiteHandler({ documentRoot: root, showHiddenFiles: false, followSymlinks: false, logger: createConsoleLogger('ERROR', quiet) }) });
   const { port } = (await server.listen({ host: '127.0.0.1', port: 0 })) as { port: number };
   try {
@@ -49,6 +50,7 @@ test('uploads are off by default: POST is not served and nothing is written', as
     assert.equal(put.headers.get('allow'), 'GET, HEAD, OPTIONS');
     assert.match(await put.text(), /enable_file_uploads/);
     assert.deepEqual(await listTree(root), []);
+    assert.deepEqual(logged, []);
   } finally {
     await server.close(1000);
     await rm(root, { recursive: true, force: true });
