@@ -118,7 +118,7 @@ export function parseAccessRules(value: unknown): Coerced {
     try {
       globToRegExp(rule.path);
     } catch (error) {
-      return bad((error as Error).message.replace(/^cache_control pattern /, ''), `${at}.path`);
+      return bad((error as Error).message, `${at}.path`);
     }
     if ('allow' in rule && ('read' in rule || 'write' in rule)) return bad('"allow" sets both read and write: give "allow", or "read" and "write"', `${at}.allow`);
     const parsed: AccessRuleConfig = { path: rule.path };

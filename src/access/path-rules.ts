@@ -8,7 +8,7 @@
 // the address is refused, or the rule admits nobody (a write-only drop box refuses every read).
 
 import { networkMatcher } from '../status/access.ts';
-import { globToRegExp } from '../static/cache-control.ts';
+import { pathGlobMatcher } from '../static/cache-control.ts';
 import { resolveServedPath } from '../static/resolve-path.ts';
 import type { AccessRuleConfig } from './config-kinds.ts';
 
@@ -33,15 +33,6 @@ const ANYONE: Who = { anyone: true, authenticated: false, names: new Set() };
 function who(list: readonly string[] | undefined): Who {
   if (list === undefined) return ANYONE;
   return { anyone: list.includes('*'), authenticated: list.includes('@authenticated'), names: new Set(list.filter((x) => x !== '*' && x !== '@authenticated')) };
-}
-
-/** A glob test; "/admin/**" also matches the folder itself ("/admin", "/admin/"). Access rules and rate limits share it. */
-export function pathTest(glob: string): (path: string) => boolean {
-  if (glob === '/**') return (p) => p.charCodeAt(0) === 0x2f; // the whole site: no regex per request
-  const re = globToRegExp(glob);
-  if (!glob.endsWith('/**')) return (p) => re.test(p);
-  const base = glob.slice(0, -3);
-  return (p) => p === base || re.test(p);
 }
 
 /**
@@ -71,7 +62,7 @@ export class PathRules {
   constructor(rules: readonly AccessRuleConfig[], signInByDefault: boolean) {
     const configured = rules.length === 0 && signInByDefault ? [{ path: '/**', read: ['@authenticated'], write: ['@authenticated'] }] : rules;
     this.#rules = configured.map((r) => ({
-      test: pathTest(r.path),
+      test: pathGlobMatcher(r.path),
       read: who(r.read),
       write: who(r.write),
       allowIps: r.allow_ips === undefined ? null : networkMatcher(r.allow_ips),

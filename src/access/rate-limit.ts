@@ -16,7 +16,8 @@ import type { Middleware } from '../app/pipeline.ts';
 import { HttpError } from '../app/http-error.ts';
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
-import { pathTest, rulePath } from './path-rules.ts';
+import { pathGlobMatcher } from '../static/cache-control.ts';
+import { rulePath } from './path-rules.ts';
 import { clientAddressOf } from './client-address.ts';
 import type { RateLimitRule } from './rate-limit-rules.ts';
 import { bucketPolicy, newDecision, parseRate, type BucketPolicy, type Decision } from './token-bucket.ts';
@@ -57,7 +58,7 @@ export function compileRules(rules: readonly RateLimitRule[]): CompiledRule[] {
       name: rule.name,
       per: rule.per,
       policy: bucketPolicy(rate, rule.burst),
-      matches: pathTest(rule.path),
+      matches: pathGlobMatcher(rule.path),
       matchesAll: rule.path === '/**' || rule.path === '**',
       policyLine: Object.freeze(['RateLimit-Policy', `"${rule.name}";q=${rate.count};w=${rate.windowSeconds}`]),
       fieldHead: `"${rule.name}";r=`,

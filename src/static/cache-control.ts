@@ -47,18 +47,24 @@ export function globToRegExp(glob: string): RegExp {
     } else if (c === ',' && inBraces) re += '|';
     else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
   }
-  if (inBraces) throw new Error(`cache_control pattern ${JSON.stringify(glob)}: unclosed "{"`);
+  if (inBraces) throw new Error(`pattern ${JSON.stringify(glob)}: unclosed "{"`);
   return new RegExp(`^${re}$`, 's');
 }
 
 /**
  * A test for one glob against a decoded URL path: a pattern with "/" matches the whole path from the
- * root, one without matches the base name anywhere. Shared with the rate_limits rules.
+ * root, one without matches the base name anywhere; "/admin/**" also matches the folder itself
+ * ("/admin"). Shared by cache_control, the access rules and rate_limits, so a glob means one thing.
  */
 export function pathGlobMatcher(pattern: string): (urlPath: string) => boolean {
+  if (pattern === '/**' || pattern === '**') return () => true; // every path: no regex per request
   const anchored = pattern.includes('/');
-  const re = globToRegExp(anchored && !pattern.startsWith('/') ? '/' + pattern : pattern);
-  return anchored ? (urlPath) => re.test(urlPath) : (urlPath) => re.test(urlPath.slice(urlPath.lastIndexOf('/') + 1));
+  const glob = anchored && !pattern.startsWith('/') ? '/' + pattern : pattern;
+  const re = globToRegExp(glob);
+  if (!anchored) return (urlPath) => re.test(urlPath.slice(urlPath.lastIndexOf('/') + 1));
+  if (!glob.endsWith('/**')) return (urlPath) => re.test(urlPath);
+  const folder = glob.slice(0, -3);
+  return (urlPath) => urlPath === folder || re.test(urlPath);
 }
 
 /** Returns a function from a decoded URL path ("/assets/app.3f2a.js") to its Cache-Control value. */

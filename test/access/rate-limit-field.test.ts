@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRules, rateLimitField } from '../../src/access/rate-limit.ts';
+import { parseRateLimitRules } from '../../src/access/rate-limit-rules.ts';
+import { pathGlobMatcher } from '../../src/static/cache-control.ts';
 
 test('rateLimitField: the draft\'s value, the same frozen pair for the same figures, bounded', () => {
   const [rule] = compileRules([{ path: '/**', per: 'ip', rate: '100/min', burst: 100, name: 'api' }]);
@@ -16,4 +18,20 @@ test('rateLimitField: the draft\'s value, the same frozen pair for the same figu
   assert.ok(rule!.fieldCache.size <= 1024, `${rule!.fieldCache.size} pairs kept`);
   // Figures too large to key are made fresh each time, and still right.
   assert.deepEqual(rateLimitField(rule!, 5e9, 1), ['RateLimit', '"api";r=5000000000;t=1']);
+});
+
+test('one glob meaning for cache_control, access and rate_limits; a bad glob names its own key', () => {
+  const m = pathGlobMatcher('/api/**');
+  assert.equal(m('/api'), true, 'the folder itself');
+  assert.equal(m('/api/v1/x'), true);
+  assert.equal(m('/apix'), false);
+  assert.equal(pathGlobMatcher('*.zip')('/downloads/a.zip'), true, 'a pattern without "/" matches the base name');
+  assert.equal(pathGlobMatcher('/**')('/anything/at/all'), true);
+  const bad = parseRateLimitRules([{ path: '/a/{x', rate: '5/min' }]);
+  assert.equal(bad.ok, false);
+  if (!bad.ok) {
+    assert.equal(bad.at, '[0].path');
+    assert.doesNotMatch(bad.problem, /cache_control/);
+    assert.match(bad.problem, /unclosed "\{"/);
+  }
 });
