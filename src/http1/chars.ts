@@ -15,6 +15,16 @@ export const isAlpha = (b: number): boolean => (b >= 0x41 && b <= 0x5a) || (b >=
 //         / DIGIT / ALPHA
 export const TCHAR = table((b) => isDigit(b) || isAlpha(b) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(b)));
 
+/** True for a non-empty token (RFC 9110 §5.6.2): a method, a field name, an Upgrade protocol name. */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f || TCHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
 // RFC 9110 §5.5
 //   field-value = *field-content ; field-vchar = VCHAR / obs-text ; SP and HTAB allowed inside.
 // Everything else (NUL, CR, LF, other controls, DEL) is refused.

@@ -2,7 +2,7 @@
 // (flat [name, value, …] as the HPACK decoder returns it) becomes a RequestHead, or the reason it is
 // malformed — which the session answers with a stream error PROTOCOL_ERROR (§8.1.1).
 
-import { TCHAR } from '../http1/chars.ts';
+import { TCHAR, isToken } from '../http1/chars.ts';
 
 export interface RequestHead {
   method: string;
@@ -36,15 +36,6 @@ function badName(name: string, from: number): boolean {
   return false;
 }
 
-/** RFC 9110 §9.1: a method is a token (case-sensitive). */
-function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f || TCHAR[c] !== 1) return false;
-  }
-  return true;
-}
 
 /** §8.2.1: no NUL, CR or LF anywhere, and no leading or trailing whitespace. */
 function badValue(v: string): boolean {

@@ -3,7 +3,7 @@
 // A refusal is never an upgrade: the route answers it as an ordinary HTTP response.
 
 import { createHash } from 'node:crypto';
-import { TCHAR } from '../http1/chars.ts';
+import { isToken } from '../http1/chars.ts';
 import { parseExtensions } from './extensions.ts';
 import { negotiateDeflate, type DeflateParams, type PerMessageDeflateOptions } from './permessage-deflate.ts';
 
@@ -43,14 +43,6 @@ export function hasToken(value: string | undefined, token: string): boolean {
   return false;
 }
 
-function isToken(s: string): boolean {
-  if (s === '') return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127 || TCHAR[c] !== 1) return false;
-  }
-  return true;
-}
 
 function refuse(message: string, status: 400 | 426 = 400, fields: Record<string, string> = {}): HandshakeResult {
   return { ok: false, status, message, fields };
