@@ -20,8 +20,6 @@ const KEY_BYTES = 32;
 /** Largest accepted scrypt cost (N = 2^20, 1 GiB at r=8): a typo must not take the server's memory. */
 const MAX_LN = 20;
 
-export type HashFormat = 'scrypt' | 'bcrypt' | 'sha256';
-
 export interface ScryptHash {
   format: 'scrypt';
   ln: number;

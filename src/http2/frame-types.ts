@@ -15,8 +15,6 @@ export const FRAME_TYPE = {
   CONTINUATION: 0x9,
 } as const;
 
-export type FrameTypeName = keyof typeof FRAME_TYPE;
-
 /** Flag bits; each is defined only for the frame types named (§6). Undefined flags are ignored. */
 export const FLAG = {
   END_STREAM: 0x1, // DATA, HEADERS
@@ -59,5 +57,3 @@ export interface PushPromiseEvent {
   promisedStreamId: number;
   block: Buffer;
 }
-
-export const FRAME_TYPE_NAMES: readonly FrameTypeName[] = Object.keys(FRAME_TYPE) as FrameTypeName[];
