@@ -72,6 +72,7 @@ export function compileRules(rules: readonly RateLimitRule[]): CompiledRule[] {
 // its capacity), so most responses append a list already checked, with flat strings and nothing
 // allocated. Bounded: past FIELD_CACHE_ENTRIES pairs per rule the cache starts again.
 const FIELD_CACHE_ENTRIES = 1024;
+const RATE_LIMIT_FIELD_NAMES: readonly string[] = Object.freeze(['ratelimit-policy', 'ratelimit']);
 
 export function rateLimitField(rule: CompiledRule, remaining: number, reset: number): readonly string[] {
   const cacheable = remaining < 1e9 && reset < 1e6;
@@ -96,6 +97,7 @@ export function rateLimit(rules: readonly CompiledRule[], store: RateLimitStore)
     if (d === null) return next();
     // Appended, not set: nothing earlier in the chain sets them, and appending skips a scan.
     res.appendFields(rule.policyLine);
+    res.keepOnError(RATE_LIMIT_FIELD_NAMES); // an error page (a 429, a 404) still tells the client its budget
     res.appendFields(rateLimitField(rule, d.remaining, d.resetSeconds));
     // An error page that replaces this response keeps them (error-response.ts): the request counted.
     if (!d.allowed) {

@@ -87,7 +87,7 @@ export async function sendError(req: Request, res: Response, error: unknown, opt
     // Headers set for the success path (type, length, validators) do not describe an error page;
     // transport-wide ones (HSTS, the rate limiter's RateLimit fields: an error still counted) still apply.
     const lower = name.toLowerCase();
-    if (lower !== 'vary' && !lower.startsWith('access-control-') && !lower.startsWith('ratelimit') && lower !== 'x-content-type-options' && lower !== 'strict-transport-security' && !res.keptOnError.includes(lower)) res.removeHeader(name);
+    if (lower !== 'vary' && !lower.startsWith('access-control-') && lower !== 'x-content-type-options' && lower !== 'strict-transport-security' && !res.keptOnError.includes(lower)) res.removeHeader(name);
   }
   if (http) for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
   res.setHeader('Cache-Control', 'no-store');

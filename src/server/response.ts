@@ -15,6 +15,8 @@ const EMPTY = Buffer.alloc(0);
 const NONE: readonly string[] = Object.freeze([]);
 // Frozen field lists appendFields() has checked: they cannot change afterwards.
 const CHECKED_FIELDS = new WeakSet<readonly string[]>();
+// keepOnError(): the union of a kept list and another, by identity of both (made once each).
+const KEPT_UNIONS = new WeakMap<readonly string[], WeakMap<readonly string[], readonly string[]>>();
 
 export type HeaderValue = string | number | readonly string[];
 
@@ -151,9 +153,21 @@ export class Response {
     return this.#keptOnError;
   }
 
-  /** Adds to keptOnError; pass one array built once (it is kept as is when it is the only one). */
+  /**
+   * Adds to keptOnError; pass one array built once. It is kept as is when it is the only one, and
+   * the union of two such arrays is made once and reused (middleware calls this on every request).
+   */
   keepOnError(lowerCaseNames: readonly string[]): void {
-    this.#keptOnError = this.#keptOnError.length === 0 ? lowerCaseNames : [...this.#keptOnError, ...lowerCaseNames];
+    const kept = this.#keptOnError;
+    if (kept.length === 0) {
+      this.#keptOnError = lowerCaseNames;
+      return;
+    }
+    let unions = KEPT_UNIONS.get(kept);
+    if (unions === undefined) KEPT_UNIONS.set(kept, (unions = new WeakMap()));
+    let union = unions.get(lowerCaseNames);
+    if (union === undefined) unions.set(lowerCaseNames, (union = Object.freeze([...kept, ...lowerCaseNames])));
+    this.#keptOnError = union;
   }
 
   /** Removes every header set so far (before the head is sent). */
