@@ -41,6 +41,11 @@ export interface ParserLimits {
   maxHeaderCount: number;
   /** Largest body accepted, in bytes (413 beyond, answered before the body is read). */
   maxBodyBytes: number;
+  /**
+   * A request line that begins with a TLS handshake record (0x16) is a client speaking TLS to a
+   * plain port: say so ("use http://"). Off inside TLS, where it is just an invalid method.
+   */
+  tlsHandshakeHint: boolean;
 }
 
 export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = {
@@ -48,4 +53,5 @@ export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = {
   maxHeaderBytes: 16 * 1024,
   maxHeaderCount: 100,
   maxBodyBytes: 10 * 1024 * 1024,
+  tlsHandshakeHint: true,
 };

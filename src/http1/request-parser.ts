@@ -297,7 +297,7 @@ export class RequestParser {
   #checkLineLimit(lineBytes: number, first: number): boolean {
     switch (this.#state) {
       case S_REQUEST_LINE:
-        if (first === TLS_HANDSHAKE_RECORD) return this.#fail('TLS_HANDSHAKE');
+        if (first === TLS_HANDSHAKE_RECORD) return this.#fail(this.#limits.tlsHandshakeHint ? 'TLS_HANDSHAKE' : 'BAD_METHOD');
         if (lineBytes > this.#limits.maxRequestLineBytes + 1) return this.#fail('URI_TOO_LONG');
         return true;
       case S_HEADERS:

@@ -4,7 +4,7 @@
 
 import type { Socket } from 'node:net';
 import { RequestParser, type ParserLimits, type ParserSink, type RequestHead } from '../http1/request-parser.ts';
-import { PARSE_ERRORS, type ParseError } from '../http1/errors.ts';
+import type { ParseError } from '../http1/errors.ts';
 import { serializeHead } from '../http1/response-head.ts';
 import { currentHttpDate } from './date-header.ts';
 import { loopNow } from './loop-clock.ts';
@@ -309,8 +309,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
   onError(error: ParseError): void {
     const res = this.#res;
     if (res === null) {
-      // Inside TLS a handshake record is a client wrapping TLS twice: "use http://" would be wrong.
-      this.#sendMinimal(error.status, error.code === 'TLS_HANDSHAKE' && this.#host.secure ? PARSE_ERRORS.BAD_METHOD[1] : error.message);
+      this.#sendMinimal(error.status, error.message);
       return;
     }
     // The body of the request in progress was malformed.

@@ -77,7 +77,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     super();
     this.handler = options.handler;
     this.serverName = options.serverName ?? 'httpcraft';
-    this.limits = { ...DEFAULT_PARSER_LIMITS, ...options.limits };
+    this.limits = { ...DEFAULT_PARSER_LIMITS, ...options.limits, tlsHandshakeHint: options.tls === undefined };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.#perAddress = (options.maxConnectionsPerIp ?? 0) > 0 ? new ConnectionsPerAddress(options.maxConnectionsPerIp!) : null;
