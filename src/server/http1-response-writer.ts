@@ -8,7 +8,7 @@
 import { headPrefixBytes, putLatin1, statusLine } from '../http1/response-head.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 import { currentHttpDate } from './date-header.ts';
-import { dropsField, framingName, HEAD_CLOSE, HEAD_DROPS, HEAD_NO_BODY, HEAD_STREAMED, type PreparedFields, type ResponseWire, type SwitchHandler, type WireResponse } from './response-wire.ts';
+import { dropsField, framingName, HEAD_CLOSE, HEAD_NO_BODY, HEAD_STREAMED, type PreparedFields, type ResponseWire, type SwitchHandler, type WireResponse } from './response-wire.ts';
 
 /** What the writer needs from its connection. */
 export interface Http1Sink {
@@ -104,15 +104,19 @@ export class Http1ResponseWriter implements ResponseWire {
     this.#addLength = length;
     this.#preparedHead = prepared !== null;
     this.#prepared = prepared === null ? '' : typeof prepared === 'string' ? prepared : prepared.lines;
-    // The handler's fields as lines: their bytes, less any field the head leaves out (dropsField).
-    const drops = (flags & HEAD_DROPS) !== 0;
-    this.#dropsFields = drops;
+    // The handler's fields as lines: their bytes, less any field the head leaves out (dropsField),
+    // found in this one pass (#headInto skips the same ones only when there are any).
+    let drops = false;
     let bytes = 0;
     const fields = res.headerList;
     for (let i = 0; i < fields.length; i += 2) {
-      if (drops && dropsField(framingName(fields[i]!), status, this.#preparedHead)) continue;
+      if (dropsField(framingName(fields[i]!), status, this.#preparedHead)) {
+        drops = true;
+        continue;
+      }
       bytes += fields[i]!.length + fields[i + 1]!.length + 4;
     }
+    this.#dropsFields = drops;
     this.#fieldBytes = bytes;
     let keepAlive = (flags & HEAD_CLOSE) === 0 && this.#sink.keepAliveAfter();
     this.#chunked = false;

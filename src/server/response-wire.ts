@@ -45,8 +45,6 @@ export const HEAD_NO_BODY = 1;
 export const HEAD_STREAMED = 2;
 /** The handler asked for the connection to close after this response (Connection: close). */
 export const HEAD_CLOSE = 4;
-/** Some handler field is left out of the head (see dropsField): Response found one as it checked them. */
-export const HEAD_DROPS = 8;
 
 /** What a wire reads of the Response it writes (its final head). */
 export interface WireResponse {
@@ -63,8 +61,7 @@ export interface ResponseWire {
   /** Calls back when more body can be written (immediately when it can now). */
   onDrain(callback: () => void): void;
   /**
-   * Sends the final head of `res` (its status and headerList, less the fields dropsField names when
-   * HEAD_DROPS is set), plus `length` as Content-Length when non-empty and `prepared` fields after
+   * Sends the final head of `res` (its status and headerList, less the fields dropsField names), plus `length` as Content-Length when non-empty and `prepared` fields after
    * the handler's. `body` is the complete content (empty for none), sent with the head; null when the
    * content follows in writeBody() calls. Returns whether the connection stays open afterwards.
    */

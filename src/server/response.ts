@@ -7,7 +7,7 @@
 import { Writable, type Readable } from 'node:stream';
 import { unsafeFieldValue } from '../http1/response-head.ts';
 import { statusForbidsBody } from '../http1/status.ts';
-import { dropsField, framingName, HEAD_CLOSE, HEAD_DROPS, HEAD_NO_BODY, HEAD_STREAMED, type PreparedFields, type ResponseWire, type SwitchHandler } from './response-wire.ts';
+import { dropsField, framingName, HEAD_CLOSE, HEAD_NO_BODY, HEAD_STREAMED, type PreparedFields, type ResponseWire, type SwitchHandler } from './response-wire.ts';
 
 export type { SwitchHandler, SwitchedProtocol, ResponseWire } from './response-wire.ts';
 
@@ -351,14 +351,7 @@ export class Response {
     this.status = status;
     const noBody = this.#isHead || statusForbidsBody(status);
     this.#noBody = noBody;
-    let flags = noBody ? HEAD_NO_BODY : 0;
-    const fields = this.#fields;
-    for (let i = 0; i < fields.length; i += 2) {
-      if (dropsField(framingName(fields[i]!), status, true)) {
-        flags |= HEAD_DROPS;
-        break;
-      }
-    }
+    const flags = noBody ? HEAD_NO_BODY : 0;
     this.#headersSent = true;
     const data = body === null || noBody ? EMPTY : body;
     this.#bodyBytes += data.length;
@@ -384,7 +377,6 @@ export class Response {
       const lower = framingName(fields[i]!);
       if (lower === '') continue;
       if (dropsField(lower, status, false)) {
-        flags |= HEAD_DROPS;
         // A handler may ask to close (RFC 9112 §9.6), e.g. after refusing a large upload midway; the
         // header itself is still the engine's to write.
         if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(fields[i + 1]!)) flags |= HEAD_CLOSE;
