@@ -40,7 +40,7 @@ import { HpackEncoder } from './hpack/encoder.ts';
 import { HpackError } from './hpack/errors.ts';
 import { RateBucket, type SessionLimits, resolveLimits } from './limits.ts';
 import { type RequestHead, isConnectionSpecific, parseRequestHead, parseTrailers } from './request-head.ts';
-import { DEFAULT_SETTINGS, type Settings, type SettingsUpdate, applySettings } from './settings.ts';
+import { DEFAULT_SETTINGS, type Settings, type SettingsUpdate, applySettings, decodeSettings } from './settings.ts';
 import { type StreamState, localOpen, remoteOpen, transition } from './stream-state.ts';
 
 export type { RequestHead } from './request-head.ts';
@@ -111,6 +111,8 @@ interface StreamRecord {
   trailers: string[] | null;
   needDrain: boolean;
   scheduled: boolean;
+  /** The handler will not read the rest of the request body: once our END_STREAM is out, RST_STREAM NO_ERROR (§8.1). */
+  cancelRequest: boolean;
 }
 
 const DEFAULT_OUTPUT_BUDGET = 262_144;
@@ -172,6 +174,15 @@ export class ServerStream {
   consumed(n: number): void {
     this.#session.consumed(this.id, n);
   }
+
+  /**
+   * The response does not need the rest of the request body (a 413, say): once the response is
+   * complete, RST_STREAM NO_ERROR asks the client to stop sending it (RFC 9113 §8.1). Body bytes
+   * that still arrive meanwhile are dropped and their window given back.
+   */
+  discardRequestBody(): void {
+    this.#session.discardRequestBody(this.id);
+  }
 }
 
 /** What a ServerStream asks of its session (the session's privates, as closures). */
@@ -183,6 +194,7 @@ interface StreamHost {
   end(id: number, trailers: readonly string[] | null): void;
   reset(id: number, code: number): void;
   consumed(id: number, n: number): void;
+  discardRequestBody(id: number): void;
 }
 
 export class ServerSession {
@@ -342,6 +354,26 @@ export class ServerSession {
     this.#connectionError(code, reason);
   }
 
+  /**
+   * An HTTP/1.1 request with `Upgrade: h2c` (RFC 7540 §3.2) becomes stream 1, half-closed (remote),
+   * its response to come over HTTP/2; `settings` is the HTTP2-Settings payload (base64url-decoded),
+   * applied as if in a SETTINGS frame but not acknowledged (§3.2.1). Call before any receive(): the
+   * client's preface follows the 101. Returns the stream, or why the upgrade is refused.
+   */
+  upgrade(settings: Buffer): ServerStream | string {
+    if (this.#lastStreamId !== 0 || this.#dead) return 'the session has already begun';
+    if (settings.length % 6 !== 0) return 'HTTP2-Settings is not a whole number of settings';
+    const update = decodeSettings(settings, 0, settings.length, false);
+    if (typeof update === 'string') return `HTTP2-Settings: ${update}`;
+    if (update.headerTableSize !== undefined) this.#encoder.setMaxTableSize(update.headerTableSize);
+    this.#peer = applySettings(this.#peer, update);
+    const rec = this.#open(1, true, 0);
+    rec.delivered = true;
+    this.#lastStreamId = 1;
+    this.#lastProcessed = 1;
+    return rec.handle;
+  }
+
   // --- frames in ---
 
   #sink(): FrameSink {
@@ -460,6 +492,7 @@ export class ServerSession {
       trailers: null,
       needDrain: false,
       scheduled: false,
+      cancelRequest: false,
     };
     this.#streams.set(id, rec);
     return rec;
@@ -763,6 +796,20 @@ export class ServerSession {
         this.#grantConnection(k);
         this.#grantStream(rec, k);
       },
+      discardRequestBody: (id) => {
+        const rec = this.#streams.get(id);
+        if (rec === undefined || this.#dead || !remoteOpen(rec.state)) return;
+        rec.delivered = false; // no more onData / onEnd; DATA is granted back as it comes
+        if (rec.unconsumed > 0) {
+          const n = rec.unconsumed;
+          rec.unconsumed = 0;
+          this.#grantConnection(n);
+        }
+        if (!localOpen(rec.state)) {
+          this.#reset(rec, ERROR_CODE.NO_ERROR);
+          this.#notify();
+        } else rec.cancelRequest = true;
+      },
     };
   }
 
@@ -797,6 +844,8 @@ export class ServerSession {
   #sentEnd(rec: StreamRecord): void {
     const t = transition(rec.state, 'send-es');
     rec.state = 'next' in t ? t.next : 'closed';
+    // §8.1: a complete response may end a request the client is still sending.
+    if (rec.cancelRequest && rec.state !== 'closed') return this.#reset(rec, ERROR_CODE.NO_ERROR);
     this.#closeIfDone(rec);
   }
 
