@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { SecureContextOptions, Server as TlsServer, TLSSocket, TlsOptions } from 'node:tls';
 import { createTlsFront, type TlsFront } from '../tls/plain-http-detect.ts';
+import { alpnProtocols } from '../tls/tls-options.ts';
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from '../http1/request-parser.ts';
 import { serializeHead } from '../http1/response-head.ts';
 import { currentHttpDate } from './date-header.ts';
@@ -42,10 +43,6 @@ export interface ServerOptions {
   http2Limits?: Partial<SessionLimits>;
 }
 
-/** ALPN protocol ids (RFC 7301), most preferred first. */
-export function alpnProtocols(http2: boolean): string[] {
-  return http2 ? ['h2', 'http/1.1'] : ['http/1.1'];
-}
 
 export interface ListenOptions {
   port?: number;
@@ -117,7 +114,8 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     this.#http2 = options.tls !== undefined && options.http2 !== false;
     const maxHeaderBytes = this.limits.maxHeaderBytes ?? DEFAULT_PARSER_LIMITS.maxHeaderBytes;
     // The header limit carries over: HPACK's list size counts 32 bytes per field more (RFC 9113 §6.5.2).
-    this.http2Limits = { maxHeaderListSize: maxHeaderBytes + 32 * (this.limits.maxHeaderCount ?? DEFAULT_PARSER_LIMITS.maxHeaderCount), ...options.http2Limits };
+    const maxHeaderCount = this.limits.maxHeaderCount ?? DEFAULT_PARSER_LIMITS.maxHeaderCount;
+    this.http2Limits = { maxHeaderListSize: maxHeaderBytes + 32 * maxHeaderCount, maxHeaderFields: maxHeaderCount, ...options.http2Limits };
     this.h2cUpgrade = options.tls === undefined && options.http2Cleartext === true ? (socket, rest, head, settings) => this.#upgradeToH2c(socket, rest, head, settings) : null;
     // allowHalfOpen: a client may send its request and shut its side down; we still answer it.
     const onSocket = (socket: Socket): void => this.#accept(socket);
