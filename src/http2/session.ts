@@ -111,6 +111,8 @@ interface StreamRecord {
   trailers: string[] | null;
   needDrain: boolean;
   scheduled: boolean;
+  /** DATA payload bytes sent on this stream (made into frames). */
+  sent: number;
   /** The handler will not read the rest of the request body: once our END_STREAM is out, RST_STREAM NO_ERROR (§8.1). */
   cancelRequest: boolean;
 }
@@ -145,6 +147,11 @@ export class ServerStream {
   /** Response bytes queued on this stream, not yet sent (waiting for the peer's windows). */
   get bufferedAmount(): number {
     return this.#session.buffered(this.id);
+  }
+
+  /** Response body bytes sent so far as DATA (progress, for the shell's write-stall timeout). */
+  get bytesSent(): number {
+    return this.#session.sent(this.id);
   }
 
   /**
@@ -189,6 +196,7 @@ export class ServerStream {
 interface StreamHost {
   state(id: number): StreamState;
   buffered(id: number): number;
+  sent(id: number): number;
   respond(id: number, status: number, fields: readonly string[], endStream: boolean): boolean;
   write(id: number, chunk: Buffer): boolean;
   end(id: number, trailers: readonly string[] | null): void;
@@ -493,6 +501,7 @@ export class ServerSession {
       needDrain: false,
       scheduled: false,
       cancelRequest: false,
+      sent: 0,
     };
     this.#streams.set(id, rec);
     return rec;
@@ -750,6 +759,7 @@ export class ServerSession {
     return {
       state: (id) => this.#streams.get(id)?.state ?? 'closed',
       buffered: (id) => this.#streams.get(id)?.pendingBytes ?? 0,
+      sent: (id) => this.#streams.get(id)?.sent ?? 0,
       respond: (id, status, fields, endStream) => {
         const rec = this.#streams.get(id);
         if (rec === undefined || this.#dead) return false;
@@ -942,6 +952,7 @@ export class ServerSession {
       rec.pending[0] = first.subarray(n);
     }
     rec.pendingBytes -= chunk.length;
+    rec.sent += chunk.length;
     rec.send.consume(chunk.length);
     this.#connSend.consume(chunk.length);
     const end = rec.pendingBytes === 0 && rec.endQueued && rec.trailers === null;

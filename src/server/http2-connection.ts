@@ -78,8 +78,8 @@ class Exchange implements BodySource, Http2WireHost {
   #continueSent = false;
   #received = 0;
   #waiters: Array<() => void> = [];
-  // Write-stall watch: bufferedAmount at the last sweep that saw it grow or hold, and since when.
-  stallBytes = 0;
+  // Write-stall watch: stream.bytesSent when last seen to move, and since when.
+  stallSent = 0;
   stallSince = 0;
 
   constructor(conn: Http2Connection, stream: ServerStream, head: IncomingHead, peer: PeerInfo, sequence: number) {
@@ -444,14 +444,16 @@ export class Http2Connection implements ServerConnection {
       }
       return;
     }
-    const buffered = ex.stream.bufferedAmount;
-    if (buffered === 0 || buffered < ex.stallBytes) {
-      ex.stallBytes = buffered;
+    const stream = ex.stream;
+    const sent = stream.bytesSent;
+    if (stream.bufferedAmount === 0 || sent !== ex.stallSent || ex.stallSince === 0) {
+      ex.stallSent = sent;
       ex.stallSince = now;
     } else if (now - ex.stallSince > stallMs) {
-      // The client's window for this stream stayed shut: it does not read this response.
+      // Body bytes waiting and none sent for the whole timeout: the client's window for this
+      // stream stayed shut, it does not read this response.
       this.#cutByUs = true;
-      ex.stream.reset(ERROR_CODE.CANCEL);
+      stream.reset(ERROR_CODE.CANCEL);
     }
   }
 
