@@ -498,7 +498,8 @@ export class Http2Connection implements ServerConnection {
   /** The exchange ends without its response complete: one access line still, with what was sent. */
   #cutShort(ex: Exchange, why: string): void {
     ex.gone = true;
-    ex.req.failBody(new Error(why));
+    // Every stream ends here: an Error (and its stack) only for a body still expected.
+    if (!ex.req.bodyComplete) ex.req.failBody(new Error(why));
     ex.wake();
     if (ex.reported) return;
     ex.reported = true;
