@@ -39,7 +39,7 @@ import { HpackDecoder } from './hpack/decoder.ts';
 import { HpackEncoder } from './hpack/encoder.ts';
 import { HpackError } from './hpack/errors.ts';
 import { RateBucket, type SessionLimits, resolveLimits } from './limits.ts';
-import { type RequestHead, isConnectionSpecific, parseRequestHead, parseTrailers } from './request-head.ts';
+import { type RequestHead, isConnectionSpecificName, parseRequestHead, parseTrailers } from './request-head.ts';
 import { DEFAULT_SETTINGS, type Settings, type SettingsUpdate, applySettings, decodeSettings } from './settings.ts';
 import { type StreamState, localOpen, remoteOpen, transition } from './stream-state.ts';
 
@@ -828,27 +828,30 @@ export class ServerSession {
     enc.begin(FRAME_HEADER_BYTES);
     enc.add(':status', String(status));
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      const name = fields[i]!.toLowerCase();
-      if (!isConnectionSpecific(name)) enc.add(name, fields[i + 1]!); // §8.2.2
+      // The encoder lower-cases names (§8.2.1); connection-specific ones are left out (§8.2.2).
+      if (!isConnectionSpecificName(fields[i]!)) enc.add(fields[i]!, fields[i + 1]!);
     }
     const final = status >= 200;
     const es = endStream && final;
-    this.#pushHeaders(rec.id, enc.end(), es);
+    this.#pushHeaders(rec.id, enc.endView(), es);
     if (final) rec.responded = true;
     if (es) this.#sentEnd(rec);
     this.#notify();
   }
 
-  // A block encoded with 9 octets of headroom: one frame written in place, or HEADERS + CONTINUATION.
+  // A block encoded with 9 octets of headroom (a view of the encoder's buffer, copied here): one
+  // frame, batched with the frames around it when small, or HEADERS + CONTINUATION.
   #pushHeaders(id: number, withHeadroom: Buffer, endStream: boolean): void {
     const maxFrame = this.#peer.maxFrameSize;
     const length = withHeadroom.length - FRAME_HEADER_BYTES;
-    if (length <= maxFrame) {
-      writeFrameHeader(withHeadroom, 0, length, FRAME_TYPE.HEADERS, FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0), id);
-      this.#pushBuffer(withHeadroom);
-    } else {
+    const flags = FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0);
+    if (length > maxFrame) {
       this.#pushBuffer(headersFrames(id, withHeadroom.subarray(FRAME_HEADER_BYTES), { maxFrameSize: maxFrame, endStream }));
+      return;
     }
+    writeFrameHeader(withHeadroom, 0, length, FRAME_TYPE.HEADERS, flags, id);
+    if (withHeadroom.length <= BATCH_BYTES) this.#small(withHeadroom.length, (b, at) => at + withHeadroom.copy(b, at));
+    else this.#pushBuffer(Buffer.from(withHeadroom));
   }
 
   #sentEnd(rec: StreamRecord): void {
@@ -912,11 +915,10 @@ export class ServerSession {
         enc.begin(FRAME_HEADER_BYTES);
         const t = rec.trailers;
         for (let i = 0; i + 1 < t.length; i += 2) {
-          const name = t[i]!.toLowerCase();
-          if (!isConnectionSpecific(name)) enc.add(name, t[i + 1]!);
+          if (!isConnectionSpecificName(t[i]!)) enc.add(t[i]!, t[i + 1]!);
         }
         rec.trailers = null;
-        this.#pushHeaders(rec.id, enc.end(), true);
+        this.#pushHeaders(rec.id, enc.endView(), true);
       } else {
         this.#dataFrame(rec.id, EMPTY, true);
       }
