@@ -4,16 +4,20 @@
 // h2c (prior knowledge). The same run measures HTTP/1.1 over TLS with wrk for us and nginx, so the
 // HTTP/1.1 figures are seen beside the new ones. Servers are pinned to CPU 0 and the load generator
 // to CPU 1 (as every case here); rounds are interleaved and each server keeps its best round.
+// "httpcraft (file)" is the site handler through the API with no access log; "CLI, default config"
+// is the launcher as a user runs it (access log to the console, redirected to a file).
 // "CPU us/req" is the server's own CPU time per request, from /proc.
 // Targets: >= 1.0x nginx on 1 KiB over TLS, >= 1.5x node:http2.
 // Run alone: node bench/http2.mjs [--duration=SECONDS] [--rounds=N]
 import { spawn, spawnSync } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { connect } from 'node:net';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, measure, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
-import { findNginx, startNginx } from './https.mjs';
+import { findNginx, freePort, startNginx } from './https.mjs';
 
 const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
@@ -77,6 +81,40 @@ function runH2load(url, { clients = 10, streams = 10, duration = 10 } = {}) {
   });
 }
 
+/**
+ * httpcraft as a user starts it: the launcher (dist/src/cli.js, its node flags) with the default
+ * configuration, which logs every request to the console, here redirected to a file. Only the
+ * certificate is given, so that every server in the case uses the same one.
+ */
+async function startCli({ dir, certFile, keyFile, root }) {
+  const port = await freePort();
+  const cli = join(BENCH_DIR, '../dist/src/cli.js');
+  const out = openSync(join(dir, `cli-${port}.log`), 'w');
+  const argv = [...PRODUCT_NODE_FLAGS, cli, '-H', '127.0.0.1', '-p', String(port), '--ssl', '--ssl-cert', certFile, '--ssl-key', keyFile, root];
+  const child = HAVE_TASKSET ? spawn('taskset', ['-c', '0', process.execPath, ...argv], { stdio: ['ignore', out, out], cwd: dir }) : spawn(process.execPath, argv, { stdio: ['ignore', out, out], cwd: dir });
+  closeSync(out);
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s.destroy() ?? true));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (child.exitCode !== null) throw new Error('the CLI exited at start; see its log in the bench folder');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stop = () =>
+    new Promise((done) => {
+      if (child.exitCode !== null) return done();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        done();
+      });
+      child.kill('SIGTERM');
+    });
+  return { port, pid: child.pid, stop };
+}
+
 async function measureH2(pid, url, options) {
   const before = cpuMs(pid);
   const r = await runH2load(url, options);
@@ -110,6 +148,7 @@ export async function run({ duration = 10, rounds = 2 } = {}) {
         load: { clients: 10, streams: 10 },
         servers: [
           { name: 'httpcraft (file)', tls: true, start: () => startServer(ours, { env: { ...env, BODY_MODE: 'file' }, nodeFlags: PRODUCT_NODE_FLAGS }) },
+          { name: 'httpcraft CLI, default config', tls: true, start: () => startCli({ dir, certFile: dev.certFile, keyFile: dev.keyFile, root }) },
           { name: 'httpcraft (memory)', tls: true, start: () => startServer(ours, { env: { ...env, BODY_MODE: 'memory' }, nodeFlags: PRODUCT_NODE_FLAGS }) },
           { name: 'node:http2 (memory)', tls: true, start: () => startServer(nodeH2, { env: { ...env, BODY_BYTES: '1024' } }) },
           ...(nginx === null ? [] : [{ name: 'nginx', tls: true, start: () => startNginx(nginx, { dir, certFile: dev.certFile, keyFile: dev.keyFile, root }, nginxHttp2Config) }]),
