@@ -389,3 +389,18 @@ test('timeouts carry over: a body that does not come gets 408, a client that doe
   const after = await h2request(session, { ':method': 'POST', ':path': '/upload' }, 'abc');
   assert.equal(after.body.toString(), 'got 3');
 });
+
+test('the connection cap counts HTTP/2 connections; one over it is refused with GOAWAY, not HTTP/1.1 bytes', async (t) => {
+  const s = await start((_req, res) => res.send(200, 'ok'), { tls: TLS, maxConnections: 1 });
+  t.after(() => s.close());
+  const first = await h2connect(`https://127.0.0.1:${s.port}`);
+  t.after(() => closeSession(first));
+  assert.equal((await h2get(first, '/')).body.toString(), 'ok');
+  const second = await h2connect(`https://127.0.0.1:${s.port}`);
+  t.after(() => closeSession(second));
+  second.on('error', () => {}); // node:http2 reports a GOAWAY with an error code as a session error too
+  const code = await new Promise<number>((resolve) => second.once('goaway', (c: number) => resolve(c)));
+  assert.equal(code, 0x7); // REFUSED_STREAM
+  assert.equal(s.server.stats.refused, 1);
+  assert.equal(s.server.stats.http2.open, 1);
+});
