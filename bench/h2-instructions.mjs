@@ -4,7 +4,7 @@
 // requests; (Ir(N2) - Ir(N1)) / (N2 - N1) is the cost of one request with start-up taken out (it
 // still holds the JIT's work of those requests, as a real server's first minutes would).
 //
-//   node bench/h2-instructions.mjs [--n1=2000] [--n2=12000] [--only=ours-h2c,node-h2c,ours-h1,nginx-h2c,nginx-h1]
+//   node bench/h2-instructions.mjs [--n1=2000] [--n2=12000] [--only=ours-h2c,node-h2c,ours-h1,nginx-h2c,nginx-h1] [--semi=1] [--clients=1]
 //
 // ours-h2c: createServer({ http2Cleartext }) answering from memory (Response.end), our launcher's
 // node flags plus --predictable (no concurrent compiler threads). node-h2c: node:http2 from memory.
@@ -21,7 +21,10 @@ import { freePort } from './https.mjs';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
 const N1 = Number(args.n1 ?? 2000);
 const N2 = Number(args.n2 ?? 12000);
-const NODE_FLAGS = ['--max-semi-space-size=1', '--predictable'];
+// --semi=MB overrides the launcher's young-generation size (GC cost depends on it); --clients=C runs
+// C connections of 10 streams each (more requests in flight: more survive a scavenge).
+const NODE_FLAGS = [`--max-semi-space-size=${args.semi ?? 1}`, '--predictable'];
+const CLIENTS = String(args.clients ?? 1);
 
 if (args.serve !== undefined) await serve(args.serve, Number(args.count), Number(args.port));
 else await main();
@@ -103,7 +106,7 @@ async function countRun(workload, count, dir) {
   }
   await waitForPort(port, child);
   const path = who === 'nginx' ? '/1k.txt' : '/';
-  const load = spawnSync('h2load', [...(proto === 'h1' ? ['--h1'] : []), '-n', String(count), '-c', '1', '-m', '10', `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' });
+  const load = spawnSync('h2load', [...(proto === 'h1' ? ['--h1'] : []), '-n', String(count), '-c', CLIENTS, '-m', '10', `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' });
   if (!/(\d+) succeeded/.test(load.stdout) || Number(/(\d+) succeeded/.exec(load.stdout)[1]) !== count) throw new Error(`h2load did not complete: ${load.stdout}`);
   if (who === 'nginx') child.kill('SIGQUIT');
   await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', resolve)));
