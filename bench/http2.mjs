@@ -8,9 +8,9 @@
 // is the launcher as a user runs it (access log to the console, redirected to a file).
 // "CPU us/req" is the server's own CPU time per request, from /proc.
 // Targets: >= 1.0x nginx on 1 KiB over TLS, >= 1.5x node:http2.
-// Run alone: node bench/http2.mjs [--duration=SECONDS] [--rounds=N]
+// Run alone: node bench/http2.mjs [--duration=SECONDS] [--rounds=N] [--case=NAME-PREFIX]
 import { spawn, spawnSync } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -121,7 +121,7 @@ async function measureH2(pid, url, options) {
   return { ...r, cpuUsPerReq: ((cpuMs(pid) - before) * 1000) / r.total };
 }
 
-export async function run({ duration = 10, rounds = 2 } = {}) {
+export async function run({ duration = 10, rounds = 2, only = null } = {}) {
   if (!haveH2load()) {
     console.log('\n== http2: skipped, h2load is not installed (apt-get install -y nghttp2-client) ==');
     return null;
@@ -187,21 +187,29 @@ export async function run({ duration = 10, rounds = 2 } = {}) {
 
     const summary = {};
     for (const c of cases) {
+      if (only !== null && !c.name.startsWith(only)) continue;
       const best = {};
       for (let round = 0; round < rounds; round++) {
         for (const s of c.servers) {
-          const server = await s.start();
-          try {
-            const url = `${s.tls ? 'https' : 'http'}://127.0.0.1:${server.port + (s.portOffset ?? 0)}${c.path}`;
+          // A run that got no answer at all (seen now and then with nginx's TLS port right after
+          // start) is retried once with a fresh server, and said so.
+          for (let attempt = 0; attempt < 2; attempt++) {
+            const server = await s.start();
             let r;
-            if (c.wrk) {
-              await runWrk(url, { connections: 50, duration: 2 });
-              r = await measure(server.pid, url, { connections: 50, duration });
-              r.protocol = 'http/1.1';
-            } else r = await measureH2(server.pid, url, { ...c.load, duration });
-            if (best[s.name] === undefined || r.rps > best[s.name].rps) best[s.name] = { ...r, rssMiB: peakRssMiB(server.pid) };
-          } finally {
-            await server.stop();
+            try {
+              const url = `${s.tls ? 'https' : 'http'}://127.0.0.1:${server.port + (s.portOffset ?? 0)}${c.path}`;
+              if (c.wrk) {
+                await runWrk(url, { connections: 50, duration: 2 });
+                r = await measure(server.pid, url, { connections: 50, duration });
+                r.protocol = 'http/1.1';
+              } else r = await measureH2(server.pid, url, { ...c.load, duration });
+              if (best[s.name] === undefined || r.rps > best[s.name].rps) best[s.name] = { ...r, rssMiB: peakRssMiB(server.pid) };
+            } finally {
+              await server.stop();
+            }
+            if (r.rps > 0) break;
+            const log = join(dir, 'nginx-error.log');
+            console.log(`${s.name}: no answers in this run${attempt === 0 ? ', retrying once' : ''}; h2load said:\n${r.raw.split('\n').filter((l) => /error|fail|protocol/i.test(l)).join('\n')}${s.name === 'nginx' && existsSync(log) ? `\nnginx error log: ${readFileSync(log, 'utf8').slice(-500)}` : ''}`);
           }
         }
       }
@@ -228,7 +236,7 @@ export async function run({ duration = 10, rounds = 2 } = {}) {
     }
     if (nginx === null) console.log('nginx is not installed (apt-get install -y nginx); only httpcraft and node:http2 were measured.');
     const tls1k = summary['h2 TLS 1 KiB (-c 10 -m 10)'];
-    if (tls1k.nginx !== undefined) {
+    if (tls1k?.nginx !== undefined) {
       console.log(`h2 TLS 1 KiB: httpcraft / nginx = ${fmt(tls1k['httpcraft (file)'].rps / tls1k.nginx.rps, 2)}x (target >= 1.0x), httpcraft / node:http2 = ${fmt(tls1k['httpcraft (file)'].rps / tls1k['node:http2 (memory)'].rps, 2)}x (target >= 1.5x)`);
     }
     return summary;
@@ -239,5 +247,6 @@ export async function run({ duration = 10, rounds = 2 } = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const opt = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-  await run({ duration: opt('duration', 10), rounds: opt('rounds', 2) });
+  const only = process.argv.find((a) => a.startsWith('--case='))?.split('=')[1] ?? null;
+  await run({ duration: opt('duration', 10), rounds: opt('rounds', 2), only });
 }
