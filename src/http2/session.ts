@@ -120,7 +120,8 @@ interface StreamRecord {
 }
 
 const DEFAULT_OUTPUT_BUDGET = 262_144;
-const DEFAULT_HIGH_WATER_MARK = 65_536;
+/** Response bytes queued on one stream past which write() returns false (writeHighWaterMark). */
+export const DEFAULT_HIGH_WATER_MARK = 65_536;
 /** §6.9.2: every window starts at 65535 until SETTINGS say otherwise; the connection's always does. */
 const DEFAULT_WINDOW = 65_535;
 /** DATA this small is copied into the batch buffer instead of being a buffer of its own. */
