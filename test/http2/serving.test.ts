@@ -404,3 +404,31 @@ test('the connection cap counts HTTP/2 connections; one over it is refused with 
   assert.equal(s.server.stats.refused, 1);
   assert.equal(s.server.stats.http2.open, 1);
 });
+
+test('the status page over HTTP/2: counts by protocol, HTTP/2 connections and open streams, in JSON and /metrics', async (t) => {
+  const { StatusRecorder } = await import('../../src/status/metrics.ts');
+  const tree = await makeTree(treeSpec);
+  const recorder = new StatusRecorder({ name: 'httpcraft-test' });
+  const handler = createSiteHandler({ documentRoot: tree.root, showHiddenFiles: false, followSymlinks: false, logger: silentLogger, status: { recorder, statusPath: '/server-status', metricsPath: '/metrics' } });
+  const s = await start(handler, { tls: TLS });
+  recorder.attach(s.server);
+  t.after(async () => {
+    recorder.close();
+    await s.close();
+    await tree.cleanup();
+  });
+  const session = await h2connect(`https://127.0.0.1:${s.port}`);
+  t.after(() => closeSession(session));
+  await Promise.all([h2get(session, '/'), h2get(session, '/styles.css'), h2get(session, '/nope')]);
+  const json = JSON.parse((await h2get(session, '/server-status?format=json', { accept: 'application/json' })).body.toString()) as {
+    requests: { byProtocol: Record<string, number> };
+    connections: { http2: { active: number; total: number; streams: number } };
+  };
+  assert.deepEqual(json.requests.byProtocol, { 'HTTP/1.0': 0, 'HTTP/1.1': 0, 'HTTP/2.0': 3 });
+  // The snapshot is made while its own stream is open.
+  assert.deepEqual(json.connections.http2, { active: 1, total: 1, streams: 1 });
+  const metrics = (await h2get(session, '/metrics')).body.toString();
+  assert.match(metrics, /^httpcraft_http_protocol_requests_total\{protocol="HTTP\/2\.0"\} 4$/m);
+  assert.match(metrics, /^httpcraft_http2_connections_active 1$/m);
+  assert.match(metrics, /^httpcraft_http2_streams_open 1$/m);
+});
