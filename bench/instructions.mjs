@@ -3,13 +3,16 @@
 // client is this process), answers exactly N keep-alive requests on one connection, then exits; the
 // total Ir (instructions executed, start-up included) is printed per workload.
 //
-//   node bench/instructions.mjs [--n=20000] [--only=memory|static] [--out=DIR]
+//   node bench/instructions.mjs [--n=20000] [--only=memory|static|close|big] [--out=DIR]
 //
 // The server runs with the launcher's --max-semi-space-size=1 and V8's --predictable (one thread: no
 // concurrent compilation or GC whose interleaving would move the count from run to run).
 //
 // memory: createServer with a handler answering a 1 KiB in-memory body (Response.end).
 // static: the site handler on a 1 KiB cached file (Response.sendPrepared, the static fast path).
+// close: the static workload with one request per connection (`Connection: close`), N/10 connections
+//   one after another: accept, first response, close.
+// big: the site handler on a 10 MiB file (streamed from disk), N/1000 keep-alive requests.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, realpathSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -28,7 +31,7 @@ else await main();
 async function serve(kind, count) {
   const { createServer } = await import('../dist/src/server/http-server.js');
   let handler;
-  if (kind === 'static') {
+  if (kind !== 'memory') {
     const { createSiteHandler } = await import('../dist/src/app/site.js');
     const { createConsoleLogger } = await import('../dist/src/log/logger.js');
     handler = createSiteHandler({ documentRoot: realpathSync(args.root), showHiddenFiles: false, followSymlinks: false, logger: createConsoleLogger('ERROR') });
@@ -52,10 +55,13 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const root = mkdtempSync(join(tmpdir(), 'httpcraft-ir-root-'));
   writeFileSync(join(root, 'file.txt'), BODY);
+  writeFileSync(join(root, 'big.bin'), Buffer.alloc(10 * 1024 * 1024, 1));
   const results = [];
-  for (const kind of args.only !== undefined ? [args.only] : ['memory', 'static']) {
+  const COUNTS = { memory: N, static: N, close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
+  for (const kind of args.only !== undefined ? args.only.split(',') : ['memory', 'static', 'close', 'big']) {
+    const count = COUNTS[kind];
     const out = join(dir, `callgrind.${kind}.out`);
-    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${N}`, `--root=${root}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count}`, `--root=${root}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     server.stderr.on('data', (d) => (stderr += d));
     const port = await new Promise((resolve, reject) => {
@@ -67,10 +73,11 @@ async function main() {
       });
       server.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
     });
-    await drive(port, kind === 'static' ? '/file.txt' : '/', N);
+    if (kind === 'close') await driveClose(port, '/file.txt', count);
+    else await drive(port, kind === 'memory' ? '/' : kind === 'big' ? '/big.bin' : '/file.txt', count);
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
     const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(out, 'latin1'));
-    results.push({ workload: kind, requests: N, Ir: Number(totals[1]), file: out });
+    results.push({ workload: kind, requests: count, Ir: Number(totals[1]), file: out });
   }
   for (const r of results) console.log(`${r.workload}\t${r.requests} requests\tIr ${r.Ir.toLocaleString('en')}\t(${r.file})`);
 }
@@ -83,6 +90,7 @@ function drive(port, path, n) {
     let sent = 0;
     let received = 0;
     let buf = Buffer.alloc(0);
+    let bodyLeft = 0; // of the response being read, past what buf holds (big bodies are counted, not kept)
     const next = () => {
       if (sent < n) {
         sent++;
@@ -91,6 +99,17 @@ function drive(port, path, n) {
     };
     socket.on('connect', next);
     socket.on('data', (chunk) => {
+      if (bodyLeft > 0) {
+        const used = Math.min(bodyLeft, chunk.length);
+        bodyLeft -= used;
+        chunk = chunk.subarray(used);
+        if (bodyLeft > 0) return;
+        if (++received === n) {
+          socket.end();
+          return resolve();
+        }
+        next();
+      }
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       for (;;) {
         const end = buf.indexOf('\r\n\r\n');
@@ -98,7 +117,11 @@ function drive(port, path, n) {
         const head = buf.subarray(0, end).toString('latin1');
         if (!head.startsWith('HTTP/1.1 200')) return reject(new Error(`unexpected response: ${head}`));
         const length = Number(/content-length: *(\d+)/i.exec(head)[1]);
-        if (buf.length < end + 4 + length) return;
+        if (buf.length < end + 4 + length) {
+          bodyLeft = end + 4 + length - buf.length;
+          buf = Buffer.alloc(0);
+          return;
+        }
         buf = buf.subarray(end + 4 + length);
         if (++received === n) {
           socket.end();
@@ -109,4 +132,22 @@ function drive(port, path, n) {
     });
     socket.on('error', (e) => (received === n ? resolve() : reject(e)));
   });
+}
+
+/** n connections one after another, each with one `Connection: close` request, read to the server's close. */
+async function driveClose(port, path, n) {
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ir-bench\r\nAccept: */*\r\nConnection: close\r\n\r\n`, 'latin1');
+  for (let i = 0; i < n; i++) {
+    await new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let head = '';
+      socket.on('connect', () => socket.write(request));
+      socket.on('data', (chunk) => {
+        if (head.length < 12) head += chunk.toString('latin1', 0, 12);
+      });
+      socket.on('end', () => socket.end());
+      socket.on('close', () => (head.startsWith('HTTP/1.1 200') ? resolve() : reject(new Error(`unexpected response: ${head}`))));
+      socket.on('error', reject);
+    });
+  }
 }
