@@ -213,7 +213,6 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   }
 
   #accept(socket: Socket): void {
-    socket.on('error', () => socket.destroy());
     if (this.#draining) {
       socket.destroy();
       return;
@@ -234,6 +233,8 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
 
   /** Over a cap: a short, honest 503 instead of a silent reset. */
   #refuse(socket: Socket, body: string): void {
+    // An accepted Connection listens for errors itself; a refused socket needs this one.
+    socket.on('error', () => socket.destroy());
     this.#refused++;
     const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`, currentHttpDate());
     socket.end(head + body, 'latin1');
