@@ -1,7 +1,8 @@
 // Issue 20's benchmark: httpcraft as users run it. The server is started through the launcher
 // (dist/src/cli.js, with the shebang's node flags) with the default configuration: the access log
 // on, to the console (stdout redirected to a file), or to a log file (--access-log FILE). Beside it:
-// the programmatic API server with no log (what bench/static.mjs measures), nginx with its default
+// the same launcher with --access-log off, the programmatic API server with no log (what
+// bench/static.mjs measures), nginx with its default
 // access_log on (to a file, format combined, sendfile on as the distribution's nginx.conf has it),
 // and a bare node:http server answering every path with the same 1 KiB body from memory.
 //
@@ -87,12 +88,12 @@ function command(pinned, file, args) {
   return pinned && HAVE_TASKSET ? ['taskset', ['-c', '0', file, ...args]] : [file, args];
 }
 
-/** The launcher with its defaults; access 'console' (stdout to a file) or 'file' (--access-log FILE). */
+/** The launcher with its defaults; access 'console' (stdout to a file), 'file' (--access-log FILE) or 'off'. */
 async function startCli(docroot, dir, { access, pinned }) {
   const port = await freePort();
   const out = join(dir, `cli-${access}-${pinned ? 'pinned' : 'unpinned'}.stdout`);
   const fd = openSync(out, 'w');
-  const logArgs = access === 'file' ? ['--access-log', join(dir, `cli-${pinned ? 'pinned' : 'unpinned'}-access.log`)] : [];
+  const logArgs = access === 'file' ? ['--access-log', join(dir, `cli-${pinned ? 'pinned' : 'unpinned'}-access.log`)] : access === 'off' ? ['--access-log', 'off'] : [];
   const [file, args] = command(pinned, process.execPath, [...PRODUCT_NODE_FLAGS, CLI, '-H', '127.0.0.1', '-p', String(port), ...logArgs, docroot]);
   const child = spawn(file, args, { stdio: ['ignore', fd, 'inherit'] });
   closeSync(fd);
@@ -148,6 +149,7 @@ http {
 const SERVERS = [
   { name: 'cli (console log)', key: 'cli', start: (root, dir, pinned) => startCli(root, dir, { access: 'console', pinned }) },
   { name: 'cli (log file)', key: 'cli-file', unpinnedOnly: true, start: (root, dir, pinned) => startCli(root, dir, { access: 'file', pinned }) },
+  { name: 'cli (log off)', key: 'cli-off', start: (root, dir, pinned) => startCli(root, dir, { access: 'off', pinned }) },
   { name: 'api (no log)', key: 'api', start: (root, _dir, pinned) => startScript(join(BENCH_DIR, 'servers/static-ours.mjs'), { DOCROOT: root }, PRODUCT_NODE_FLAGS, pinned, '/file-1k.txt') },
   { name: 'nginx (access_log on)', key: 'nginx', start: (root, dir, pinned) => startNginx(root, dir, { pinned }) },
   // Baseline for the 1 KiB cases only: node:http answering every path from memory.
@@ -241,6 +243,7 @@ export async function run({ duration = 10, connections = 50, rounds = 3, roundSe
     };
     row['vs node:http'] = ratioTo('node:http (bare)');
     row['vs api'] = ratioTo('api (no log)');
+    row['vs cli log off'] = ratioTo('cli (log off)');
   }
   console.log(`\n== cli: as users run it; ${connections} connections, wrk -t1, ${rounds} alternating rounds of ${seconds}s (medians; ratio = median of per-round ratios); unpinned: servers and wrk share both cores; pinned: server CPU 0, wrk CPU 1 ==`);
   table(rows);

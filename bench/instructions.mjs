@@ -3,7 +3,7 @@
 // client is this process), answers exactly N keep-alive requests on one connection, then exits; the
 // total Ir (instructions executed, start-up included) is printed per workload.
 //
-//   node bench/instructions.mjs [--n=20000] [--only=memory|static|close|big] [--out=DIR]
+//   node bench/instructions.mjs [--n=20000] [--only=memory,static,close,big,logged] [--out=DIR]
 //
 // The server runs with the launcher's --max-semi-space-size=1 and V8's --predictable (one thread: no
 // concurrent compilation or GC whose interleaving would move the count from run to run).
@@ -13,8 +13,10 @@
 // close: the static workload with one request per connection (`Connection: close`), N/10 connections
 //   one after another: accept, first response, close.
 // big: the site handler on a 10 MiB file (streamed from disk), N/1000 keep-alive requests.
+// logged: the static workload with the CLI's default access log (common format, to stdout, which
+//   is a file here as when the CLI's output is redirected), wired as cli-server.ts does.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, readFileSync, realpathSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,12 +44,19 @@ async function serve(kind, count) {
     };
   }
   const server = createServer({ handler, serverName: 'httpcraft' });
+  let logger = null;
+  if (kind === 'logged') {
+    const { createLogger } = await import('../dist/src/log/logger.js');
+    const { accessEntry } = await import('../dist/src/log/formats.js');
+    logger = createLogger({ level: 'INFO', format: 'common', console: process.stdout, color: false });
+    server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), false)));
+  }
   let answered = 0;
   server.on('response', () => {
-    if (++answered === count) void server.close(100).then(() => process.exit(0));
+    if (++answered === count) void server.close(100).then(() => logger?.close()).then(() => process.exit(0));
   });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
-  process.stdout.write(`PORT ${address.port}\n`);
+  process.stderr.write(`PORT ${address.port}\n`); // stdout may be the access log
 }
 
 async function main() {
@@ -57,18 +66,18 @@ async function main() {
   writeFileSync(join(root, 'file.txt'), BODY);
   writeFileSync(join(root, 'big.bin'), Buffer.alloc(10 * 1024 * 1024, 1));
   const results = [];
-  const COUNTS = { memory: N, static: N, close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
+  const COUNTS = { memory: N, static: N, logged: N, close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
   for (const kind of args.only !== undefined ? args.only.split(',') : ['memory', 'static', 'close', 'big']) {
     const count = COUNTS[kind];
     const out = join(dir, `callgrind.${kind}.out`);
-    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count}`, `--root=${root}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const logFd = openSync(join(dir, `access.${kind}.log`), 'w');
+    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count}`, `--root=${root}`], { stdio: ['ignore', logFd, 'pipe'] });
+    closeSync(logFd);
     let stderr = '';
-    server.stderr.on('data', (d) => (stderr += d));
     const port = await new Promise((resolve, reject) => {
-      let text = '';
-      server.stdout.on('data', (d) => {
-        text += d;
-        const m = /PORT (\d+)/.exec(text);
+      server.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /PORT (\d+)/.exec(stderr);
         if (m) resolve(Number(m[1]));
       });
       server.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
@@ -76,6 +85,10 @@ async function main() {
     if (kind === 'close') await driveClose(port, '/file.txt', count);
     else await drive(port, kind === 'memory' ? '/' : kind === 'big' ? '/big.bin' : '/file.txt', count);
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
+    if (kind === 'logged') {
+      const lines = readFileSync(join(dir, `access.${kind}.log`), 'latin1').split('\n').filter((l) => l.includes('"GET /file.txt HTTP/1.1" 200 1024')).length;
+      if (lines !== count) throw new Error(`logged: ${lines} access lines for ${count} requests`);
+    }
     const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(out, 'latin1'));
     results.push({ workload: kind, requests: count, Ir: Number(totals[1]), file: out });
   }
