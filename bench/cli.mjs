@@ -89,12 +89,12 @@ function command(pinned, file, args) {
 }
 
 /** The launcher with its defaults; access 'console' (stdout to a file), 'file' (--access-log FILE) or 'off'. */
-async function startCli(docroot, dir, { access, pinned }) {
+async function startCli(docroot, dir, { access, pinned, cli = CLI, extra = [] }) {
   const port = await freePort();
-  const out = join(dir, `cli-${access}-${pinned ? 'pinned' : 'unpinned'}.stdout`);
+  const out = join(dir, `cli-${access}-${pinned ? 'pinned' : 'unpinned'}-${port}.stdout`);
   const fd = openSync(out, 'w');
   const logArgs = access === 'file' ? ['--access-log', join(dir, `cli-${pinned ? 'pinned' : 'unpinned'}-access.log`)] : access === 'off' ? ['--access-log', 'off'] : [];
-  const [file, args] = command(pinned, process.execPath, [...PRODUCT_NODE_FLAGS, CLI, '-H', '127.0.0.1', '-p', String(port), ...logArgs, docroot]);
+  const [file, args] = command(pinned, process.execPath, [...PRODUCT_NODE_FLAGS, cli, '-H', '127.0.0.1', '-p', String(port), ...logArgs, ...extra, docroot]);
   const child = spawn(file, args, { stdio: ['ignore', fd, 'inherit'] });
   closeSync(fd);
   await answering(port, '/file-1k.txt');
@@ -149,12 +149,18 @@ http {
 const SERVERS = [
   { name: 'cli (console log)', key: 'cli', start: (root, dir, pinned) => startCli(root, dir, { access: 'console', pinned }) },
   { name: 'cli (log file)', key: 'cli-file', unpinnedOnly: true, start: (root, dir, pinned) => startCli(root, dir, { access: 'file', pinned }) },
+  // With the 10 MiB file in the memory cache (its default limit per file is 1 MiB): one copy per
+  // byte (memory to socket) instead of two (disk to memory to socket).
+  { name: 'cli (10 MiB cached)', key: 'cli-cache', bigOnly: true, unpinnedOnly: true, start: (root, dir, pinned) => startCli(root, dir, { access: 'console', pinned, extra: ['--cache-file-max-bytes', String(16 * 1024 * 1024)] }) },
   { name: 'cli (log off)', key: 'cli-off', start: (root, dir, pinned) => startCli(root, dir, { access: 'off', pinned }) },
   { name: 'api (no log)', key: 'api', start: (root, _dir, pinned) => startScript(join(BENCH_DIR, 'servers/static-ours.mjs'), { DOCROOT: root }, PRODUCT_NODE_FLAGS, pinned, '/file-1k.txt') },
   { name: 'nginx (access_log on)', key: 'nginx', start: (root, dir, pinned) => startNginx(root, dir, { pinned }) },
   // Baseline for the 1 KiB cases only: node:http answering every path from memory.
   { name: 'node:http (bare)', key: 'node', smallOnly: true, start: (_root, _dir, pinned) => startScript(join(BENCH_DIR, 'servers/node-http.mjs'), {}, [], pinned, '/file-1k.txt') },
 ];
+// BASELINE_CLI=path/to/an/older/dist/src/cli.js adds that build (default config, console log) to
+// the same rounds: before and after a change, measured together.
+if (process.env.BASELINE_CLI) SERVERS.unshift({ name: 'cli before (console log)', key: 'cli-before', start: (root, dir, pinned) => startCli(root, dir, { access: 'console', pinned, cli: process.env.BASELINE_CLI }) });
 const NGINX = 'nginx (access_log on)';
 
 function transferMBps(raw) {
@@ -186,7 +192,7 @@ export async function run({ duration = 10, connections = 50, rounds = 3, roundSe
         for (const s of list) up.push({ ...s, server: await s.start(docroot, dir, pinned) });
         for (const c of CASES) {
           if (wanted !== null && !wanted.has(c.name)) continue;
-          const here = up.filter((s) => !(s.smallOnly && c.path !== '/file-1k.txt'));
+          const here = up.filter((s) => !(s.smallOnly && c.path !== '/file-1k.txt') && !(s.bigOnly && c.path === '/file-1k.txt'));
           const wrkBase = { connections, pin: pinned, threads: 1, ...headerScript(dir, c.headers) };
           for (const s of here) await runWrk(`http://127.0.0.1:${s.server.port}${c.path}`, { ...wrkBase, duration: 1 }); // warm-up
           const perServer = new Map(here.map((s) => [s.name, []]));
@@ -244,6 +250,7 @@ export async function run({ duration = 10, connections = 50, rounds = 3, roundSe
     row['vs node:http'] = ratioTo('node:http (bare)');
     row['vs api'] = ratioTo('api (no log)');
     row['vs cli log off'] = ratioTo('cli (log off)');
+    if (process.env.BASELINE_CLI) row['vs before'] = ratioTo('cli before (console log)');
   }
   console.log(`\n== cli: as users run it; ${connections} connections, wrk -t1, ${rounds} alternating rounds of ${seconds}s (medians; ratio = median of per-round ratios); unpinned: servers and wrk share both cores; pinned: server CPU 0, wrk CPU 1 ==`);
   table(rows);

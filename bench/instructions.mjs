@@ -3,7 +3,7 @@
 // client is this process), answers exactly N keep-alive requests on one connection, then exits; the
 // total Ir (instructions executed, start-up included) is printed per workload.
 //
-//   node bench/instructions.mjs [--n=20000] [--only=memory,static,close,big,logged] [--out=DIR]
+//   node bench/instructions.mjs [--n=20000] [--only=memory,static,close,big,logged,tls,tls-full] [--out=DIR]
 //
 // The server runs with the launcher's --max-semi-space-size=1 and V8's --predictable (one thread: no
 // concurrent compilation or GC whose interleaving would move the count from run to run).
@@ -13,6 +13,10 @@
 // close: the static workload with one request per connection (`Connection: close`), N/10 connections
 //   one after another: accept, first response, close.
 // big: the site handler on a 10 MiB file (streamed from disk), N/1000 keep-alive requests.
+// tls: the static workload over TLS 1.3 (the ECDSA P-256 development certificate), N/20 new
+//   connections one after another, each one `Connection: close` request, resuming the session the
+//   previous connection was given (a ticket): what a returning HTTPS client costs.
+// tls-full: the same with a full handshake each time (N/40 connections).
 // logged: the static workload with the CLI's default access log (common format, to stdout, which
 //   is a file here as when the CLI's output is redirected), wired as cli-server.ts does.
 import { spawn } from 'node:child_process';
@@ -43,7 +47,12 @@ async function serve(kind, count) {
       res.end(BODY);
     };
   }
-  const server = createServer({ handler, serverName: 'httpcraft' });
+  let tls;
+  if (kind.startsWith('tls')) {
+    const { prepareHttps } = await import('../dist/src/tls/https.js');
+    tls = (await prepareHttps({ certFile: args.cert, keyFile: args.key, pfxFile: null, password: null })).tls;
+  }
+  const server = createServer({ handler, serverName: 'httpcraft', ...(tls === undefined ? {} : { tls }) });
   let logger = null;
   if (kind === 'logged') {
     const { createLogger } = await import('../dist/src/log/logger.js');
@@ -66,12 +75,14 @@ async function main() {
   writeFileSync(join(root, 'file.txt'), BODY);
   writeFileSync(join(root, 'big.bin'), Buffer.alloc(10 * 1024 * 1024, 1));
   const results = [];
-  const COUNTS = { memory: N, static: N, logged: N, close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
+  const { ensureDevCertificate } = await import('../dist/src/tls/self-signed.js');
+  const cert = await ensureDevCertificate({ stateDir: join(root, '.state'), names: { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] } });
+  const COUNTS = { memory: N, static: N, logged: N, tls: Math.max(1, Math.round(N / 20)), 'tls-full': Math.max(1, Math.round(N / 40)), close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
   for (const kind of args.only !== undefined ? args.only.split(',') : ['memory', 'static', 'close', 'big']) {
     const count = COUNTS[kind];
     const out = join(dir, `callgrind.${kind}.out`);
     const logFd = openSync(join(dir, `access.${kind}.log`), 'w');
-    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count}`, `--root=${root}`], { stdio: ['ignore', logFd, 'pipe'] });
+    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count}`, `--root=${root}`, `--cert=${cert.certFile}`, `--key=${cert.keyFile}`], { stdio: ['ignore', logFd, 'pipe'] });
     closeSync(logFd);
     let stderr = '';
     const port = await new Promise((resolve, reject) => {
@@ -83,6 +94,7 @@ async function main() {
       server.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
     });
     if (kind === 'close') await driveClose(port, '/file.txt', count);
+    else if (kind.startsWith('tls')) await driveTls(port, '/file.txt', count, kind === 'tls');
     else await drive(port, kind === 'memory' ? '/' : kind === 'big' ? '/big.bin' : '/file.txt', count);
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
     if (kind === 'logged') {
@@ -163,4 +175,31 @@ async function driveClose(port, path, n) {
       socket.on('error', reject);
     });
   }
+}
+
+/** n TLS connections one after another, one `Connection: close` request each; resume: offer the
+ * session the previous connection was given. */
+async function driveTls(port, path, n, resume) {
+  const { connect: tlsConnect } = await import('node:tls');
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: ir-bench\r\nAccept: */*\r\nConnection: close\r\n\r\n`, 'latin1');
+  let session;
+  let resumed = 0;
+  for (let i = 0; i < n; i++) {
+    await new Promise((resolve, reject) => {
+      const socket = tlsConnect({ port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false, noDelay: true, ...(resume && session ? { session } : {}) });
+      let head = '';
+      socket.on('session', (s) => (session = s));
+      socket.on('secureConnect', () => {
+        if (socket.isSessionReused()) resumed++;
+        socket.write(request);
+      });
+      socket.on('data', (chunk) => {
+        if (head.length < 12) head += chunk.toString('latin1', 0, 12);
+      });
+      socket.on('end', () => socket.end());
+      socket.on('close', () => (head.startsWith('HTTP/1.1 200') ? resolve() : reject(new Error(`unexpected response: ${head}`))));
+      socket.on('error', reject);
+    });
+  }
+  if (resume && resumed < n - 1) throw new Error(`only ${resumed} of ${n} TLS connections resumed`);
 }

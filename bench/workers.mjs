@@ -1,6 +1,8 @@
 // Issue 8's benchmark: requests/s on a 1 KiB static file with 1 and 2 workers, httpcraft (our real
 // CLI) next to nginx (worker_processes 1 and 2, access log off), driven by wrk with keep-alive.
 // Nothing is pinned: using every core is the point, and wrk shares those cores with the servers.
+// Issue 20 adds the `auto` rows: `--workers auto` against nginx's `worker_processes auto` (one per
+// core: 2 here), the setting a user picks to use the machine, with its scaling from 1 worker.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -62,7 +64,7 @@ function stopProcess(child, signal = 'SIGTERM') {
 async function startOurs(root, workers) {
   const port = await freePort();
   // Like the nginx side (access_log off): no request lines, so the comparison is of serving alone.
-  const args = [...PRODUCT_NODE_FLAGS, CLI, '-H', '127.0.0.1', '-p', String(port), '--log-level', 'WARNING', '--access-log', 'off', ...(workers > 1 ? ['--workers', String(workers)] : []), root];
+  const args = [...PRODUCT_NODE_FLAGS, CLI, '-H', '127.0.0.1', '-p', String(port), '--log-level', 'WARNING', '--access-log', 'off', ...(workers !== 1 ? ['--workers', String(workers)] : []), root];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   await answering(port, '/kib.txt');
   return { port, pid: child.pid, stop: () => stopProcess(child) };
@@ -133,8 +135,9 @@ export async function run({ duration = 10, connections = 50 } = {}) {
   const servers = [
     { name: 'httpcraft', workers: 1, start: () => startOurs(root, 1) },
     { name: 'httpcraft', workers: 2, start: () => startOurs(root, 2) },
+    { name: 'httpcraft', workers: 'auto', start: () => startOurs(root, 'auto') },
   ];
-  if (haveNginx()) servers.push({ name: 'nginx', workers: 1, start: () => startNginx(root, 1) }, { name: 'nginx', workers: 2, start: () => startNginx(root, 2) });
+  if (haveNginx()) servers.push({ name: 'nginx', workers: 1, start: () => startNginx(root, 1) }, { name: 'nginx', workers: 2, start: () => startNginx(root, 2) }, { name: 'nginx', workers: 'auto', start: () => startNginx(root, 'auto') });
   else console.error('nginx is not installed (sudo apt-get install -y nginx): its rows are skipped');
   // Other work on the machine skews every row; say how busy it was.
   const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -160,7 +163,7 @@ export async function run({ duration = 10, connections = 50 } = {}) {
   }
   for (const r of rows) {
     const one = results[`${r.server}/1`];
-    r['2w/1w'] = r.workers === 2 && one ? `${fmt(results[`${r.server}/2`].rps / one.rps, 2)}x` : '';
+    r['vs 1 worker'] = r.workers !== 1 && one ? `${fmt(results[`${r.server}/${r.workers}`].rps / one.rps, 2)}x` : '';
     const nginx = results[`nginx/${r.workers}`];
     r['vs nginx'] = nginx ? `${fmt(results[`${r.server}/${r.workers}`].rps / nginx.rps, 2)}x` : 'n/a';
   }
