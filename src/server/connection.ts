@@ -116,6 +116,8 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
   #clientDone = false;
   // Whether 'drain' is listened to yet: only a socket whose writes ever back up needs it.
   #drainListening = false;
+  // A close decided during a parse, carried out once it returns (see #closeGracefully).
+  #closeAfterParse = false;
   #continueSent = false;
   #closing = false;
   #closed = false;
@@ -208,6 +210,15 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
     else if (!this.#uncorkScheduled) {
       this.#uncorkScheduled = true;
       setImmediate(this.#uncorkLater);
+    }
+    this.#afterParse();
+  }
+
+  /** Carries out a close decided while the parser was running (the batch is uncorked by now). */
+  #afterParse(): void {
+    if (this.#closeAfterParse && !this.#inRead && !this.#inResume) {
+      this.#closeAfterParse = false;
+      this.#endConnection();
     }
   }
 
@@ -594,6 +605,10 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
     this.#inResume = true;
     this.#parser.resume();
     this.#inResume = false;
+    if (this.#closeAfterParse) {
+      this.#afterParse();
+      return;
+    }
     if (this.#upgrade !== null) {
       this.#completeSwitch();
       return;
@@ -641,6 +656,17 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
     this.#closing = true;
     this.#req = null;
     this.#res = null;
+    // Inside a parse the parser has not yet set aside the bytes after this request (pipelined):
+    // whether any remain unread is known once it returns.
+    if (this.#inRead || this.#inResume) {
+      this.#closeAfterParse = true;
+      return;
+    }
+    this.#endConnection();
+  }
+
+  #endConnection(): void {
+    if (this.#closed) return;
     if (this.#nothingUnread()) {
       // No lingering (RFC 9112 §9.6 guards against a reset destroying the response, and a reset
       // comes only from bytes we have not read): the client said this was its last request and
