@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, runWrk, table } from './lib.mjs';
+import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, median, runWrk, table } from './lib.mjs';
 
 const CLI = join(BENCH_DIR, '../dist/src/cli.js');
 
@@ -126,7 +126,7 @@ function haveNginx() {
   return spawnSync('nginx', ['-v']).error === undefined;
 }
 
-export async function run({ duration = 10, connections = 50 } = {}) {
+export async function run({ duration = 10, connections = 50, rounds = 3 } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'httpcraft-bench-workers-'));
   // Readable by nginx's unprivileged workers when the bench runs as root.
   chmodSync(root, 0o755);
@@ -139,35 +139,44 @@ export async function run({ duration = 10, connections = 50 } = {}) {
   ];
   if (haveNginx()) servers.push({ name: 'nginx', workers: 1, start: () => startNginx(root, 1) }, { name: 'nginx', workers: 2, start: () => startNginx(root, 2) }, { name: 'nginx', workers: 'auto', start: () => startNginx(root, 'auto') });
   else console.error('nginx is not installed (sudo apt-get install -y nginx): its rows are skipped');
-  // Other work on the machine skews every row; say how busy it was.
+  // Other work on the machine skews every row; say how busy it was. All servers stay up and wrk
+  // visits them in alternating rounds (the order rotates), so a slow spell hits every row alike;
+  // figures are medians over the rounds.
   const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
   const rows = [];
   const results = {};
+  const seconds = Math.max(2, Math.round(Number(duration) / 2.5));
+  const up = [];
   try {
-    for (const s of servers) {
-      const server = await s.start();
-      try {
-        const url = `http://127.0.0.1:${server.port}/kib.txt`;
-        await runWrk(url, { connections, duration: 2, pin: false }); // warm-up; every worker is up by now
-        const cpuBefore = treeCpuMs(server.pid);
-        const r = await runWrk(url, { connections, duration, pin: false });
-        const cpuUsPerReq = ((treeCpuMs(server.pid) - cpuBefore) * 1000) / r.total;
-        results[`${s.name}/${s.workers}`] = r;
-        rows.push({ server: s.name, workers: s.workers, 'req/s': fmt(r.rps), 'p99 ms': fmt(r.p99Ms, 2), 'server CPU us/req': fmt(cpuUsPerReq, 1), errors: r.errors });
-      } finally {
-        await server.stop();
+    for (const s of servers) up.push({ ...s, server: await s.start(), rounds: [] });
+    for (const s of up) await runWrk(`http://127.0.0.1:${s.server.port}/kib.txt`, { connections, duration: 2, pin: false }); // warm-up; every worker is up by now
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < up.length; i++) {
+        const s = up[(i + round) % up.length];
+        const url = `http://127.0.0.1:${s.server.port}/kib.txt`;
+        const cpuBefore = treeCpuMs(s.server.pid);
+        const r = await runWrk(url, { connections, duration: seconds, pin: false });
+        s.rounds.push({ ...r, cpuUsPerReq: ((treeCpuMs(s.server.pid) - cpuBefore) * 1000) / r.total, load: loadavg()[0] });
       }
     }
+    for (const s of up) {
+      const m = (k) => median(s.rounds.map((x) => x[k]));
+      results[`${s.name}/${s.workers}`] = { rps: m('rps'), rounds: s.rounds };
+      rows.push({ server: s.name, workers: s.workers, 'req/s': fmt(m('rps')), 'p99 ms': fmt(m('p99Ms'), 2), 'server CPU us/req': fmt(m('cpuUsPerReq'), 1), load: fmt(m('load'), 2), errors: s.rounds.reduce((a, x) => a + x.errors, 0) });
+    }
   } finally {
+    await Promise.all(up.map((s) => s.server.stop()));
     rmSync(root, { recursive: true, force: true });
   }
   for (const r of rows) {
     const one = results[`${r.server}/1`];
-    r['vs 1 worker'] = r.workers !== 1 && one ? `${fmt(results[`${r.server}/${r.workers}`].rps / one.rps, 2)}x` : '';
+    // Ratios per round (the same slow spell on both sides), then their median.
+    const ratio = (a, b) => fmt(median(a.rounds.map((x, i) => x.rps / b.rounds[i].rps)), 2);
+    r['vs 1 worker'] = r.workers !== 1 && one ? `${ratio(results[`${r.server}/${r.workers}`], one)}x` : '';
     const nginx = results[`nginx/${r.workers}`];
-    r['vs nginx'] = nginx ? `${fmt(results[`${r.server}/${r.workers}`].rps / nginx.rps, 2)}x` : 'n/a';
+    r['vs nginx'] = nginx ? `${ratio(results[`${r.server}/${r.workers}`], nginx)}x` : 'n/a';
   }
-  console.log(`\n== workers: GET /kib.txt (1 KiB static file), ${connections} keep-alive connections, ${duration}s, wrk 2 threads; unpinned, wrk shares the ${availableParallelism()} cores; load average before: ${loadBefore} ==`);
+  console.log(`\n== workers: GET /kib.txt (1 KiB static file), ${connections} keep-alive connections, ${rounds} alternating rounds of ${seconds}s (medians; ratios: median of per-round ratios), wrk 2 threads; unpinned, wrk shares the ${availableParallelism()} cores; load average before: ${loadBefore} ==`);
   table(rows);
   return { results };
 }
