@@ -17,6 +17,8 @@
 //   connections one after another, each one `Connection: close` request, resuming the session the
 //   previous connection was given (a ticket): what a returning HTTPS client costs.
 // tls-full: the same with a full handshake each time (N/40 connections).
+// tls-bare: the tls workload against a bare node:tls server (same certificate and ticket settings,
+//   a prebuilt response, end()): what Node's TLS layer costs before any HTTP server runs.
 // logged: the static workload with the CLI's default access log (common format, to stdout, which
 //   is a file here as when the CLI's output is redirected), wired as cli-server.ts does.
 import { spawn } from 'node:child_process';
@@ -35,6 +37,7 @@ if (args.serve !== undefined) await serve(args.serve, Number(args.count));
 else await main();
 
 async function serve(kind, count) {
+  if (kind === 'tls-bare') return serveBareTls(count);
   const { createServer } = await import('../dist/src/server/http-server.js');
   let handler;
   if (kind !== 'memory') {
@@ -77,7 +80,7 @@ async function main() {
   const results = [];
   const { ensureDevCertificate } = await import('../dist/src/tls/self-signed.js');
   const cert = await ensureDevCertificate({ stateDir: join(root, '.state'), names: { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] } });
-  const COUNTS = { memory: N, static: N, logged: N, tls: Math.max(1, Math.round(N / 20)), 'tls-full': Math.max(1, Math.round(N / 40)), close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
+  const COUNTS = { memory: N, static: N, logged: N, tls: Math.max(1, Math.round(N / 20)), 'tls-bare': Math.max(1, Math.round(N / 20)), 'tls-full': Math.max(1, Math.round(N / 40)), close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
   for (const kind of args.only !== undefined ? args.only.split(',') : ['memory', 'static', 'close', 'big']) {
     const count = COUNTS[kind];
     const out = join(dir, `callgrind.${kind}.out`);
@@ -94,7 +97,7 @@ async function main() {
       server.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
     });
     if (kind === 'close') await driveClose(port, '/file.txt', count);
-    else if (kind.startsWith('tls')) await driveTls(port, '/file.txt', count, kind === 'tls');
+    else if (kind.startsWith('tls')) await driveTls(port, '/file.txt', count, kind !== 'tls-full');
     else await drive(port, kind === 'memory' ? '/' : kind === 'big' ? '/big.bin' : '/file.txt', count);
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
     if (kind === 'logged') {
@@ -202,4 +205,21 @@ async function driveTls(port, path, n, resume) {
     });
   }
   if (resume && resumed < n - 1) throw new Error(`only ${resumed} of ${n} TLS connections resumed`);
+}
+
+async function serveBareTls(count) {
+  const { createServer: createTlsServer } = await import('node:tls');
+  const { prepareHttps } = await import('../dist/src/tls/https.js');
+  const { tls } = await prepareHttps({ certFile: args.cert, keyFile: args.key, pfxFile: null, password: null });
+  const response = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n${BODY.toString('latin1')}`, 'latin1');
+  let answered = 0;
+  const server = createTlsServer(tls, (socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk) => {
+      if (chunk.indexOf('\r\n\r\n') === -1) return;
+      socket.end(response);
+      if (++answered === count) socket.on('close', () => server.close(() => process.exit(0)));
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.stderr.write(`PORT ${server.address().port}\n`));
 }
