@@ -17,11 +17,10 @@
 //                                       [--cases=keep-alive,close,10MiB] [--servers=cli,nginx,...]
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, median, runWrk, table } from './lib.mjs';
+import { BENCH_DIR, PRODUCT_NODE_FLAGS, answering, cpuMs, fmt, freePort, median, runWrk, table } from './lib.mjs';
 
 const CLI = join(BENCH_DIR, '../dist/src/cli.js');
 const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -41,34 +40,6 @@ function makeDocroot() {
   chmodSync(join(dir, 'file-1k.txt'), 0o644);
   chmodSync(join(dir, 'file-10m.bin'), 0o644);
   return dir;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once a GET of `path` answers 200 (or rejects after 15 s). */
-async function answering(port, path) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
-      let out = '';
-      s.on('data', (d) => (out += d));
-      s.on('close', () => resolve(out.startsWith('HTTP/1.1 200')));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function stopProcess(child, signal = 'SIGTERM') {

@@ -10,24 +10,13 @@
 //   npm run build && node bench/tls-handshake.mjs [--rounds=3] [--round-seconds=4] [--certs=ecdsa,rsa]
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, median, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, freePort, median, startServer, table } from './lib.mjs';
 
 const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function listening(port) {
   for (let i = 0; i < 200; i++) {

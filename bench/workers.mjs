@@ -5,39 +5,11 @@
 // core: 2 here), the setting a user picks to use the machine, with its scaling from 1 worker.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, median, runWrk, table } from './lib.mjs';
+import { BENCH_DIR, PRODUCT_NODE_FLAGS, answering, cpuMs, fmt, freePort, median, runWrk, table } from './lib.mjs';
 
 const CLI = join(BENCH_DIR, '../dist/src/cli.js');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once a GET of `path` answers 200 (or rejects after 15 s). */
-async function answering(port, path) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
-      let out = '';
-      s.on('data', (d) => (out += d));
-      s.on('close', () => resolve(out.startsWith('HTTP/1.1 200')));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** CPU milliseconds of a process and its children (the workers). */
 function treeCpuMs(pid) {
