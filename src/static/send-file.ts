@@ -20,7 +20,7 @@ import type { FsPath } from './fs-path.ts';
 const READ_CHUNK_BYTES = 256 * 1024;
 // Reads grow to this while the socket takes each chunk whole (a fast client: the kernel had room
 // for all of it): a quarter of the reads, thread-pool hand-offs and promises per byte (10 MiB:
-// 6.2 M -> 3.1 M instructions of ours per response, bench/instructions.mjs big). A client that makes
+// 6.2 M -> 3.2 M instructions of ours per response, bench/instructions.mjs big). A client that makes
 // the socket queue gets the small size again, so a slow reader never holds more than one large one.
 const LARGE_READ_CHUNK_BYTES = 1024 * 1024;
 
