@@ -22,7 +22,7 @@
 // logged: the static workload with the CLI's default access log (common format, to stdout, which
 //   is a file here as when the CLI's output is redirected), wired as cli-server.ts does.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,7 @@ async function main() {
     const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(out, 'latin1'));
     results.push({ workload: kind, requests: count, Ir: Number(totals[1]), file: out });
   }
+  rmSync(root, { recursive: true, force: true }); // the docroot (a 10 MiB file among them); the profiles stay
   for (const r of results) console.log(`${r.workload}\t${r.requests} requests\tIr ${r.Ir.toLocaleString('en')}\t(${r.file})`);
 }
 
