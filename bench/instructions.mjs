@@ -3,15 +3,26 @@
 // client is this process), answers exactly N keep-alive requests on one connection, then exits; the
 // total Ir (instructions executed, start-up included) is printed per workload.
 //
-//   node bench/instructions.mjs [--n=20000] [--only=memory|static] [--out=DIR]
+//   node bench/instructions.mjs [--n=20000] [--only=memory,static,close,big,logged,tls,tls-full] [--out=DIR]
 //
 // The server runs with the launcher's --max-semi-space-size=1 and V8's --predictable (one thread: no
 // concurrent compilation or GC whose interleaving would move the count from run to run).
 //
 // memory: createServer with a handler answering a 1 KiB in-memory body (Response.end).
 // static: the site handler on a 1 KiB cached file (Response.sendPrepared, the static fast path).
+// close: the static workload with one request per connection (`Connection: close`), N/10 connections
+//   one after another: accept, first response, close.
+// big: the site handler on a 10 MiB file (streamed from disk), N/1000 keep-alive requests.
+// tls: the static workload over TLS 1.3 (the ECDSA P-256 development certificate), N/20 new
+//   connections one after another, each one `Connection: close` request, resuming the session the
+//   previous connection was given (a ticket): what a returning HTTPS client costs.
+// tls-full: the same with a full handshake each time (N/40 connections).
+// tls-bare: the tls workload against a bare node:tls server (same certificate and ticket settings,
+//   a prebuilt response, end()): what Node's TLS layer costs before any HTTP server runs.
+// logged: the static workload with the CLI's default access log (common format, to stdout, which
+//   is a file here as when the CLI's output is redirected), wired as cli-server.ts does.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +37,10 @@ if (args.serve !== undefined) await serve(args.serve, Number(args.count));
 else await main();
 
 async function serve(kind, count) {
+  if (kind === 'tls-bare') return serveBareTls(count);
   const { createServer } = await import('../dist/src/server/http-server.js');
   let handler;
-  if (kind === 'static') {
+  if (kind !== 'memory') {
     const { createSiteHandler } = await import('../dist/src/app/site.js');
     const { createConsoleLogger } = await import('../dist/src/log/logger.js');
     handler = createSiteHandler({ documentRoot: realpathSync(args.root), showHiddenFiles: false, followSymlinks: false, logger: createConsoleLogger('ERROR') });
@@ -38,13 +50,25 @@ async function serve(kind, count) {
       res.end(BODY);
     };
   }
-  const server = createServer({ handler, serverName: 'httpcraft' });
+  let tls;
+  if (kind.startsWith('tls')) {
+    const { prepareHttps } = await import('../dist/src/tls/https.js');
+    tls = (await prepareHttps({ certFile: args.cert, keyFile: args.key, pfxFile: null, password: null })).tls;
+  }
+  const server = createServer({ handler, serverName: 'httpcraft', ...(tls === undefined ? {} : { tls }) });
+  let logger = null;
+  if (kind === 'logged') {
+    const { createLogger } = await import('../dist/src/log/logger.js');
+    const { accessEntry } = await import('../dist/src/log/formats.js');
+    logger = createLogger({ level: 'INFO', format: 'common', console: process.stdout, color: false });
+    server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), false)));
+  }
   let answered = 0;
   server.on('response', () => {
-    if (++answered === count) void server.close(100).then(() => process.exit(0));
+    if (++answered === count) void server.close(100).then(() => logger?.close()).then(() => process.exit(0));
   });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
-  process.stdout.write(`PORT ${address.port}\n`);
+  process.stderr.write(`PORT ${address.port}\n`); // stdout may be the access log
 }
 
 async function main() {
@@ -52,26 +76,38 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const root = mkdtempSync(join(tmpdir(), 'httpcraft-ir-root-'));
   writeFileSync(join(root, 'file.txt'), BODY);
+  writeFileSync(join(root, 'big.bin'), Buffer.alloc(10 * 1024 * 1024, 1));
   const results = [];
-  for (const kind of args.only !== undefined ? [args.only] : ['memory', 'static']) {
+  const { ensureDevCertificate } = await import('../dist/src/tls/self-signed.js');
+  const cert = await ensureDevCertificate({ stateDir: join(root, '.state'), names: { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] } });
+  const COUNTS = { memory: N, static: N, logged: N, tls: Math.max(1, Math.round(N / 20)), 'tls-bare': Math.max(1, Math.round(N / 20)), 'tls-full': Math.max(1, Math.round(N / 40)), close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
+  for (const kind of args.only !== undefined ? args.only.split(',') : ['memory', 'static', 'close', 'big']) {
+    const count = COUNTS[kind];
     const out = join(dir, `callgrind.${kind}.out`);
-    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${N}`, `--root=${root}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const logFd = openSync(join(dir, `access.${kind}.log`), 'w');
+    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count}`, `--root=${root}`, `--cert=${cert.certFile}`, `--key=${cert.keyFile}`], { stdio: ['ignore', logFd, 'pipe'] });
+    closeSync(logFd);
     let stderr = '';
-    server.stderr.on('data', (d) => (stderr += d));
     const port = await new Promise((resolve, reject) => {
-      let text = '';
-      server.stdout.on('data', (d) => {
-        text += d;
-        const m = /PORT (\d+)/.exec(text);
+      server.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /PORT (\d+)/.exec(stderr);
         if (m) resolve(Number(m[1]));
       });
       server.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
     });
-    await drive(port, kind === 'static' ? '/file.txt' : '/', N);
+    if (kind === 'close') await driveClose(port, '/file.txt', count);
+    else if (kind.startsWith('tls')) await driveTls(port, '/file.txt', count, kind !== 'tls-full');
+    else await drive(port, kind === 'memory' ? '/' : kind === 'big' ? '/big.bin' : '/file.txt', count);
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
+    if (kind === 'logged') {
+      const lines = readFileSync(join(dir, `access.${kind}.log`), 'latin1').split('\n').filter((l) => l.includes('"GET /file.txt HTTP/1.1" 200 1024')).length;
+      if (lines !== count) throw new Error(`logged: ${lines} access lines for ${count} requests`);
+    }
     const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(out, 'latin1'));
-    results.push({ workload: kind, requests: N, Ir: Number(totals[1]), file: out });
+    results.push({ workload: kind, requests: count, Ir: Number(totals[1]), file: out });
   }
+  rmSync(root, { recursive: true, force: true }); // the docroot (a 10 MiB file among them); the profiles stay
   for (const r of results) console.log(`${r.workload}\t${r.requests} requests\tIr ${r.Ir.toLocaleString('en')}\t(${r.file})`);
 }
 
@@ -83,6 +119,7 @@ function drive(port, path, n) {
     let sent = 0;
     let received = 0;
     let buf = Buffer.alloc(0);
+    let bodyLeft = 0; // of the response being read, past what buf holds (big bodies are counted, not kept)
     const next = () => {
       if (sent < n) {
         sent++;
@@ -91,6 +128,17 @@ function drive(port, path, n) {
     };
     socket.on('connect', next);
     socket.on('data', (chunk) => {
+      if (bodyLeft > 0) {
+        const used = Math.min(bodyLeft, chunk.length);
+        bodyLeft -= used;
+        chunk = chunk.subarray(used);
+        if (bodyLeft > 0) return;
+        if (++received === n) {
+          socket.end();
+          return resolve();
+        }
+        next();
+      }
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       for (;;) {
         const end = buf.indexOf('\r\n\r\n');
@@ -98,7 +146,11 @@ function drive(port, path, n) {
         const head = buf.subarray(0, end).toString('latin1');
         if (!head.startsWith('HTTP/1.1 200')) return reject(new Error(`unexpected response: ${head}`));
         const length = Number(/content-length: *(\d+)/i.exec(head)[1]);
-        if (buf.length < end + 4 + length) return;
+        if (buf.length < end + 4 + length) {
+          bodyLeft = end + 4 + length - buf.length;
+          buf = Buffer.alloc(0);
+          return;
+        }
         buf = buf.subarray(end + 4 + length);
         if (++received === n) {
           socket.end();
@@ -109,4 +161,66 @@ function drive(port, path, n) {
     });
     socket.on('error', (e) => (received === n ? resolve() : reject(e)));
   });
+}
+
+/** n connections one after another, each with one `Connection: close` request, read to the server's close. */
+async function driveClose(port, path, n) {
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ir-bench\r\nAccept: */*\r\nConnection: close\r\n\r\n`, 'latin1');
+  for (let i = 0; i < n; i++) {
+    await new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let head = '';
+      socket.on('connect', () => socket.write(request));
+      socket.on('data', (chunk) => {
+        if (head.length < 12) head += chunk.toString('latin1', 0, 12);
+      });
+      socket.on('end', () => socket.end());
+      socket.on('close', () => (head.startsWith('HTTP/1.1 200') ? resolve() : reject(new Error(`unexpected response: ${head}`))));
+      socket.on('error', reject);
+    });
+  }
+}
+
+/** n TLS connections one after another, one `Connection: close` request each; resume: offer the
+ * session the previous connection was given. */
+async function driveTls(port, path, n, resume) {
+  const { connect: tlsConnect } = await import('node:tls');
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: ir-bench\r\nAccept: */*\r\nConnection: close\r\n\r\n`, 'latin1');
+  let session;
+  let resumed = 0;
+  for (let i = 0; i < n; i++) {
+    await new Promise((resolve, reject) => {
+      const socket = tlsConnect({ port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false, noDelay: true, ...(resume && session ? { session } : {}) });
+      let head = '';
+      socket.on('session', (s) => (session = s));
+      socket.on('secureConnect', () => {
+        if (socket.isSessionReused()) resumed++;
+        socket.write(request);
+      });
+      socket.on('data', (chunk) => {
+        if (head.length < 12) head += chunk.toString('latin1', 0, 12);
+      });
+      socket.on('end', () => socket.end());
+      socket.on('close', () => (head.startsWith('HTTP/1.1 200') ? resolve() : reject(new Error(`unexpected response: ${head}`))));
+      socket.on('error', reject);
+    });
+  }
+  if (resume && resumed < n - 1) throw new Error(`only ${resumed} of ${n} TLS connections resumed`);
+}
+
+async function serveBareTls(count) {
+  const { createServer: createTlsServer } = await import('node:tls');
+  const { prepareHttps } = await import('../dist/src/tls/https.js');
+  const { tls } = await prepareHttps({ certFile: args.cert, keyFile: args.key, pfxFile: null, password: null });
+  const response = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n${BODY.toString('latin1')}`, 'latin1');
+  let answered = 0;
+  const server = createTlsServer(tls, (socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk) => {
+      if (chunk.indexOf('\r\n\r\n') === -1) return;
+      socket.end(response);
+      if (++answered === count) socket.on('close', () => server.close(() => process.exit(0)));
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.stderr.write(`PORT ${server.address().port}\n`));
 }

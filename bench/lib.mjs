@@ -2,6 +2,7 @@
 // parse its figures. Everything talks to 127.0.0.1 only and stops what it starts.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect as netConnect, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -134,4 +135,33 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** A port free on 127.0.0.1 right now (for servers that take a port rather than report one). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once a GET of `path` on 127.0.0.1:port answers 200 (or rejects after 15 s). */
+export async function answering(port, path) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = netConnect({ port, host: '127.0.0.1' }, () => s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      let out = '';
+      s.on('data', (d) => (out += d));
+      s.on('close', () => resolve(out.startsWith('HTTP/1.1 200')));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -84,6 +84,19 @@ function methodName(buf: Buffer, start: number, end: number): string {
   return latin1(buf, start, end);
 }
 
+// A server hands every connection's parser the same limits object: merged with the defaults once,
+// not once per connection.
+const RESOLVED_LIMITS = new WeakMap<Partial<ParserLimits>, ParserLimits>();
+
+function resolvedLimits(limits: Partial<ParserLimits>): ParserLimits {
+  let resolved = RESOLVED_LIMITS.get(limits);
+  if (resolved === undefined) {
+    resolved = Object.freeze({ ...DEFAULT_PARSER_LIMITS, ...limits });
+    RESOLVED_LIMITS.set(limits, resolved);
+  }
+  return resolved;
+}
+
 export class RequestParser {
   readonly #sink: ParserSink;
   readonly #limits: ParserLimits;
@@ -117,7 +130,7 @@ export class RequestParser {
 
   constructor(sink: ParserSink, limits: Partial<ParserLimits> = {}) {
     this.#sink = sink;
-    this.#limits = { ...DEFAULT_PARSER_LIMITS, ...limits };
+    this.#limits = resolvedLimits(limits);
   }
 
   /** True after a parse error: the parser takes no more input. */

@@ -7,11 +7,15 @@
 // `access` says: with the events (the default), to the console, to a file of their own, or nowhere;
 // the level never filters them (it is for server events). Console output is batched per event-loop
 // turn like the file, so logging stays off the hot path; one buffer per stream keeps lines in order.
+// Like the file, the console queues bytes in reused chunks (line-buffer.ts), and an uncolored
+// common/combined access line is encoded straight into them (access-encoder.ts): the default CLI
+// logs every request to stdout, and a string per line plus a join per turn was most of its cost.
 
 import { accessLine, textEventLine, jsonEventLine, type AccessEntry, type AccessFormat } from './formats.ts';
 import { LEVEL_STYLE, ansi, plain, statusStyle, type Paint } from './colors.ts';
 import type { RotatingFile } from './rotating-file.ts';
 import { encodeCombinedLine, encodeCommonLine, maxAccessLineBytes } from './access-encoder.ts';
+import { LineBuffer, chunkViews } from './line-buffer.ts';
 
 export const LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -51,30 +55,43 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
-/** Batches lines for a stream and writes them once per event-loop turn. */
+/** Batches lines for a stream, as bytes, and writes them once per event-loop turn. */
 class ConsoleBuffer {
   readonly #out: NodeJS.WritableStream;
-  #lines: string[] = [];
+  readonly #lines = new LineBuffer();
   #scheduled = false;
+  readonly #flushLater = (): void => this.flushSync();
 
   constructor(out: NodeJS.WritableStream) {
     this.#out = out;
   }
 
   write(line: string): void {
-    this.#lines.push(line);
+    this.#lines.append(line);
+    this.#schedule();
+  }
+
+  /** One line that encode() writes as bytes (at most maxBytes of them, without the newline). */
+  writeEncoded<T>(maxBytes: number, value: T, encode: (value: T, buf: Buffer, at: number) => number): void {
+    this.#lines.appendEncoded(maxBytes, value, encode);
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.flushSync());
+      setImmediate(this.#flushLater);
     }
   }
 
   flushSync(): void {
     this.#scheduled = false;
-    if (this.#lines.length === 0) return;
-    const text = this.#lines.join('\n') + '\n';
-    this.#lines = [];
-    this.#out.write(text);
+    if (this.#lines.isEmpty) return;
+    const chunks = this.#lines.take();
+    // A copy for the stream (one per turn): a stream may keep what it was given past its write
+    // callback (a PassThrough hands the very buffer to its reader), so the chunks are ours at once.
+    this.#out.write(Buffer.concat(chunkViews(chunks)));
+    this.#lines.recycle(chunks);
   }
 
   /** Resolves when the stream has taken everything (drained for pipes). */
@@ -130,6 +147,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         return;
       }
       if (accessOut === null) return;
+      if (paint === plain && format !== 'json') {
+        accessOut.writeEncoded(maxAccessLineBytes(format, entry), entry, format === 'combined' ? encodeCombinedLine : encodeCommonLine);
+        return;
+      }
       const line = accessLine(format, entry);
       // Color the status code only; the rest of the line stays byte-exact.
       accessOut.write(paint === plain || format === 'json' ? line : line.replace(`" ${entry.status} `, `" ${paint(statusStyle(entry.status), String(entry.status))} `));

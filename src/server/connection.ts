@@ -9,7 +9,7 @@ import { serializeHead } from '../http1/response-head.ts';
 import { currentHttpDate } from './date-header.ts';
 import { loopNow } from './loop-clock.ts';
 import { reasonPhrase } from '../http1/status.ts';
-import { Request, type BodySource } from './request.ts';
+import { Request, type BodySource, type PeerInfo } from './request.ts';
 import { Response } from './response.ts';
 import type { SwitchHandler, SwitchedProtocol, WireResponse } from './response-wire.ts';
 import { Http1ResponseWriter, type Http1Sink } from './http1-response-writer.ts';
@@ -98,6 +98,29 @@ const NO_SINK: ParserSink = { onHead() {}, onData() {}, onTrailers() {}, onEnd()
 const DETACHED_PARSER = new RequestParser(NO_SINK);
 const SWITCHED: PendingSwitch = Object.freeze({ head: '', onSwitch: () => {}, req: null, res: null });
 
+/** The connection's peer, made at its first request: the remote address then (one getpeername; it is
+ * gone once the socket closes, and a request cut short is still logged with it), the local port only
+ * if someone asks (a getsockname that most connections never need). */
+class SocketPeer implements PeerInfo {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly secure: boolean;
+  readonly #socket: Socket;
+  #localPort = -1;
+
+  constructor(socket: Socket, secure: boolean) {
+    this.#socket = socket;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.secure = secure;
+  }
+
+  get localPort(): number {
+    if (this.#localPort === -1) this.#localPort = this.#socket.localPort ?? 0;
+    return this.#localPort;
+  }
+}
+
 export class Connection implements ParserSink, BodySource, Http1Sink, ServerConnection {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
@@ -105,11 +128,18 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
   #parser: RequestParser;
   // Serves this connection's responses in turn (one at a time in HTTP/1.1).
   readonly #writer: Http1ResponseWriter;
-  readonly #peer: { remoteAddress: string; remotePort: number; localPort: number; secure: boolean };
+  #peer: SocketPeer | null = null;
   #req: Request | null = null;
   #res: Response | null = null;
   // The parser has emitted onEnd for the current request (it may come after a synchronous response).
   #messageEnded = true;
+  // The request being (or last) answered said it is the client's last (Connection: close, or 1.0
+  // without keep-alive): RFC 9112 §9.6, such a client sends nothing more on this connection.
+  #clientDone = false;
+  // Whether 'drain' is listened to yet: only a socket whose writes ever back up needs it.
+  #drainListening = false;
+  // A close decided during a parse, carried out once it returns (see #closeGracefully).
+  #closeAfterParse = false;
   #continueSent = false;
   #closing = false;
   #closed = false;
@@ -144,15 +174,8 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     this.#host = host;
     this.#parser = new RequestParser(this, host.limits);
     this.#writer = new Http1ResponseWriter(this);
-    this.#peer = {
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      localPort: socket.localPort ?? 0,
-      secure: host.secure,
-    };
-    socket.setNoDelay(true);
+    // The listener has set TCP_NODELAY (noDelay: true) before handing the socket over.
     socket.on('data', this.#dataListener);
-    socket.on('drain', this.#drainListener);
     socket.on('end', this.#endListener);
     socket.on('error', () => this.#destroy());
     socket.on('close', () => this.#onClose());
@@ -219,6 +242,15 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
       this.#uncorkScheduled = true;
       setImmediate(this.#uncorkLater);
     }
+    this.#afterParse();
+  }
+
+  /** Carries out a close decided while the parser was running (the batch is uncorked by now). */
+  #afterParse(): void {
+    if (this.#closeAfterParse && !this.#inRead && !this.#inResume) {
+      this.#closeAfterParse = false;
+      this.#endConnection();
+    }
   }
 
   #uncork(): void {
@@ -280,7 +312,8 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     if (this.#host.h2cUpgrade !== null && head.contentLength === 0 && head.httpVersion === '1.1' && this.#upgrade === null && this.#h2cRequested(head)) return;
     this.#requests++;
     this.#continueSent = false;
-    const req = new Request(head, this, this.#peer, this.#requestStart, this.#requestStartHr, this.#requests);
+    this.#clientDone = !head.keepAlive;
+    const req = new Request(head, this, (this.#peer ??= new SocketPeer(this.#socket, this.#host.secure)), this.#requestStart, this.#requestStartHr, this.#requests);
     this.#writer.http10 = head.versionMinor === 0;
     const res = new Response(this.#writer, head.method);
     this.#req = req;
@@ -419,7 +452,10 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     // A response the connection has already replaced (parse error, timeout) writes nowhere.
     if (this.#closed || (this.#closing && this.#res === null)) return false;
     const ok = encoding === undefined ? this.#socket.write(data) : this.#socket.write(data, encoding);
-    if (!ok && this.#deadlineKind !== D_WRITE) this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
+    if (!ok) {
+      this.#listenForDrain();
+      if (this.#deadlineKind !== D_WRITE) this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
+    }
     return ok;
   }
 
@@ -433,7 +469,16 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
 
   onDrain(callback: () => void): void {
     if (this.#closed || !this.#socket.writableNeedDrain) callback();
-    else this.#drainWaiters.push(callback);
+    else {
+      this.#listenForDrain();
+      this.#drainWaiters.push(callback);
+    }
+  }
+
+  #listenForDrain(): void {
+    if (this.#drainListening || this.#upgrade !== null) return;
+    this.#drainListening = true;
+    this.#socket.on('drain', this.#drainListener);
   }
 
   keepAliveAfter(): boolean {
@@ -520,7 +565,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     // 'close' stays ours (the server's count and shutdown list), and 'error' (a no-op destroy) so that
     // a protocol without a listener never turns a socket error into a process crash.
     socket.off('data', this.#dataListener);
-    socket.off('drain', this.#drainListener);
+    if (this.#drainListening) socket.off('drain', this.#drainListener);
     socket.off('end', this.#endListener);
     const wasPaused = this.#readPaused;
     this.#readPaused = false;
@@ -630,6 +675,10 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     this.#inResume = true;
     this.#parser.resume();
     this.#inResume = false;
+    if (this.#closeAfterParse) {
+      this.#afterParse();
+      return;
+    }
     if (this.#upgrade !== null) {
       this.#completeSwitch();
       return;
@@ -677,11 +726,42 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     this.#closing = true;
     this.#req = null;
     this.#res = null;
+    // Inside a parse the parser has not yet set aside the bytes after this request (pipelined):
+    // whether any remain unread is known once it returns.
+    if (this.#inRead || this.#inResume) {
+      this.#closeAfterParse = true;
+      return;
+    }
+    this.#endConnection();
+  }
+
+  #endConnection(): void {
+    if (this.#closed) return;
+    if (this.#nothingUnread()) {
+      // No lingering (RFC 9112 §9.6 guards against a reset destroying the response, and a reset
+      // comes only from bytes we have not read): the client said this was its last request and
+      // all of it has been read. A plain socket whose bytes are all in the kernel is closed at once
+      // (close() sends them, then the FIN: one syscall instead of shutdown, a read of the peer's
+      // FIN and then close); otherwise our FIN (TLS: close_notify) goes out once the queue empties.
+      if (!this.#host.secure && this.#socket.writableLength === 0) this.#socket.destroy();
+      else {
+        this.#socket.once('finish', () => this.#destroy());
+        this.#socket.end();
+        this.#setDeadline(D_LINGER, LINGER_MS);
+      }
+      return;
+    }
     this.#socket.end();
     if (this.#peerEnded) return; // both sides done: the socket closes by itself
     this.#readPaused = false;
     this.#socket.resume();
     this.#setDeadline(D_LINGER, LINGER_MS);
+  }
+
+  /** Whether every byte the client may send has been read: see #closeGracefully. */
+  #nothingUnread(): boolean {
+    const parser = this.#parser;
+    return this.#clientDone && this.#messageEnded && !parser.dead && !parser.midMessage && parser.pendingBytes === 0;
   }
 
   #destroy(): void {

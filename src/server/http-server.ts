@@ -263,7 +263,6 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   }
 
   #accept(socket: Socket): void {
-    socket.on('error', () => socket.destroy());
     if (this.#draining) {
       socket.destroy();
       return;
@@ -300,11 +299,14 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     let got: Buffer | null = null;
     const timer = setTimeout(() => socket.destroy(), this.timeouts.headersTimeoutMs);
     timer.unref();
+    // Until a connection owns the socket, an error on it (a reset) ends just this socket.
+    const onError = (): void => void socket.destroy();
     const settle = (): void => {
       clearTimeout(timer);
       this.#sniffing.delete(socket);
       socket.off('data', onData);
       socket.off('close', settle);
+      socket.off('error', onError);
     };
     const onData = (chunk: Buffer): void => {
       got = got === null ? chunk : Buffer.concat([got, chunk]);
@@ -323,6 +325,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     };
     socket.on('data', onData);
     socket.on('close', settle);
+    socket.on('error', onError);
   }
 
   /** RFC 7540 §3.2: the HTTP/1.1 request that asked for h2c becomes stream 1 of a new HTTP/2 connection. */
@@ -349,6 +352,8 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   /** Over a cap: a short, honest 503 instead of a silent reset; over HTTP/2, the server preface and
    * GOAWAY REFUSED_STREAM with no stream processed (RFC 9113 §6.8: the client may retry elsewhere). */
   #refuse(socket: Socket, body: string): void {
+    // An accepted Connection listens for errors itself; a refused socket needs this one.
+    socket.on('error', () => socket.destroy());
     this.#refused++;
     if (this.#http2 && (socket as TLSSocket).alpnProtocol === 'h2') {
       socket.end(Buffer.concat([settingsFrame({}), goawayFrame(0, ERROR_CODE.REFUSED_STREAM, Buffer.from(body.trim(), 'latin1'))]));

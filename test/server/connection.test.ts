@@ -503,6 +503,39 @@ describe('backpressure', () => {
     });
   });
 
+  test('after a Connection: close request with nothing unread, the server closes without lingering for the client', async () => {
+    await withServer(hello, {}, async (s) => {
+      const c = await RawClient.connect(s.port);
+      c.socket.allowHalfOpen = true; // our side stays open: only the server's own close can end the connection
+      await c.write(get('/last', 'Connection: close\r\n'));
+      const r = await c.response();
+      assert.equal(r.text, 'hello /last');
+      assert.equal(r.header('connection'), 'close');
+      await c.closed();
+      // A lingering close would wait for our FIN, or for its 2 s deadline (RFC 9112 §9.6): there is
+      // nothing left for it to read and drop here, so the connection is gone well before that.
+      await until(() => s.server.stats.open === 0, 'the server to close its side', 1500);
+      c.destroy();
+    });
+  });
+
+  test('bytes sent after a Connection: close request are read and dropped (lingering close), not answered with a reset', async () => {
+    await withServer(hello, {}, async (s) => {
+      const c = await RawClient.connect(s.port);
+      c.socket.allowHalfOpen = true;
+      await c.write(get('/last', 'Connection: close\r\n') + get('/ignored'));
+      const r = await c.response();
+      assert.equal(r.text, 'hello /last');
+      const rest = await c.closed();
+      assert.equal(rest.length, 0, 'the pipelined request after the close is not answered');
+      assert.equal(c.error, null, 'no reset');
+      await delay(300);
+      assert.equal(s.server.stats.open, 1, 'the server lingers while the client may still be sending');
+      c.socket.end();
+      await until(() => s.server.stats.open === 0, 'the server to close once the client has');
+    });
+  });
+
   test('a keep-alive connection whose last response drained slowly is still closed when idle', async () => {
     const SIZE = 32 * MiB;
     await withServer((_req, res) => res.end(Buffer.alloc(SIZE, 'z')), { timeouts: { keepAliveTimeoutMs: 300 } }, async (s) => {
