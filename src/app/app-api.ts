@@ -1,0 +1,38 @@
+// What an application module's function receives: the pieces to build routes and pages with, so an
+// app needs no import of httpcraft itself (it may live anywhere, in a folder with no node_modules).
+
+import { Router } from './router.ts';
+import { HttpError } from './http-error.ts';
+import type { Logger } from '../log/logger.ts';
+
+export interface AppApiOptions {
+  logger: Logger;
+  documentRoot: string;
+  appDir: string;
+  onClose: (fn: () => unknown) => void;
+}
+
+export interface AppApi {
+  readonly Router: typeof Router;
+  readonly HttpError: typeof HttpError;
+  /** The server's logger (info/warn/error lines in the server's log). */
+  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** The static site's folder (document_root), already resolved. */
+  readonly documentRoot: string;
+  /** The folder of the app module, for its templates and data. */
+  readonly appDir: string;
+  /** Runs fn when the server stops (close a database, flush a file). */
+  onClose(fn: () => unknown): void;
+}
+
+export function createAppApi(options: AppApiOptions): AppApi {
+  const logger = options.logger;
+  return {
+    Router,
+    HttpError,
+    log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m, e) => logger.error(m, e) },
+    documentRoot: options.documentRoot,
+    appDir: options.appDir,
+    onClose: options.onClose,
+  };
+}
