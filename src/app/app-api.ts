@@ -4,6 +4,12 @@
 import { Router } from './router.ts';
 import { HttpError } from './http-error.ts';
 import type { Logger } from '../log/logger.ts';
+import { endpoint, reply, parseQuery } from './rest.ts';
+import { ProblemError, validationProblem } from './problem.ts';
+import { compileSchema } from './schema-validator.ts';
+import { etagOf } from './json-etag.ts';
+import { negotiate } from './negotiate.ts';
+import { openApiDocument, openApiHandler } from './openapi.ts';
 
 export interface AppApiOptions {
   logger: Logger;
@@ -15,6 +21,18 @@ export interface AppApiOptions {
 export interface AppApi {
   readonly Router: typeof Router;
   readonly HttpError: typeof HttpError;
+  /** JSON endpoints with schemas, problem+json errors, negotiation and ETags (rest.ts). */
+  readonly endpoint: typeof endpoint;
+  readonly reply: typeof reply;
+  readonly ProblemError: typeof ProblemError;
+  readonly validationProblem: typeof validationProblem;
+  readonly compileSchema: typeof compileSchema;
+  readonly parseQuery: typeof parseQuery;
+  readonly etagOf: typeof etagOf;
+  readonly negotiate: typeof negotiate;
+  /** The OpenAPI 3.1 document of a router, and a handler serving it at a path of the app's choosing. */
+  readonly openApiDocument: typeof openApiDocument;
+  readonly openApiHandler: typeof openApiHandler;
   /** The server's logger (info/warn/error lines in the server's log). */
   readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The static site's folder (document_root), already resolved. */
@@ -30,6 +48,16 @@ export function createAppApi(options: AppApiOptions): AppApi {
   return {
     Router,
     HttpError,
+    endpoint,
+    reply,
+    ProblemError,
+    validationProblem,
+    compileSchema,
+    parseQuery,
+    etagOf,
+    negotiate,
+    openApiDocument,
+    openApiHandler,
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m, e) => logger.error(m, e) },
     documentRoot: options.documentRoot,
     appDir: options.appDir,
