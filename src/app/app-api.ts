@@ -10,6 +10,8 @@ import { compileSchema } from './schema-validator.ts';
 import { etagOf } from './json-etag.ts';
 import { negotiate } from './negotiate.ts';
 import { openApiDocument, openApiHandler } from './openapi.ts';
+import { createTemplates, type TemplateOptions, type Templates } from './templates/engine.ts';
+import { resolve } from 'node:path';
 
 export interface AppApiOptions {
   logger: Logger;
@@ -37,6 +39,8 @@ export interface AppApi {
   readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The static site's folder (document_root), already resolved. */
   readonly documentRoot: string;
+  /** A template engine for a folder (relative to the app module's folder). */
+  templates(folder: string, options?: Omit<TemplateOptions, 'root'>): Templates;
   /** The folder of the app module, for its templates and data. */
   readonly appDir: string;
   /** Runs fn when the server stops (close a database, flush a file). */
@@ -61,6 +65,7 @@ export function createAppApi(options: AppApiOptions): AppApi {
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m, e) => logger.error(m, e) },
     documentRoot: options.documentRoot,
     appDir: options.appDir,
+    templates: (folder, more = {}) => createTemplates({ ...more, root: resolve(options.appDir, folder) }),
     onClose: options.onClose,
   };
 }
