@@ -4,18 +4,24 @@
 // req.route in StatusRecorder.record; a request no pattern route matched costs one null check.
 
 import { DURATION_BOUNDS_SECONDS } from './latency.ts';
-import type { DurationRow } from './snapshot.ts';
 
 /** Most distinct patterns tracked; an app registering more has the rest counted as "(other)". */
 export const MAX_ROUTES = 1000;
 export const OTHER_ROUTE = '(other)';
+
+/** Per-bucket counts (not cumulative, DURATION_BOUNDS_SECONDS plus +Inf), their sum and count: snapshot.ts's DurationRow. */
+export interface RouteDuration {
+  counts: number[];
+  sum: number;
+  count: number;
+}
 
 export interface RouteRow {
   route: string;
   count: number;
   /** Per status class, 1xx … 5xx. */
   byClass: [number, number, number, number, number];
-  duration: DurationRow;
+  duration: RouteDuration;
 }
 
 class RouteCounter {
