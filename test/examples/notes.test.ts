@@ -154,6 +154,13 @@ test('the pages in Chromium: a note added through the form, listed escaped, its 
     const missing = await page.goto(`${url}/notes/999999`);
     assert.equal(missing!.status(), 404);
     assert.match((await page.textContent('h1'))!, /No note 999999/);
+    // The status dashboard (loopback may see it) lists the app's routes by pattern.
+    await page.goto(`${url}/server-status`);
+    await page.waitForSelector('#routes-panel:not([hidden]) #routes td');
+    const routes = await page.locator('#routes tbody tr td:first-child').allTextContents();
+    assert.ok(routes.includes('/api/notes/:id(\\d+)'), routes.join(' | '));
+    assert.ok(routes.includes('/'), routes.join(' | '));
+    assert.ok(!routes.some((r) => /\/notes\/\d/.test(r)), 'raw paths are not labels');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
