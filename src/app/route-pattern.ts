@@ -77,7 +77,8 @@ export function parsePattern(pattern: string): Segment[] {
       return;
     }
     if (part.includes(':') || part.includes('*')) throw new PatternError(`route ${JSON.stringify(pattern)}: ":" and "*" are allowed only at the start of a whole segment (${JSON.stringify(part)})`);
-    segments.push({ kind: 'static', text: part });
+    // The request's path is matched as sent (percent-encoded): "/café" is written the way clients send it.
+    segments.push({ kind: 'static', text: part.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c)) });
   });
   return segments;
 }

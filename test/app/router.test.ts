@@ -63,6 +63,11 @@ describe('precedence (static > constrained > plain param > wildcard, segment by 
     c.get('/t/:v(é+)', ok);
     assert.equal(patternOf(c, '/t/%C3%A9%C3%A9'), '/t/:v(é+)');
   });
+  test('a static segment with non-ASCII is matched in its percent-encoded form, as clients send it', () => {
+    const c = new Router();
+    c.get('/café/menu du jour', ok);
+    assert.equal(patternOf(c, '/caf%C3%A9/menu%20du%20jour'), '/café/menu du jour');
+  });
   test('a constraint must match the whole segment', () => assert.equal(patternOf(r, '/users/42x'), '/users/:name'));
 });
 
