@@ -39,8 +39,8 @@ import { HpackDecoder } from './hpack/decoder.ts';
 import { HpackEncoder } from './hpack/encoder.ts';
 import { HpackError } from './hpack/errors.ts';
 import { RateBucket, type SessionLimits, resolveLimits } from './limits.ts';
-import { type RequestHead, isConnectionSpecific, parseRequestHead, parseTrailers } from './request-head.ts';
-import { DEFAULT_SETTINGS, type Settings, type SettingsUpdate, applySettings } from './settings.ts';
+import { type RequestHead, isConnectionSpecificName, parseRequestHead, parseTrailers } from './request-head.ts';
+import { DEFAULT_SETTINGS, type Settings, type SettingsUpdate, applySettings, decodeSettings } from './settings.ts';
 import { type StreamState, localOpen, remoteOpen, transition } from './stream-state.ts';
 
 export type { RequestHead } from './request-head.ts';
@@ -111,6 +111,10 @@ interface StreamRecord {
   trailers: string[] | null;
   needDrain: boolean;
   scheduled: boolean;
+  /** DATA payload bytes sent on this stream (made into frames). */
+  sent: number;
+  /** The handler will not read the rest of the request body: once our END_STREAM is out, RST_STREAM NO_ERROR (§8.1). */
+  cancelRequest: boolean;
 }
 
 const DEFAULT_OUTPUT_BUDGET = 262_144;
@@ -145,6 +149,11 @@ export class ServerStream {
     return this.#session.buffered(this.id);
   }
 
+  /** Response body bytes sent so far as DATA (progress, for the shell's write-stall timeout). */
+  get bytesSent(): number {
+    return this.#session.sent(this.id);
+  }
+
   /**
    * Sends the response head (HEADERS, CONTINUATION as the peer's frame size needs): 1xx any number of
    * times, then one final status. False when the stream is gone (reset meanwhile): not an error.
@@ -172,17 +181,28 @@ export class ServerStream {
   consumed(n: number): void {
     this.#session.consumed(this.id, n);
   }
+
+  /**
+   * The response does not need the rest of the request body (a 413, say): once the response is
+   * complete, RST_STREAM NO_ERROR asks the client to stop sending it (RFC 9113 §8.1). Body bytes
+   * that still arrive meanwhile are dropped and their window given back.
+   */
+  discardRequestBody(): void {
+    this.#session.discardRequestBody(this.id);
+  }
 }
 
 /** What a ServerStream asks of its session (the session's privates, as closures). */
 interface StreamHost {
   state(id: number): StreamState;
   buffered(id: number): number;
+  sent(id: number): number;
   respond(id: number, status: number, fields: readonly string[], endStream: boolean): boolean;
   write(id: number, chunk: Buffer): boolean;
   end(id: number, trailers: readonly string[] | null): void;
   reset(id: number, code: number): void;
   consumed(id: number, n: number): void;
+  discardRequestBody(id: number): void;
 }
 
 export class ServerSession {
@@ -342,6 +362,26 @@ export class ServerSession {
     this.#connectionError(code, reason);
   }
 
+  /**
+   * An HTTP/1.1 request with `Upgrade: h2c` (RFC 7540 §3.2) becomes stream 1, half-closed (remote),
+   * its response to come over HTTP/2; `settings` is the HTTP2-Settings payload (base64url-decoded),
+   * applied as if in a SETTINGS frame but not acknowledged (§3.2.1). Call before any receive(): the
+   * client's preface follows the 101. Returns the stream, or why the upgrade is refused.
+   */
+  upgrade(settings: Buffer): ServerStream | string {
+    if (this.#lastStreamId !== 0 || this.#dead) return 'the session has already begun';
+    if (settings.length % 6 !== 0) return 'HTTP2-Settings is not a whole number of settings';
+    const update = decodeSettings(settings, 0, settings.length, false);
+    if (typeof update === 'string') return `HTTP2-Settings: ${update}`;
+    if (update.headerTableSize !== undefined) this.#encoder.setMaxTableSize(update.headerTableSize);
+    this.#peer = applySettings(this.#peer, update);
+    const rec = this.#open(1, true, 0);
+    rec.delivered = true;
+    this.#lastStreamId = 1;
+    this.#lastProcessed = 1;
+    return rec.handle;
+  }
+
   // --- frames in ---
 
   #sink(): FrameSink {
@@ -460,6 +500,8 @@ export class ServerSession {
       trailers: null,
       needDrain: false,
       scheduled: false,
+      cancelRequest: false,
+      sent: 0,
     };
     this.#streams.set(id, rec);
     return rec;
@@ -717,6 +759,7 @@ export class ServerSession {
     return {
       state: (id) => this.#streams.get(id)?.state ?? 'closed',
       buffered: (id) => this.#streams.get(id)?.pendingBytes ?? 0,
+      sent: (id) => this.#streams.get(id)?.sent ?? 0,
       respond: (id, status, fields, endStream) => {
         const rec = this.#streams.get(id);
         if (rec === undefined || this.#dead) return false;
@@ -763,6 +806,20 @@ export class ServerSession {
         this.#grantConnection(k);
         this.#grantStream(rec, k);
       },
+      discardRequestBody: (id) => {
+        const rec = this.#streams.get(id);
+        if (rec === undefined || this.#dead || !remoteOpen(rec.state)) return;
+        rec.delivered = false; // no more onData / onEnd; DATA is granted back as it comes
+        if (rec.unconsumed > 0) {
+          const n = rec.unconsumed;
+          rec.unconsumed = 0;
+          this.#grantConnection(n);
+        }
+        if (!localOpen(rec.state)) {
+          this.#reset(rec, ERROR_CODE.NO_ERROR);
+          this.#notify();
+        } else rec.cancelRequest = true;
+      },
     };
   }
 
@@ -771,32 +828,37 @@ export class ServerSession {
     enc.begin(FRAME_HEADER_BYTES);
     enc.add(':status', String(status));
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      const name = fields[i]!.toLowerCase();
-      if (!isConnectionSpecific(name)) enc.add(name, fields[i + 1]!); // §8.2.2
+      // The encoder lower-cases names (§8.2.1); connection-specific ones are left out (§8.2.2).
+      if (!isConnectionSpecificName(fields[i]!)) enc.add(fields[i]!, fields[i + 1]!);
     }
     const final = status >= 200;
     const es = endStream && final;
-    this.#pushHeaders(rec.id, enc.end(), es);
+    this.#pushHeaders(rec.id, enc.endView(), es);
     if (final) rec.responded = true;
     if (es) this.#sentEnd(rec);
     this.#notify();
   }
 
-  // A block encoded with 9 octets of headroom: one frame written in place, or HEADERS + CONTINUATION.
+  // A block encoded with 9 octets of headroom (a view of the encoder's buffer, copied here): one
+  // frame, batched with the frames around it when small, or HEADERS + CONTINUATION.
   #pushHeaders(id: number, withHeadroom: Buffer, endStream: boolean): void {
     const maxFrame = this.#peer.maxFrameSize;
     const length = withHeadroom.length - FRAME_HEADER_BYTES;
-    if (length <= maxFrame) {
-      writeFrameHeader(withHeadroom, 0, length, FRAME_TYPE.HEADERS, FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0), id);
-      this.#pushBuffer(withHeadroom);
-    } else {
+    const flags = FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0);
+    if (length > maxFrame) {
       this.#pushBuffer(headersFrames(id, withHeadroom.subarray(FRAME_HEADER_BYTES), { maxFrameSize: maxFrame, endStream }));
+      return;
     }
+    writeFrameHeader(withHeadroom, 0, length, FRAME_TYPE.HEADERS, flags, id);
+    if (withHeadroom.length <= BATCH_BYTES) this.#small(withHeadroom.length, (b, at) => at + withHeadroom.copy(b, at));
+    else this.#pushBuffer(Buffer.from(withHeadroom));
   }
 
   #sentEnd(rec: StreamRecord): void {
     const t = transition(rec.state, 'send-es');
     rec.state = 'next' in t ? t.next : 'closed';
+    // §8.1: a complete response may end a request the client is still sending.
+    if (rec.cancelRequest && rec.state !== 'closed') return this.#reset(rec, ERROR_CODE.NO_ERROR);
     this.#closeIfDone(rec);
   }
 
@@ -853,11 +915,10 @@ export class ServerSession {
         enc.begin(FRAME_HEADER_BYTES);
         const t = rec.trailers;
         for (let i = 0; i + 1 < t.length; i += 2) {
-          const name = t[i]!.toLowerCase();
-          if (!isConnectionSpecific(name)) enc.add(name, t[i + 1]!);
+          if (!isConnectionSpecificName(t[i]!)) enc.add(t[i]!, t[i + 1]!);
         }
         rec.trailers = null;
-        this.#pushHeaders(rec.id, enc.end(), true);
+        this.#pushHeaders(rec.id, enc.endView(), true);
       } else {
         this.#dataFrame(rec.id, EMPTY, true);
       }
@@ -893,6 +954,7 @@ export class ServerSession {
       rec.pending[0] = first.subarray(n);
     }
     rec.pendingBytes -= chunk.length;
+    rec.sent += chunk.length;
     rec.send.consume(chunk.length);
     this.#connSend.consume(chunk.length);
     const end = rec.pendingBytes === 0 && rec.endQueued && rec.trailers === null;
