@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { runCli, startCli, tempDir, type CliRun } from '../support/config-helpers.ts';
+import { h2connect, h2request } from '../support/h2-client.ts';
 
 const APP = `
 export default function app(api) {
@@ -77,7 +78,7 @@ test('with --workers 2 each worker loads the app; the status page adds up their 
   assert.equal(status.routes.find((r) => r.route === '/api/items/:id(\\d+)')?.count, 12);
 });
 
-test('over HTTPS, and named by HTTPCRAFT_APP', async (t) => {
+test('over HTTPS (HTTP/1.1 and HTTP/2), and named by HTTPCRAFT_APP', async (t) => {
   const dir = await site(t);
   const run = startCli(['--ssl', '-p', '0', '--host', '127.0.0.1', 'public'], { cwd: dir, env: { HTTPCRAFT_APP: 'app.mjs' } });
   t.after(() => stop(run));
@@ -87,6 +88,15 @@ test('over HTTPS, and named by HTTPCRAFT_APP', async (t) => {
   const res = await undiciFetch(`${url}/hello`, { dispatcher });
   assert.equal(await res.text(), 'from the app');
   assert.equal(await (await undiciFetch(`${url}/hello.txt`, { dispatcher })).text(), 'a file');
+  // HTTP/2 (ALPN h2) reaches the same routes through the same request API.
+  const session = await h2connect(url);
+  t.after(() => session.close());
+  const h2 = await h2request(session, { ':method': 'GET', ':path': '/api/items/5' });
+  assert.equal(h2.status, 200);
+  assert.equal((JSON.parse(h2.body.toString()) as { id: string }).id, '5');
+  const wrong = await h2request(session, { ':method': 'PATCH', ':path': '/api/items' });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.allow, 'POST, OPTIONS');
 });
 
 const BAD: Array<[string, string, RegExp]> = [
