@@ -5,7 +5,7 @@
 
 import type { Response } from '../server/response.ts';
 import { reasonPhrase } from '../http1/status.ts';
-import { HttpError, isHttpError } from './http-error.ts';
+import { HttpError } from './http-error.ts';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
@@ -76,4 +76,3 @@ export function sendProblem(res: Response, error: HttpError): void {
   res.send(error.status, JSON.stringify(problemOf(error)) + '\n', PROBLEM_JSON);
 }
 
-export { isHttpError };

@@ -15,7 +15,7 @@
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
 import type { RouteHandler, RouteOptions, RouteRequest } from './router.ts';
-import { HttpError, isHttpError } from './http-error.ts';
+import { isHttpError } from './http-error.ts';
 import { compileSchema, type JsonSchema, type Validator } from './schema-validator.ts';
 import { ProblemError, fieldName, sendProblem, validationProblem, type FieldError } from './problem.ts';
 import { isJsonType, negotiate } from './negotiate.ts';
@@ -194,4 +194,3 @@ export function endpoint<B = any, Q = any, P = any>(spec: EndpointSpec, handler:
   return [{ meta: { endpoint: spec } }, routeHandler];
 }
 
-export { HttpError, ProblemError };
