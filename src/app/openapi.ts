@@ -1,8 +1,9 @@
 // An OpenAPI 3.1 document from a router's routes and their endpoint specs (rest.ts). OpenAPI 3.1's
 // schemas are JSON Schema 2020-12, so the specs' schemas go in as they are. Pattern to path:
 // ":id" → "{id}" (its constraint as the parameter's pattern), an optional segment gives one path
-// per shape, the trailing "*" becomes "{wildcard}". Routes without an endpoint spec are listed
-// with what the pattern says. Automatic HEAD and OPTIONS are not operations of their own.
+// per shape, the trailing "*" becomes "{wildcard}". By default only endpoint() routes are listed
+// (info.include changes that: others get what the pattern says). Automatic HEAD and OPTIONS are not
+// operations of their own.
 
 import type { Router, RouteInfo } from './router.ts';
 import type { Handler } from '../server/connection.ts';
@@ -16,7 +17,11 @@ export interface OpenApiInfo {
   title: string;
   version: string;
   description?: string;
+  /** Which routes are operations; by default those made with endpoint() (pages and the document itself are not). */
+  include?: (route: RouteInfo) => boolean;
 }
+
+const IS_ENDPOINT = (route: RouteInfo): boolean => route.meta.endpoint !== undefined;
 
 type Json = Record<string, unknown>;
 
@@ -86,7 +91,9 @@ function operation(route: RouteInfo, shape: readonly ShapeSegment[], path: strin
 export function openApiDocument(router: Router, info: OpenApiInfo): Json {
   const paths: Record<string, Json> = {};
   const ids = new Set<string>();
+  const include = info.include ?? IS_ENDPOINT;
   for (const route of router.routes) {
+    if (!include(route)) continue;
     const shapes = expandShapes(parsePattern(route.pattern));
     for (const shape of shapes) {
       const path = pathOf(shape);
