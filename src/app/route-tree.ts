@@ -1,6 +1,6 @@
 // The routes' tree: one node per path segment, so a lookup walks the path once, slash to slash.
 // A node's children are tried in a fixed order, with backtracking when a branch leads nowhere:
-//   1. the static segment equal to the path's (a hash lookup),
+//   1. the static segment equal to the path's (compared in place among the children of its length),
 //   2. constrained parameters (":id(\\d+)"), in the order they were registered,
 //   3. the plain parameter (":id"),
 //   4. the wildcard ("*"), which takes the rest of the path.
@@ -19,14 +19,18 @@ interface Constrained<L> {
   readonly node: TreeNode<L>;
 }
 
-// Up to this many static children are compared in place (no substring made); more go in a Map.
-const SCAN_MAX_CHILDREN = 8;
+// Static children are also filed by their length (below this many characters): a lookup compares
+// the few children of the segment's length in place, making no substring and hashing nothing.
+const BY_LENGTH_MAX = 64;
+
+interface SameLength<L> {
+  readonly texts: string[];
+  readonly nodes: TreeNode<L>[];
+}
 
 class TreeNode<L> {
   statics: Map<string, TreeNode<L>> | null = null;
-  /** The same children as statics while there are few: texts and nodes side by side. */
-  scanTexts: string[] | null = [];
-  scanNodes: TreeNode<L>[] = [];
+  byLength: Array<SameLength<L> | undefined> | null = null;
   constrained: Constrained<L>[] | null = null;
   param: TreeNode<L> | null = null;
   wildcard: L | null = null;
@@ -75,10 +79,13 @@ export class RouteTree<L> {
         const found = node.statics.get(s.text);
         if (found === undefined) {
           node.statics.set(s.text, (next = new TreeNode()));
-          if (node.scanTexts !== null && node.scanTexts.length < SCAN_MAX_CHILDREN) {
-            node.scanTexts.push(s.text);
-            node.scanNodes.push(next);
-          } else node.scanTexts = null;
+          const n = s.text.length;
+          if (n < BY_LENGTH_MAX) {
+            node.byLength ??= [];
+            const same = (node.byLength[n] ??= { texts: [], nodes: [] });
+            same.texts.push(s.text);
+            same.nodes.push(next);
+          }
         } else next = found;
       } else if (s.regex === null) {
         allStatic = false;
@@ -120,13 +127,15 @@ function walk<L>(node: TreeNode<L>, path: string, start: number, values: string[
   const statics = node.statics;
   if (statics !== null) {
     let child: TreeNode<L> | undefined;
-    const texts = node.scanTexts;
-    if (texts !== null) {
-      for (let i = 0; i < texts.length; i++) {
-        const t = texts[i]!;
-        if (t.length === length && path.startsWith(t, start)) {
-          child = node.scanNodes[i];
-          break;
+    if (length < BY_LENGTH_MAX) {
+      const same = node.byLength?.[length];
+      if (same !== undefined) {
+        const texts = same.texts;
+        for (let i = 0; i < texts.length; i++) {
+          if (path.startsWith(texts[i]!, start)) {
+            child = same.nodes[i];
+            break;
+          }
         }
       }
     } else child = statics.get(path.slice(start, end));
