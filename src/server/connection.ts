@@ -14,6 +14,7 @@ import { Response } from './response.ts';
 import type { SwitchHandler, SwitchedProtocol, WireResponse } from './response-wire.ts';
 import { Http1ResponseWriter, type Http1Sink } from './http1-response-writer.ts';
 import type { IncomingHead } from './incoming-head.ts';
+import { cutStatus } from './cut-status.ts';
 import type { SessionLimits } from '../http2/limits.ts';
 
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
@@ -76,10 +77,6 @@ const MAX_HELD_BYTES = 64 * 1024;
 const LINGER_MS = 2000;
 // Epoch milliseconds of performance.now()'s zero: deadlines and start times share one monotonic clock.
 const TIME_ORIGIN = performance.timeOrigin;
-// A response the client did not stay for (nginx's "client closed request"; not an HTTP status).
-const CLIENT_CLOSED = 499;
-// A response we cut before its head went out (forced shutdown).
-const CUT_BEFORE_HEAD = 503;
 
 const D_NONE = 0;
 const D_IDLE = 1;
@@ -268,7 +265,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
       // Cut short: still one access line (and metrics), with what the client actually got.
       this.#req = null;
       this.#res = null;
-      res.cutShort(!this.#cutByUs ? CLIENT_CLOSED : res.headersSent ? res.status : CUT_BEFORE_HEAD, this.#unsent);
+      res.cutShort(cutStatus(this.#cutByUs, res.headersSent, res.status), this.#unsent);
       this.#host.responded(req, res);
     }
     const waiters = this.#drainWaiters;

@@ -14,6 +14,8 @@ import { Connection, type ConnectionHost, type ConnectionTimeouts, type H2cUpgra
 import { Http2Connection } from './http2-connection.ts';
 import type { IncomingHead } from './incoming-head.ts';
 import { classifyPreface } from '../http2/preface.ts';
+import { goawayFrame, settingsFrame } from '../http2/frame-writer.ts';
+import { ERROR_CODE } from '../http2/errors.ts';
 import { isConnectionSpecific } from '../http2/request-head.ts';
 import type { SessionLimits } from '../http2/limits.ts';
 import type { Request } from './request.ts';
@@ -344,11 +346,16 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     };
   }
 
-  /** Over a cap: a short, honest 503 instead of a silent reset. */
+  /** Over a cap: a short, honest 503 instead of a silent reset; over HTTP/2, the server preface and
+   * GOAWAY REFUSED_STREAM with no stream processed (RFC 9113 §6.8: the client may retry elsewhere). */
   #refuse(socket: Socket, body: string): void {
     this.#refused++;
-    const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`, currentHttpDate());
-    socket.end(head + body, 'latin1');
+    if (this.#http2 && (socket as TLSSocket).alpnProtocol === 'h2') {
+      socket.end(Buffer.concat([settingsFrame({}), goawayFrame(0, ERROR_CODE.REFUSED_STREAM, Buffer.from(body.trim(), 'latin1'))]));
+    } else {
+      const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`, currentHttpDate());
+      socket.end(head + body, 'latin1');
+    }
     // Read and drop whatever the client sent, so that its FIN is seen and the socket closes (an
     // unread socket is not an active handle, and its close would never come); bounded by a timer.
     this.#refusedSockets.add(socket);

@@ -11,7 +11,8 @@
 
 import type { Socket } from 'node:net';
 import { ERROR_CODE } from '../http2/errors.ts';
-import { ServerSession, type RequestHead as StreamHead, type ServerStream } from '../http2/session.ts';
+import { DEFAULT_HIGH_WATER_MARK, ServerSession, type RequestHead as StreamHead, type ServerStream } from '../http2/session.ts';
+import { cutStatus } from './cut-status.ts';
 import { reasonPhrase } from '../http1/status.ts';
 import { currentHttpDate } from './date-header.ts';
 import { loopNow } from './loop-clock.ts';
@@ -23,16 +24,11 @@ import { Http2ResponseWire, type Http2WireHost } from './http2-response-wire.ts'
 import type { WireResponse } from './response-wire.ts';
 
 const TIME_ORIGIN = performance.timeOrigin;
-// A response the client did not stay for (nginx's "client closed request"; not an HTTP status).
-const CLIENT_CLOSED = 499;
-const CUT_BEFORE_HEAD = 503;
 // After GOAWAY on a closing connection, keep reading (and dropping) this long so the client's
 // in-flight frames do not turn our close into a reset that destroys what we sent.
 const LINGER_MS = 2000;
 // RFC 9113 §6.5.3: a peer that never acknowledges our SETTINGS may be told SETTINGS_TIMEOUT.
 const SETTINGS_ACK_TIMEOUT_MS = 10_000;
-/** The session's per-stream high-water mark (session.ts DEFAULT_HIGH_WATER_MARK). */
-const STREAM_HIGH_WATER_MARK = 65_536;
 
 const D_NONE = 0;
 const D_IDLE = 1; // no stream open: keep_alive_timeout, or the preface's header timeout at first
@@ -133,7 +129,7 @@ class Exchange implements BodySource, Http2WireHost {
   // ---- Http2WireHost ----
 
   onDrain(callback: () => void): void {
-    if (this.gone || this.stream.bufferedAmount < STREAM_HIGH_WATER_MARK) callback();
+    if (this.gone || this.stream.bufferedAmount < DEFAULT_HIGH_WATER_MARK) callback();
     else this.#waiters.push(callback);
   }
 
@@ -504,7 +500,7 @@ export class Http2Connection implements ServerConnection {
     if (ex.reported) return;
     ex.reported = true;
     const res = ex.res;
-    res.cutShort(!this.#cutByUs ? CLIENT_CLOSED : res.headersSent ? res.status : CUT_BEFORE_HEAD, this.#closed ? this.#unsent : ex.stream.bufferedAmount);
+    res.cutShort(cutStatus(this.#cutByUs, res.headersSent, res.status), this.#closed ? this.#unsent : ex.stream.bufferedAmount);
     this.#host.responded(ex.req, res);
   }
 

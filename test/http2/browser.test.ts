@@ -61,3 +61,37 @@ test('Chromium speaks h2 to us: a listing page and a 10 MiB file fetched with a 
     await tree.cleanup();
   }
 });
+
+test('live reload works when the page came over h2: its WebSocket and the reload on an edit', { skip, timeout: 120_000 }, async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const tree = await makeTree({ 'index.html': '<!doctype html><title>one</title><h1>one</h1>\n' });
+  const cert = makeCert();
+  const handler = createSiteHandler({ documentRoot: tree.root, showHiddenFiles: false, followSymlinks: false, logger: silentLogger, liveReload: true });
+  const server = createServer({ handler, tls: { key: cert.keyPem, cert: cert.certPem } });
+  const { port } = (await server.listen({ port: 0, host: '127.0.0.1' })) as AddressInfo;
+  const watcher = handler.liveReload!.watch();
+  const profile = await mkdtemp(join(tmpdir(), 'httpcraft-chromium-h2-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ignoreHTTPSErrors: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    await watcher.ready;
+    const page = context.pages()[0] ?? (await context.newPage());
+    const socketOpen = new Promise<void>((resolve) => page.on('websocket', (ws) => ws.url().includes('live-reload') && resolve()));
+    await page.goto(`https://localhost:${port}/`);
+    assert.equal(await page.evaluate<string>(`performance.getEntriesByType('navigation')[0].nextHopProtocol`), 'h2');
+    await socketOpen;
+    await new Promise((r) => setTimeout(r, 200)); // the socket is up on the server's side too
+    await writeFile(tree.path('index.html'), '<!doctype html><title>two</title><h1>two</h1>\n');
+    await page.waitForFunction(`document.title === 'two'`, undefined, { timeout: 5000 });
+  } finally {
+    watcher.close();
+    await context.close();
+    await server.close(1000);
+    await rm(profile, { recursive: true, force: true });
+    await tree.cleanup();
+  }
+});

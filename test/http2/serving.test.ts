@@ -389,3 +389,46 @@ test('timeouts carry over: a body that does not come gets 408, a client that doe
   const after = await h2request(session, { ':method': 'POST', ':path': '/upload' }, 'abc');
   assert.equal(after.body.toString(), 'got 3');
 });
+
+test('the connection cap counts HTTP/2 connections; one over it is refused with GOAWAY, not HTTP/1.1 bytes', async (t) => {
+  const s = await start((_req, res) => res.send(200, 'ok'), { tls: TLS, maxConnections: 1 });
+  t.after(() => s.close());
+  const first = await h2connect(`https://127.0.0.1:${s.port}`);
+  t.after(() => closeSession(first));
+  assert.equal((await h2get(first, '/')).body.toString(), 'ok');
+  const second = await h2connect(`https://127.0.0.1:${s.port}`);
+  t.after(() => closeSession(second));
+  second.on('error', () => {}); // node:http2 reports a GOAWAY with an error code as a session error too
+  const code = await new Promise<number>((resolve) => second.once('goaway', (c: number) => resolve(c)));
+  assert.equal(code, 0x7); // REFUSED_STREAM
+  assert.equal(s.server.stats.refused, 1);
+  assert.equal(s.server.stats.http2.open, 1);
+});
+
+test('the status page over HTTP/2: counts by protocol, HTTP/2 connections and open streams, in JSON and /metrics', async (t) => {
+  const { StatusRecorder } = await import('../../src/status/metrics.ts');
+  const tree = await makeTree(treeSpec);
+  const recorder = new StatusRecorder({ name: 'httpcraft-test' });
+  const handler = createSiteHandler({ documentRoot: tree.root, showHiddenFiles: false, followSymlinks: false, logger: silentLogger, status: { recorder, statusPath: '/server-status', metricsPath: '/metrics' } });
+  const s = await start(handler, { tls: TLS });
+  recorder.attach(s.server);
+  t.after(async () => {
+    recorder.close();
+    await s.close();
+    await tree.cleanup();
+  });
+  const session = await h2connect(`https://127.0.0.1:${s.port}`);
+  t.after(() => closeSession(session));
+  await Promise.all([h2get(session, '/'), h2get(session, '/styles.css'), h2get(session, '/nope')]);
+  const json = JSON.parse((await h2get(session, '/server-status?format=json', { accept: 'application/json' })).body.toString()) as {
+    requests: { byProtocol: Record<string, number> };
+    connections: { http2: { active: number; total: number; streams: number } };
+  };
+  assert.deepEqual(json.requests.byProtocol, { 'HTTP/1.0': 0, 'HTTP/1.1': 0, 'HTTP/2.0': 3 });
+  // The snapshot is made while its own stream is open.
+  assert.deepEqual(json.connections.http2, { active: 1, total: 1, streams: 1 });
+  const metrics = (await h2get(session, '/metrics')).body.toString();
+  assert.match(metrics, /^httpcraft_http_protocol_requests_total\{protocol="HTTP\/2\.0"\} 4$/m);
+  assert.match(metrics, /^httpcraft_http2_connections_active 1$/m);
+  assert.match(metrics, /^httpcraft_http2_streams_open 1$/m);
+});
