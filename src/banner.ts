@@ -69,6 +69,7 @@ export function statusLine(config: Config): string {
 /** `workers` is the resolved count when known ("auto" becomes the number of cores). */
 export function enabledFeatures(config: Config, workers: number | 'auto' = config.workers): string[] {
   const on: string[] = [];
+  if (config.app !== null) on.push(`app ${config.app}`);
   if (config.enable_ssl) on.push(config.http2 ? 'HTTPS with HTTP/2' : 'HTTPS (HTTP/1.1 only)');
   if (config.http2_cleartext) on.push('h2c');
   if (config.directory_listing) on.push('directory listing');

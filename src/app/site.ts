@@ -77,6 +77,8 @@ export interface SiteOptions {
   rateLimit?: RateLimiterOptions;
   /** Users, tokens and per-path rules (docs/access-control.md); no step at all when none is set. */
   access?: AccessControlOptions;
+  /** The application (--app, app-loader.ts): its router's middleware, in front of the files. */
+  app?: Middleware;
 }
 
 export interface SiteHandler extends Handler {
@@ -182,6 +184,9 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   // needs the signed-in user), the status page and files.
   const guard = access === null ? [] : [access.middleware];
   const limits = limiter === null ? [] : [limiter.middleware];
-  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...guard, ...limits, ...status], router.handle);
+  // The app (--app) after the access rules, limits and status routes, and before the files: a path
+  // it does not route falls through to them.
+  const app = options.app === undefined ? [] : [options.app];
+  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...guard, ...limits, ...status, ...app], router.handle);
   return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, liveReload, reloadUsers: access?.reloadUsers ?? null, close: async () => limiter?.store.close() });
 }

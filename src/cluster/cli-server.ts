@@ -19,6 +19,7 @@ import { prepareHttps, httpsOptionsFromConfig, startHttpsServices, type HttpsSer
 import { clusterSnapshot, onStatsRequest } from './worker-stats.ts';
 import type { BuiltServer } from './worker-main.ts';
 import { receiveFromPrimary } from '../live-reload/cluster.ts';
+import { loadApp } from '../app/app-loader.ts';
 
 export { logFileFor };
 
@@ -85,6 +86,9 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   const https = !config.enable_ssl ? null : (prepared ?? (await prepareHttps(httpsOptionsFromConfig(config))));
   const site = siteOptions(config, logger, { recorder, uploads }, configFile);
   if (site.status !== undefined && snapshot !== undefined) site.status.snapshot = snapshot;
+  // --app: loaded by every process that serves (each worker its own copy), before listening.
+  const app = config.app === null ? null : await loadApp(config.app, { logger, documentRoot: config.document_root });
+  if (app !== null) site.app = app.middleware;
   const handler = createSiteHandler(site);
   recorder.cache = handler.cache; // the dashboard's cache hit rate
   // Live reload: a worker hears of changes from the primary's one watcher; a single process watches.
@@ -134,6 +138,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
       stopLiveReload?.();
       await services?.close();
       await handler.close();
+      await app?.close();
       // A worker's stop is the primary's to announce ("cluster: worker N (pid …) stopped"), once.
       if (!cluster.isWorker) logger.info('stopped');
       if (shared === null) await logger.close();

@@ -36,6 +36,14 @@ export function checkFilesystem(config: Config, sources: SourceMap): ConfigError
       }
     }
   }
+  if (config.app !== null) {
+    try {
+      if (!statSync(config.app).isFile()) errors.push(new ConfigError('app', sources.app, `app ${showValue(config.app)} is not a file`));
+      else accessSync(config.app, constants.R_OK);
+    } catch (error) {
+      errors.push(new ConfigError('app', sources.app, `app ${showValue(config.app)} ${problem(error)}`));
+    }
+  }
   // Log files are opened now (creating them and their folders) so a bad path is refused before
   // start, not at the first line.
   const rotates = config.log_max_size > 0 || config.log_rotate === 'daily';

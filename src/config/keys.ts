@@ -69,6 +69,7 @@ export const KEYS = [
   { key: 'workers', group: 'server', kind: { type: 'int', min: 1, max: 1024, auto: true }, default: 1, aliases: ['max_threads'], description: 'Worker processes (node:cluster); "auto" = one per CPU core.' },
   { key: 'shutdown_timeout', group: 'server', kind: SECONDS, default: 10, description: 'Seconds in-flight requests get to finish on SIGINT/SIGTERM.' },
   { key: 'open_browser', group: 'server', kind: BOOL, default: false, flags: ['open'], description: 'Open the first local URL in a browser once listening ($BROWSER, else xdg-open, open or start).' },
+  { key: 'app', group: 'server', kind: PATH_OR_NULL, default: null, isPath: true, description: 'An application module (ES module exporting a Router, or a function (api) => Router) served in front of the static files: paths it does not route fall through to them (docs/apps.md).' },
   { key: 'state_dir', group: 'server', kind: PATH, default: '.httpcraft', isPath: true, description: 'Folder for generated state (development certificate, …).' },
   // ── seed: logging ────────────────────────────────────────────────────────────────────────────
   { key: 'log_level', group: 'logging', kind: { type: 'enum', values: ['DEBUG', 'INFO', 'WARNING', 'ERROR'], aliases: { warn: 'WARNING' } }, default: 'INFO', description: 'Lowest level of server events logged.' },

@@ -25,6 +25,8 @@ export interface Config {
   workers: number | 'auto';
   shutdown_timeout: number;
   open_browser: boolean;
+  /** --app: the application module (absolute), or null. */
+  app: string | null;
   state_dir: string;
   // logging
   log_level: LogLevelName;

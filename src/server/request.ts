@@ -54,6 +54,8 @@ export class Request {
   readonly contentLength: number;
   /** Trailer fields of a chunked body (name, value, …), once the body has been read. */
   trailers: readonly string[] = NO_TRAILERS;
+  /** The pattern of the route that matched ("/notes/:id"), for metrics and logs; null when none did. */
+  route: string | null = null;
 
   readonly #head: IncomingHead;
   readonly #source: BodySource;

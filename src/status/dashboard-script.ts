@@ -188,6 +188,13 @@ export const DASHBOARD_JS = String.raw`
         return [p.path, (p.error ? '≤ ' : '') + int(p.count), pct(p.count / sum)];
       }));
     }
+    var routes = s.routes || [];
+    $('routes-panel').hidden = routes.length === 0;
+    if (routes.length > 0) {
+      renderTable('routes', [['Route', false, 'path'], ['Requests', true], ['4xx', true], ['5xx', true], ['Mean', true]], routes.map(function (r) {
+        return [r.route, int(r.count), int(r.byClass[3]), int(r.byClass[4]), ms(r.duration.count ? (r.duration.sum / r.duration.count) * 1000 : 0)];
+      }));
+    }
     var wp = $('workers-panel');
     wp.hidden = s.workers.length < 2;
     if (s.workers.length >= 2) {

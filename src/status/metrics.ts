@@ -12,6 +12,7 @@ import type { Response } from '../server/response.ts';
 import { DurationHistogram, DURATION_BOUNDS_SECONDS, LatencyWindow, WINDOW_SLOT_SECONDS, WINDOW_SLOTS } from './latency.ts';
 import { RateRing } from './rate-ring.ts';
 import { TopPaths } from './top-paths.ts';
+import { RouteStats } from './route-stats.ts';
 import { UploadCounter, type CacheStatsSource, type UploadStatsSource } from './sources.ts';
 import {
   CLASS_LABELS,
@@ -87,6 +88,7 @@ export class StatusRecorder {
   readonly #window = new LatencyWindow();
   readonly #duration = new DurationHistogram(METHOD_LABELS.length);
   readonly #paths: TopPaths;
+  readonly #routes = new RouteStats();
 
   readonly #sockets = new Set<Socket>();
   #connections = 0;
@@ -138,6 +140,9 @@ export class StatusRecorder {
     this.#window.record(ms, nowSec);
     this.#duration.record(m, ms / 1000);
     this.#paths.record(req.path);
+    // The app's route pattern (set by the router), never the raw path: bounded label values.
+    const route = req.route;
+    if (typeof route === 'string') this.#routes.record(route, c, ms / 1000);
   };
 
   readonly #onConnection = (socket: Socket): void => {
@@ -265,6 +270,7 @@ export class StatusRecorder {
       memory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers },
       eventLoop: loop,
       topPaths: this.#paths.top(TOP_PATHS_SHOWN),
+      routes: this.#routes.rows(),
       workers: [
         {
           id: this.workerId,

@@ -3,8 +3,8 @@
 // _bucket{le=…} series ending in le="+Inf" plus _sum and _count. Rendered from a snapshot, so a
 // cluster primary can render the merge of its workers' snapshots the same way.
 //
-// Label values come only from fixed sets (method: METHOD_LABELS, class: 1xx-5xx): a client cannot
-// create new series by sending odd methods or paths.
+// Label values come only from fixed sets (method: METHOD_LABELS, class: 1xx-5xx) or from the app's
+// own route patterns: a client cannot create new series by sending odd methods or paths.
 
 import { CLASS_LABELS, METHOD_LABELS, PROTOCOL_LABELS, type StatusSnapshot } from './snapshot.ts';
 
@@ -81,6 +81,28 @@ export function renderPrometheus(s: StatusSnapshot): string {
     w.sample('httpcraft_http_request_duration_seconds_bucket', row.count, { method: m, le: '+Inf' });
     w.sample('httpcraft_http_request_duration_seconds_sum', row.sum, { method: m });
     w.sample('httpcraft_http_request_duration_seconds_count', row.count, { method: m });
+  }
+
+  // Per route of the app: the label is the route's pattern, from the app's own table (bounded).
+  const routes = s.routes ?? [];
+  if (routes.length > 0) {
+    w.family('httpcraft_route_requests_total', 'counter', 'Responses of the app\'s routes, by route pattern and status class.');
+    for (const r of routes) {
+      r.byClass.forEach((n, i) => {
+        if (n > 0) w.sample('httpcraft_route_requests_total', n, { route: r.route, class: CLASS_LABELS[i]! });
+      });
+    }
+    w.family('httpcraft_route_request_duration_seconds', 'histogram', 'Duration of the app\'s responses, by route pattern.');
+    for (const r of routes) {
+      let cumulative = 0;
+      for (let i = 0; i < bounds.length; i++) {
+        cumulative += r.duration.counts[i] ?? 0;
+        w.sample('httpcraft_route_request_duration_seconds_bucket', cumulative, { route: r.route, le: formatValue(bounds[i]!) });
+      }
+      w.sample('httpcraft_route_request_duration_seconds_bucket', r.duration.count, { route: r.route, le: '+Inf' });
+      w.sample('httpcraft_route_request_duration_seconds_sum', r.duration.sum, { route: r.route });
+      w.sample('httpcraft_route_request_duration_seconds_count', r.duration.count, { route: r.route });
+    }
   }
 
   w.one('httpcraft_received_bytes_total', 'counter', 'Bytes read from client connections.', s.bytes.received);

@@ -5,6 +5,7 @@
 
 import { quantileMs } from './latency.ts';
 import type { PathCount } from './top-paths.ts';
+import { mergeRouteRows, type RouteRow } from './route-stats.ts';
 
 export const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'other'] as const;
 /** The protocol a request came over, as the access log writes it. */
@@ -88,6 +89,8 @@ export interface StatusSnapshot {
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   eventLoop: { meanMs: number; p50Ms: number; p99Ms: number; maxMs: number };
   topPaths: PathCount[];
+  /** Per route pattern of the app (--app), busiest first; absent from snapshots of older workers. */
+  routes?: RouteRow[];
   workers: WorkerRow[];
 }
 
@@ -253,6 +256,7 @@ export function mergeSnapshots(snapshots: readonly StatusSnapshot[]): StatusSnap
     // The worst worker is the one to look at: a blocked loop delays every request it holds.
     eventLoop: { meanMs: maxOf((s) => s.eventLoop.meanMs), p50Ms: maxOf((s) => s.eventLoop.p50Ms), p99Ms: maxOf((s) => s.eventLoop.p99Ms), maxMs: maxOf((s) => s.eventLoop.maxMs) },
     topPaths,
+    routes: mergeRouteRows(snapshots.map((s) => s.routes)),
     workers,
   };
 }
