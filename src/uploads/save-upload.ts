@@ -16,6 +16,13 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { numberedName } from './sanitize-name.ts';
 import { UPLOAD_TEMP_PREFIX, UPLOAD_TEMP_SUFFIX } from './temp-name.ts';
+import { exhaustionError } from '../app/exhaustion.ts';
+
+/**
+ * Where upload bytes are written: node:fs's createWriteStream. A seam for fault tests, which put a
+ * stream here that fails as a full disk does (ENOSPC part-way through); nothing else replaces it.
+ */
+export const uploadFiles = { createWriteStream };
 
 export interface SaveOptions {
   /** Replace an existing file of that name instead of choosing a free name. */
@@ -62,7 +69,7 @@ export function tempPathIn(dir: string): string {
 export async function saveUpload(source: Readable, dir: string, name: string, options: SaveOptions = {}): Promise<SavedFile> {
   const temp = tempPathIn(dir);
   // A deeper write queue than the 16 KiB default lets disk writes overlap with network reads.
-  const out = createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644, highWaterMark: WRITE_QUEUE_BYTES });
+  const out = uploadFiles.createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644, highWaterMark: WRITE_QUEUE_BYTES });
   try {
     await pipeline(source, out);
     return await commit(temp, dir, name, out.bytesWritten, options.exclusive === true ? 'exclusive' : options.overwrite === true ? 'overwrite' : 'number', options.reserved);
@@ -72,7 +79,8 @@ export async function saveUpload(source: Readable, dir: string, name: string, op
     out.destroy();
     if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await unlink(temp).catch(() => undefined);
-    throw error;
+    // A full disk (507) or no free descriptor (503) is the machine's state, not the client's fault.
+    throw exhaustionError(error) ?? error;
   }
 }
 
