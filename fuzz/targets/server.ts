@@ -38,11 +38,15 @@ function exchange(port: number, bytes: Buffer): Promise<{ statuses: number[]; ra
 
 async function checkServer(input: Buffer): Promise<void> {
   const s = server!;
+  const logged = s.logs.length;
   const { statuses, raw } = await exchange(s.port, input);
   for (const status of statuses) assert.ok(status < 500 || status === 501 || status === 505, `status ${status} for ${JSON.stringify(input.toString('latin1').slice(0, 300))}: ${raw.slice(0, 300)}`);
-  assert.deepEqual(s.logs, [], 'the server logged an error');
   const probe = await exchange(s.port, Buffer.from('GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'));
   assert.deepEqual(probe.statuses, [200], 'the server stopped serving');
+  // A handler may finish after its response went out: give it a moment to log (a logged error is a
+  // bug of ours, or a client's mistake taken for one).
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(s.logs.splice(logged), [], 'the server logged an error');
 }
 
 const json = fc.oneof(
@@ -62,11 +66,12 @@ const bodyRequest = fc
       multipart.map((b) => [`multipart/form-data; boundary=${BOUNDARY}`, b] as const),
       fc.string({ maxLength: 30 }).map((b) => [fc.sample(fc.constantFrom('text/plain', 'multipart/form-data', 'multipart/form-data; boundary=', 'application/json; charset=latin1', 'x/y; a="'), 1)[0]!, b] as const),
     ),
-    fc.constantFrom('length', 'chunked', 'short', 'long'),
+    fc.constantFrom('length', 'chunked', 'short', 'long', 'bad-chunk'),
   )
   .map(([line, [type, body], framing]) => {
     const b = Buffer.from(body, 'utf8');
     const head = `${line} HTTP/1.1\r\nHost: t\r\nOrigin: http://t\r\nContent-Type: ${type}\r\nAccept: application/json\r\n`;
+    if (framing === 'bad-chunk') return Buffer.concat([Buffer.from(`${head}Transfer-Encoding: chunked\r\n\r\n${(b.length + 2).toString(16)}\r\n`), b, Buffer.from('\r\n0\r\n\r\n')]);
     if (framing === 'chunked') return Buffer.concat([Buffer.from(`${head}Transfer-Encoding: chunked\r\n\r\n${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n0\r\n\r\n')]);
     const declared = framing === 'short' ? Math.max(0, b.length - 3) : framing === 'long' ? b.length + 5 : b.length;
     return Buffer.concat([Buffer.from(`${head}Content-Length: ${declared}\r\n\r\n`), b]);
@@ -100,6 +105,7 @@ export const serverRequests: FuzzTarget = {
     server = await startUploadServer({ enableDelete: true, enableMkdir: true, inListing: true, limits: { maxUploadSize: 4096, maxFieldSize: 512, maxFormParts: 8, maxUploadFiles: 2 } }, 1024 * 1024, { directoryListing: true });
     await writeFile(join(server.root, 'hello.txt'), 'hello, world\n');
     await mkdir(join(server.root, 'dir'));
+    await mkdir(join(server.root, 'uploads'));
     await writeFile(join(server.root, 'dir', 'a b.txt'), 'x'.repeat(100));
     return async () => {
       const s = server!;
