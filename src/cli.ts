@@ -171,11 +171,14 @@ function printBanner(address: ReadyMessage['address']): void {
   }
 }
 
-// SIGUSR2: reopen log files, for an external logrotate that moved them away (nginx uses USR1,
-// which Node reserves for its inspector). A primary passes it on to its workers.
-process.on('SIGUSR2', () => {
-  if (clustered) for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGUSR2');
-});
+// SIGUSR1 (nginx's convention; SIGUSR2 too): reopen log files, for an external logrotate that moved
+// them away. A primary passes it on to its workers. A listener of ours also keeps Node from opening
+// its inspector on SIGUSR1, which it does for a process with none.
+for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
+  process.on(signal, () => {
+    if (clustered) for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  });
+}
 process.on('uncaughtException', (error) => {
   logger.error('uncaught exception; exiting', error);
   logger.flushSync();

@@ -50,11 +50,14 @@ export function createConfiguredLogger(config: Config, slot?: string): Logger {
     access,
   });
   const files = [file, typeof access === 'object' ? access : null].filter((f): f is RotatingFile => f !== null);
-  if (files.length > 0) {
-    // SIGUSR2: reopen the files after an external logrotate moved them away.
-    process.on('SIGUSR2', () => {
+  // SIGUSR1 (as nginx; SIGUSR2 too): reopen the files after an external logrotate moved them away.
+  // Lines written before the signal land in the moved file, those after in the new one, none lost.
+  // Installed even with no file: a process without a SIGUSR1 listener would open Node's inspector.
+  for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
+    process.on(signal, () => {
+      if (files.length === 0) return logger.debug(`${signal}: no log file to reopen`);
       for (const f of files) f.reopen();
-      logger.info(`SIGUSR2: ${files.length === 1 ? 'log file' : 'log files'} reopened`);
+      logger.info(`${signal}: ${files.length === 1 ? 'log file' : 'log files'} reopened`);
     });
   }
   return logger;
