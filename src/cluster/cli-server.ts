@@ -119,6 +119,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   // duration is not skewed by wall-clock adjustments and costs no clock read of its own.
   if (config.access_log !== 'off') server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), logHeaders)));
   server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));
+  server.on('warning', (message) => logger.warn(message));
 
   let services: HttpsServices | null = null;
   return {
