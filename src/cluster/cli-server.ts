@@ -19,6 +19,7 @@ import { prepareHttps, httpsOptionsFromConfig, startHttpsServices, type HttpsSer
 import { clusterSnapshot, onStatsRequest } from './worker-stats.ts';
 import type { BuiltServer } from './worker-main.ts';
 import { receiveFromPrimary } from '../live-reload/cluster.ts';
+import { enableTempJournal, removeDeadTemps } from '../uploads/temp-journal.ts';
 
 export { logFileFor };
 
@@ -85,6 +86,12 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   const snapshot = cluster.isWorker ? () => clusterSnapshot<StatusSnapshot>((snaps) => mergeSnapshots(snaps)) : undefined;
   if (cluster.isWorker) onStatsRequest(() => recorder.snapshot());
 
+  if (config.enable_file_uploads) {
+    // Unfinished uploads of processes that were killed (temp-journal.ts), then our own list.
+    const removed = removeDeadTemps(config.state_dir);
+    if (removed.length > 0) logger.info(`removed ${removed.length} unfinished upload${removed.length === 1 ? '' : 's'} of a process that was killed: ${removed.join(', ')}`);
+    enableTempJournal(config.state_dir);
+  }
   const https = !config.enable_ssl ? null : (prepared ?? (await prepareHttps(httpsOptionsFromConfig(config))));
   const site = siteOptions(config, logger, { recorder, uploads }, configFile);
   if (site.status !== undefined && snapshot !== undefined) site.status.snapshot = snapshot;
