@@ -7,6 +7,8 @@
 //   3. uploads:  50 concurrent 100 MB uploads; server RSS sampled every 250 ms must stay flat.
 // `--soak MINUTES` runs the soak instead: mixed traffic (files, ranges, listings, uploads + DELETE,
 // 404s and 400s) for MINUTES, printing the server's RSS and open file descriptors every minute.
+// STRESS_PHASES=hold,attack,uploads picks phases (all by default); STRESS_HOLD, STRESS_SLOWLORIS,
+// STRESS_SLOW_READERS, STRESS_UPLOADS, STRESS_UPLOAD_BYTES scale them down for a quick check.
 // Every process is started with the fd limit raised to the hard limit (`ulimit -n` in a bash wrapper).
 // The connection holders and attackers run in child processes of their own (--role=...), so that
 // their CPU and fds are not the bench runner's.
@@ -414,9 +416,11 @@ export async function run({ duration = 10, soak: soakMinutes } = {}) {
   const docroot = makeDocroot();
   const server = await startStressServer(docroot);
   try {
-    await phaseHold(server);
-    await phaseAttack(server, Number(duration));
-    await phaseUploads(server, docroot);
+    // STRESS_PHASES=attack (say) runs some phases only; all three by default.
+    const phases = new Set((process.env.STRESS_PHASES ?? 'hold,attack,uploads').split(','));
+    if (phases.has('hold')) await phaseHold(server);
+    if (phases.has('attack')) await phaseAttack(server, Number(duration));
+    if (phases.has('uploads')) await phaseUploads(server, docroot);
   } finally {
     await server.stop();
     rmSync(docroot, { recursive: true, force: true });
