@@ -33,6 +33,7 @@ import { LIVE_RELOAD_INSTANCE_ENV } from './live-reload/hub.ts';
 import { watchForWorkers } from './live-reload/cluster.ts';
 import { protectedPaths } from './static/protected-paths.ts';
 import type { TreeWatcher } from './live-reload/watcher.ts';
+import { removeDeadTemps } from './uploads/temp-journal.ts';
 
 const EXIT_USAGE = 2;
 
@@ -171,11 +172,25 @@ function printBanner(address: ReadyMessage['address']): void {
   }
 }
 
-// SIGUSR2: reopen log files, for an external logrotate that moved them away (nginx uses USR1,
-// which Node reserves for its inspector). A primary passes it on to its workers.
-process.on('SIGUSR2', () => {
-  if (clustered) for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGUSR2');
-});
+// SIGUSR1 (nginx's convention; SIGUSR2 too): reopen log files, for an external logrotate that moved
+// them away. A primary passes it on to its workers. A listener of ours also keeps Node from opening
+// its inspector on SIGUSR1, which it does for a process with none.
+// A worker that dies (SIGKILL, out of memory) cannot remove the temporary files of the uploads it
+// was receiving: the primary removes what the worker's list names (uploads/temp-journal.ts).
+if (clustered && config.enable_file_uploads) {
+  cluster.on('exit', (worker) => {
+    const pid = worker.process.pid;
+    if (pid === undefined) return;
+    const removed = removeDeadTemps(config.state_dir, pid);
+    if (removed.length > 0) logger.info(`worker ${pid} exited: removed ${removed.length} unfinished upload${removed.length === 1 ? '' : 's'} (${removed.join(', ')})`);
+  });
+}
+
+for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
+  process.on(signal, () => {
+    if (clustered) for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  });
+}
 process.on('uncaughtException', (error) => {
   logger.error('uncaught exception; exiting', error);
   logger.flushSync();

@@ -7,6 +7,7 @@ import { reasonPhrase } from '../http1/status.ts';
 import { isHttpError } from './http-error.ts';
 import type { Middleware } from './pipeline.ts';
 import type { HtmlInjection } from '../static/representation.ts';
+import { exhaustionCode, type ExhaustionCode } from './exhaustion.ts';
 
 /** Supplies a custom page for a status (for example htdocs/404.html); undefined for the default. */
 export type ErrorPageSource = (status: number, req: Request) => Promise<Buffer | undefined> | Buffer | undefined;
@@ -15,6 +16,8 @@ export interface ErrorHandlerOptions {
   pages?: ErrorPageSource;
   /** Called for our own bugs only (see isBug): an answer the code chose on purpose is an access line. */
   report?: (error: unknown, req: Request) => void;
+  /** Called when the machine ran out of disk or file descriptors (exhaustion.ts): the site logs why. */
+  onExhausted?: (code: ExhaustionCode, req: Request) => void;
   /** Added to HTML error pages (the live-reload script: a page that was a 404 shows once the file exists). */
   htmlInjection?: HtmlInjection | undefined;
 }
@@ -81,6 +84,10 @@ export async function sendError(req: Request, res: Response, error: unknown, opt
   const http = isHttpError(error);
   const status = http ? error.status : 500;
   if (isBug(error)) options.report?.(error, req);
+  else if (status >= 500 && options.onExhausted !== undefined) {
+    const code = exhaustionCode(error);
+    if (code !== null) options.onExhausted(code, req);
+  }
   if (res.headersSent) throw error; // too late for a clean answer: the connection closes
   const message = http && error.expose ? error.message : '';
   for (const name of [...new Set(res.headerList.filter((_, i) => i % 2 === 0))]) {

@@ -6,6 +6,7 @@ import type { Handler } from '../server/connection.ts';
 import { compose, type Middleware } from './pipeline.ts';
 import { Router } from './router.ts';
 import { errorHandler } from './error-response.ts';
+import { exhaustionLine, throttledLog } from './exhaustion.ts';
 import { serveStatic } from '../static/serve-static.ts';
 import { documentRootErrorPages } from '../static/error-pages.ts';
 import type { CacheControlRule } from '../static/cache-control.ts';
@@ -155,9 +156,11 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     router.websocket(LIVE_RELOAD_SOCKET_PATH, liveReload.accept, { perMessageDeflate: false, maxPayload: 4096, origin: (origin, req) => acceptsOrigin(origin, req.header('host')) });
   }
   router.route(() => true, { GET: files, ...(uploads?.methods ?? writesOffMethods()) });
+  const logExhaustion = throttledLog((line) => options.logger.warn(line));
   const errors = errorHandler({
     pages: errorPages,
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
+    onExhausted: (code, req) => logExhaustion(code, exhaustionLine(code, `${req.method} ${req.target}`)),
     htmlInjection,
   });
   const chain: Middleware[] = [errors];

@@ -20,6 +20,7 @@ import { clusterSnapshot, onStatsRequest } from './worker-stats.ts';
 import type { BuiltServer } from './worker-main.ts';
 import { receiveFromPrimary } from '../live-reload/cluster.ts';
 import { loadApp } from '../app/app-loader.ts';
+import { enableTempJournal, removeDeadTemps } from '../uploads/temp-journal.ts';
 
 export { logFileFor };
 
@@ -51,11 +52,14 @@ export function createConfiguredLogger(config: Config, slot?: string): Logger {
     access,
   });
   const files = [file, typeof access === 'object' ? access : null].filter((f): f is RotatingFile => f !== null);
-  if (files.length > 0) {
-    // SIGUSR2: reopen the files after an external logrotate moved them away.
-    process.on('SIGUSR2', () => {
+  // SIGUSR1 (as nginx; SIGUSR2 too): reopen the files after an external logrotate moved them away.
+  // Lines written before the signal land in the moved file, those after in the new one, none lost.
+  // Installed even with no file: a process without a SIGUSR1 listener would open Node's inspector.
+  for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
+    process.on(signal, () => {
+      if (files.length === 0) return logger.debug(`${signal}: no log file to reopen`);
       for (const f of files) f.reopen();
-      logger.info(`SIGUSR2: ${files.length === 1 ? 'log file' : 'log files'} reopened`);
+      logger.info(`${signal}: ${files.length === 1 ? 'log file' : 'log files'} reopened`);
     });
   }
   return logger;
@@ -83,6 +87,12 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   const snapshot = cluster.isWorker ? () => clusterSnapshot<StatusSnapshot>((snaps) => mergeSnapshots(snaps)) : undefined;
   if (cluster.isWorker) onStatsRequest(() => recorder.snapshot());
 
+  if (config.enable_file_uploads) {
+    // Unfinished uploads of processes that were killed (temp-journal.ts), then our own list.
+    const removed = removeDeadTemps(config.state_dir);
+    if (removed.length > 0) logger.info(`removed ${removed.length} unfinished upload${removed.length === 1 ? '' : 's'} of a process that was killed: ${removed.join(', ')}`);
+    enableTempJournal(config.state_dir);
+  }
   const https = !config.enable_ssl ? null : (prepared ?? (await prepareHttps(httpsOptionsFromConfig(config))));
   const site = siteOptions(config, logger, { recorder, uploads }, configFile);
   if (site.status !== undefined && snapshot !== undefined) site.status.snapshot = snapshot;
@@ -120,6 +130,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   // duration is not skewed by wall-clock adjustments and costs no clock read of its own.
   if (config.access_log !== 'off') server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), logHeaders)));
   server.on('error', (error, req) => logger.error(req === null ? 'server error' : `${req.method} ${req.target} failed`, error));
+  server.on('warning', (message) => logger.warn(message));
 
   let services: HttpsServices | null = null;
   return {

@@ -269,7 +269,8 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     // The client half-closed its side (allowHalfOpen): answer what it already sent, then close.
     this.#peerEnded = true;
     if (this.#closing) this.#destroy();
-    else if (this.#res === null && !this.#awaitingDrain) this.#closeGracefully();
+    // A finished response whose request body is still being drained: no more of the body will come.
+    else if ((this.#res === null || this.#res.finished) && !this.#awaitingDrain) this.#closeGracefully();
     else if (this.#req !== null && !this.#req.bodyComplete) this.#req.failBody(new Error('client closed the connection before the body was complete'));
   }
 
@@ -511,7 +512,9 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
       return;
     }
     if (req.bodyComplete) return; // the parser's onEnd is on its way and calls #next()
-    if (this.#closing) {
+    // A client that half-closed before its body was complete will send no more of it: waiting to
+    // drain the remainder would hold the connection until the request timeout (found by fuzzing).
+    if (this.#closing || this.#peerEnded) {
       req.failBody(new Error('response finished before the request body'));
       this.#closeGracefully();
       return;

@@ -21,6 +21,8 @@ import type { SessionLimits } from '../http2/limits.ts';
 import type { Request } from './request.ts';
 import type { Response } from './response.ts';
 import { ConnectionsPerAddress } from '../access/connection-limit.ts';
+import { exhaustionCode, throttledLog } from '../app/exhaustion.ts';
+import { connectionBudget, descriptorLimit, descriptorReserve } from './fd-budget.ts';
 
 export interface ServerOptions {
   handler: Handler;
@@ -74,6 +76,8 @@ export interface ServerEvents {
   response: [req: Request, res: Response];
   error: [error: unknown, req: Request | null];
   connection: [socket: Socket];
+  /** The machine, not the request, is the problem (out of descriptors); throttled (one per 10 s). */
+  warning: [message: string];
 }
 
 export class HttpServer extends EventEmitter<ServerEvents> implements ConnectionHost {
@@ -198,7 +202,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
         else this.#more.push(net);
         // Errors after listen (EMFILE on accept, say) are reported, never thrown: an 'error' event
         // without a listener would take the whole process down.
-        net.on('error', (error) => this.reportError(error, null));
+        net.on('error', (error) => this.#onListenerError(error));
         this.#startSweeper();
         resolve(net.address() ?? '');
       };
@@ -250,6 +254,27 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     });
   }
 
+  // Out of descriptors on accept (EMFILE, ENFILE) when libuv has no reserve descriptor left to refuse
+  // the waiting connections with (it does so silently when it has one: fd-budget.ts keeps us from
+  // getting there). One line per 10 s says so, not one per refused connection.
+  readonly #acceptExhausted = throttledLog((line) => this.#warn(line));
+  // See fd-budget.ts: connections never take the descriptors files and logs need.
+  readonly #fdLimit = descriptorLimit();
+  readonly #fdBudget = connectionBudget(this.#fdLimit);
+
+  #onListenerError(error: Error): void {
+    const code = exhaustionCode(error);
+    if (code !== 'EMFILE' && code !== 'ENFILE') return this.reportError(error, null);
+    this.#refused++;
+    this.#acceptExhausted(code, `accept: ${code}, out of file descriptors (raise the limit: ulimit -n, systemd LimitNOFILE=, or lower max_connections): new connections are refused until one is free`);
+  }
+
+  /** A condition worth a WARNING line, not an error of ours: the 'warning' event, else 'error'. */
+  #warn(line: string): void {
+    if (this.listenerCount('warning') > 0) this.emit('warning', line);
+    else this.reportError(new Error(line), null);
+  }
+
   reportError(error: unknown, req: Request | null): void {
     if (this.listenerCount('error') > 0) this.emit('error', error, req);
   }
@@ -269,6 +294,12 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     }
     if (this.#connections.size + this.#sniffing.size >= this.maxConnections) {
       this.#refuse(socket, 'Too many open connections; try again shortly.\n');
+      return;
+    }
+    if (this.#connections.size + this.#sniffing.size >= this.#fdBudget) {
+      const limit = this.#fdLimit!;
+      this.#acceptExhausted('budget', `accept: ${this.#connections.size} open connections reach what the file descriptor limit allows (ulimit -n ${limit}, ${descriptorReserve(limit)} kept for files and logs): new connections get 503 until some close; raise the limit (ulimit -n, systemd LimitNOFILE=) or lower max_connections`);
+      this.#refuse(socket, 'The server is out of file descriptors for new connections; try again shortly.\n');
       return;
     }
     if (this.#perAddress !== null && !this.#perAddress.admit(socket)) {

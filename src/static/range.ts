@@ -24,15 +24,19 @@ export type RangeResult =
 export const MAX_RANGES = 64;
 
 const DIGITS = /^\d{1,20}$/;
+// OWS is SP and HTAB only (RFC 9110 §5.6.3); String#trim would also take NBSP (0xA0 in a latin1
+// field value) and other Unicode spaces, and so accept ranges RFC 9110 calls invalid (found by fuzzing).
+const OWS_ENDS = /^[ \t]+|[ \t]+$/g;
+const trimOws = (s: string): string => s.replace(OWS_ENDS, '');
 
 export function parseRange(value: string, size: number, maxRanges = MAX_RANGES): RangeResult {
   const eq = value.indexOf('=');
-  if (eq === -1 || value.slice(0, eq).trim().toLowerCase() !== 'bytes') return { kind: 'ignore' };
+  if (eq === -1 || trimOws(value.slice(0, eq)).toLowerCase() !== 'bytes') return { kind: 'ignore' };
   const specs = value.slice(eq + 1).split(',');
   const ranges: ByteRange[] = [];
   let count = 0;
   for (const raw of specs) {
-    const spec = raw.trim();
+    const spec = trimOws(raw);
     if (spec === '') continue; // empty list elements are allowed and ignored (§5.6.1)
     if (++count > maxRanges) return { kind: 'ignore' };
     const dash = spec.indexOf('-');

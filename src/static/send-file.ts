@@ -11,6 +11,7 @@ import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
 import type { PreparedFields } from '../server/response-wire.ts';
 import { HttpError } from '../app/http-error.ts';
+import { exhaustionError } from '../app/exhaustion.ts';
 import { createCompressor, negotiateEncoding } from '../middleware/compression.ts';
 import { evaluateConditionals, ifRangeApplies } from './conditional.ts';
 import { contentRange, multipartLayout, parseRange, unsatisfiedRange, type ByteRange, type MultipartLayout } from './range.ts';
@@ -58,8 +59,13 @@ async function openFile(path: FsPath): Promise<FileHandle> {
   try {
     return await open(path, 'r');
   } catch (error) {
-    throw new HttpError(404, 'Not Found', { cause: error });
+    throw notFound(error);
   }
+}
+
+/** A file that cannot be opened is not found, unless the server ran out of descriptors (503). */
+export function notFound(error: unknown): HttpError {
+  return exhaustionError(error) ?? new HttpError(404, 'Not Found', { cause: error });
 }
 
 /**
@@ -118,7 +124,7 @@ function openStream(path: FsPath, range?: ByteRange): Promise<ReadStream> {
       stream.off('error', reject);
       resolve(stream);
     });
-    stream.once('error', (error) => reject(new HttpError(404, 'Not Found', { cause: error })));
+    stream.once('error', (error) => reject(notFound(error)));
   });
 }
 

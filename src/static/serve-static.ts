@@ -18,7 +18,7 @@ import { cacheControlFor, type CacheControlRule } from './cache-control.ts';
 import { FileCache, type CacheStats } from './file-cache.ts';
 import { hasHiddenSegment, resolveServedPath, type Resolved, type ResolvedBytes } from './resolve-path.ts';
 import { buildEntry, injectionFor, signatureOf, statSiblings, type FileEntry, type HtmlInjection } from './representation.ts';
-import { sendFile, type SendFileOptions } from './send-file.ts';
+import { notFound, sendFile, type SendFileOptions } from './send-file.ts';
 import { directoryServer, type DirectoryOptions } from './serve-directory.ts';
 import { encodeSegmentBytes, isUnder, joinName, pathText, realPath, type FsPath } from './fs-path.ts';
 import { encodeSegment } from './listing.ts';
@@ -217,7 +217,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       try {
         body = await readFile(filePath);
       } catch (error) {
-        throw new HttpError(404, 'Not Found', { cause: error });
+        throw notFound(error);
       }
       if (body.length === st.size) {
         const entry = await buildEntry(filePath, st, body, repOptions, now);
@@ -234,7 +234,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       try {
         body = await readFile(filePath);
       } catch (error) {
-        throw new HttpError(404, 'Not Found', { cause: error });
+        throw notFound(error);
       }
       return send(req, res, await buildEntry(filePath, { ...st, size: body.length } as Stats, body, repOptions, now), false);
     }

@@ -65,8 +65,11 @@ export function createPutHandler(o: ResolvedUploadOptions): Handler {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') throw existsError(name, ifNoneMatch); // another request got there first
       if (code === 'EISDIR') throw new HttpError(409, `${name} is a folder`);
-      if (code !== undefined) throw error; // a real disk problem: 500
-      throw new HttpError(400, `The request body could not be read: ${(error as Error).message}`, { headers: { Connection: 'close' } });
+      // A system call that failed is a real disk problem (500, logged); anything else is the body's
+      // fault: a client gone, bad chunking (a ParseError, which has a code too: found by fuzzing).
+      if (code !== undefined && typeof (error as NodeJS.ErrnoException).syscall === 'string') throw error;
+      const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 400;
+      throw new HttpError(status, `The request body could not be read: ${(error as Error).message}`, { cause: error, headers: { Connection: 'close' } });
     }
     o.stats?.recordFile(saved.size);
     const url = urlFor(o.root, saved.path) ?? req.path;

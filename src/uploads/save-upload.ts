@@ -16,6 +16,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { numberedName } from './sanitize-name.ts';
 import { UPLOAD_TEMP_PREFIX, UPLOAD_TEMP_SUFFIX } from './temp-name.ts';
+import { exhaustionError } from '../app/exhaustion.ts';
+import { journalAdd, journalRemove } from './temp-journal.ts';
+
+/**
+ * Where upload bytes are written: node:fs's createWriteStream. A seam for fault tests, which put a
+ * stream here that fails as a full disk does (ENOSPC part-way through); nothing else replaces it.
+ */
+export const uploadFiles = { createWriteStream };
 
 export interface SaveOptions {
   /** Replace an existing file of that name instead of choosing a free name. */
@@ -61,18 +69,24 @@ export function tempPathIn(dir: string): string {
 /** Streams source into dir/name (see the file comment for the guarantees). */
 export async function saveUpload(source: Readable, dir: string, name: string, options: SaveOptions = {}): Promise<SavedFile> {
   const temp = tempPathIn(dir);
+  // Listed before it exists, so that a process killed at any moment leaves nothing unlisted behind.
+  journalAdd(temp);
   // A deeper write queue than the 16 KiB default lets disk writes overlap with network reads.
-  const out = createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644, highWaterMark: WRITE_QUEUE_BYTES });
+  const out = uploadFiles.createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644, highWaterMark: WRITE_QUEUE_BYTES });
   try {
     await pipeline(source, out);
-    return await commit(temp, dir, name, out.bytesWritten, options.exclusive === true ? 'exclusive' : options.overwrite === true ? 'overwrite' : 'number', options.reserved);
+    const saved = await commit(temp, dir, name, out.bytesWritten, options.exclusive === true ? 'exclusive' : options.overwrite === true ? 'overwrite' : 'number', options.reserved);
+    journalRemove(temp);
+    return saved;
   } catch (error) {
     // The write stream may still be opening: wait until its descriptor is closed, or the unlink
     // could run before the file even exists and leave it behind.
     out.destroy();
     if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await unlink(temp).catch(() => undefined);
-    throw error;
+    journalRemove(temp);
+    // A full disk (507) or no free descriptor (503) is the machine's state, not the client's fault.
+    throw exhaustionError(error) ?? error;
   }
 }
 

@@ -117,6 +117,24 @@ describe('persistence (RFC 9112 §9.3)', () => {
       },
     );
   });
+  for (const when of ['at once', 'after the half-close'] as const) {
+    test(`a client that half-closes mid-body gets the answer given ${when}, then the close, not a wait for the request timeout (found by fuzzing)`, async () => {
+      await withServer(
+        async (_req, res) => {
+          if (when !== 'at once') await delay(30);
+          res.send(405, 'no');
+        },
+        { timeouts: { requestTimeoutMs: 120_000 } },
+        async (s) => {
+          const c = await rawRequest(s.port, 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc');
+          c.end(); // 7 body bytes never come
+          assert.equal((await c.response()).status, 405);
+          const closed = await Promise.race([c.closed().then(() => true), delay(10_000).then(() => false)]);
+          assert.ok(closed, 'the connection stayed open waiting for a body the client can no longer send');
+        },
+      );
+    });
+  }
 });
 
 describe('pipelining (RFC 9112 §9.3.2)', () => {

@@ -79,3 +79,11 @@ test('multipart layout length equals the bytes it describes (§14.6)', () => {
   assert.match(body, /^--B0UND\r\nContent-Type: text\/plain; charset=utf-8\r\nContent-Range: bytes 0-9\/100\r\n\r\nxxxxxxxxxx\r\n--B0UND\r\n/);
   assert.ok(body.endsWith('\r\n--B0UND--\r\n'));
 });
+
+test('only SP and HTAB count as whitespace around a range-spec (RFC 9110 §5.6.3; found by fuzzing)', () => {
+  // NBSP (0xA0 in a latin1 field value) used to be trimmed by String#trim and the range honoured.
+  assert.deepEqual(parseRange('bytes=1-2\u00a0,-10', 64), { kind: 'ignore' });
+  assert.deepEqual(parseRange('bytes=\u00a01-2', 64), { kind: 'ignore' });
+  assert.deepEqual(parseRange('\u00a0bytes=1-2', 64), { kind: 'ignore' });
+  assert.deepEqual(parseRange('bytes= 1-2 ,\t-10\t', 64), { kind: 'ranges', ranges: [{ start: 1, end: 2 }, { start: 54, end: 63 }] });
+});
