@@ -27,6 +27,10 @@ import { LIVE_RELOAD_SCRIPT_PATH, LIVE_RELOAD_SOCKET_PATH } from '../live-reload
 import { resolveClientAddress } from '../access/client-address.ts';
 import { createRateLimiter, type RateLimiterOptions } from '../access/rate-limiter.ts';
 import { createAccessControl, type AccessControlOptions } from '../access/access-control.ts';
+// Issue 17: proxy routes and site rules (docs/site-rules.md has the order of the whole chain).
+import { createProxy, type Proxy } from '../proxy/proxy-handler.ts';
+import type { ProxyRouteConfig } from '../proxy/route-config.ts';
+import { siteRules, withFallback, type FallbackOptions, type SiteRuleOptions } from '../site-rules/site-rules.ts';
 
 export { documentRootErrorPages };
 
@@ -77,6 +81,10 @@ export interface SiteOptions {
   rateLimit?: RateLimiterOptions;
   /** Users, tokens and per-path rules (docs/access-control.md); no step at all when none is set. */
   access?: AccessControlOptions;
+  /** Reverse-proxy routes (docs/proxy.md); none when absent or empty. */
+  proxy?: readonly ProxyRouteConfig[];
+  /** Redirects, rewrites, per-path headers, clean URLs and the SPA fallback (docs/site-rules.md). */
+  siteRules?: SiteRuleOptions & Partial<FallbackOptions>;
 }
 
 export interface SiteHandler extends Handler {
@@ -90,6 +98,8 @@ export interface SiteHandler extends Handler {
   close(): Promise<void>;
   /** Re-reads auth_file (SIGHUP); null without access control. */
   readonly reloadUsers: (() => void) | null;
+  /** The proxy routes and their backends' figures; null without proxy routes. */
+  readonly proxy: Proxy | null;
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
@@ -152,7 +162,10 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     // sites are refused (acceptsOrigin); the heartbeat drops pages that went away without a close.
     router.websocket(LIVE_RELOAD_SOCKET_PATH, liveReload.accept, { perMessageDeflate: false, maxPayload: 4096, origin: (origin, req) => acceptsOrigin(origin, req.header('host')) });
   }
-  router.route(() => true, { GET: files, ...(uploads?.methods ?? writesOffMethods()) });
+  // Issue 17: clean URLs and the SPA fallback sit behind the static files (the last resort).
+  const rules = options.siteRules ?? {};
+  const lastResort = withFallback(files, { fallback: rules.fallback ?? null, cleanUrls: rules.cleanUrls === true });
+  router.route(() => true, { GET: lastResort, ...(uploads?.methods ?? writesOffMethods()) });
   const errors = errorHandler({
     pages: errorPages,
     report: (error, req) => options.logger.error(`${req.method} ${req.target} failed`, error),
@@ -182,6 +195,21 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   // needs the signed-in user), the status page and files.
   const guard = access === null ? [] : [access.middleware];
   const limits = limiter === null ? [] : [limiter.middleware];
-  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...guard, ...limits, ...status], router.handle);
-  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, liveReload, reloadUsers: access?.reloadUsers ?? null, close: async () => limiter?.store.close() });
+  // Issue 17: after the access rules and the status routes, redirects/rewrites/headers, then the
+  // proxy routes; the router (app routes, static files, fallback) after them.
+  const ruleStep = siteRules(rules);
+  const proxy = options.proxy === undefined || options.proxy.length === 0 ? null : createProxy({ routes: options.proxy, logger: options.logger, trustedProxies: options.trustedProxies ?? [] });
+  const routing = [...(ruleStep === null ? [] : [ruleStep]), ...(proxy === null ? [] : [proxy.middleware])];
+  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...guard, ...limits, ...status, ...routing], router.handle);
+  return Object.assign(handler, {
+    cacheStats: () => files.stats(),
+    cache: files.cache,
+    liveReload,
+    reloadUsers: access?.reloadUsers ?? null,
+    proxy,
+    close: async () => {
+      proxy?.close();
+      await limiter?.store.close();
+    },
+  });
 }
