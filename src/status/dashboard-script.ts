@@ -185,6 +185,18 @@ export const DASHBOARD_JS = String.raw`
         return [p.path, (p.error ? '≤ ' : '') + int(p.count), pct(p.count / sum)];
       }));
     }
+    var up = $('upstreams-panel');
+    var routes = s.upstreams || [];
+    up.hidden = routes.length === 0;
+    if (routes.length > 0) {
+      var rows = [];
+      routes.forEach(function (r) {
+        r.backends.forEach(function (b) {
+          rows.push([r.path, b.url, b.state, int(b.requests), int(b.active), int(b.failures), int(b.responses['5xx']), int(b.openConnections)]);
+        });
+      });
+      renderTable('upstreams', [['Route', false, 'path'], ['Backend', false, 'path'], ['State', false], ['Requests', true], ['Active', true], ['Failures', true], ['5xx', true], ['Conns', true]], rows);
+    }
     var wp = $('workers-panel');
     wp.hidden = s.workers.length < 2;
     if (s.workers.length >= 2) {

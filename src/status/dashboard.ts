@@ -83,6 +83,10 @@ ${card('Event-loop delay', 'loop', 'loop-sub')}
 <div class="scroll"><table id="paths"></table></div>
 <p class="empty" id="paths-empty" hidden>No requests yet.</p>
 </section>
+<section class="panel" id="upstreams-panel" hidden>
+<h2>Upstreams <span>· proxy backends</span></h2>
+<div class="scroll"><table id="upstreams"></table></div>
+</section>
 <section class="panel" id="workers-panel" hidden>
 <h2>Workers</h2>
 <div class="scroll"><table id="workers"></table></div>

@@ -12,7 +12,7 @@ import type { Response } from '../server/response.ts';
 import { DurationHistogram, DURATION_BOUNDS_SECONDS, LatencyWindow, WINDOW_SLOT_SECONDS, WINDOW_SLOTS } from './latency.ts';
 import { RateRing } from './rate-ring.ts';
 import { TopPaths } from './top-paths.ts';
-import { UploadCounter, type CacheStatsSource, type UploadStatsSource } from './sources.ts';
+import { UploadCounter, type CacheStatsSource, type UploadStatsSource, type UpstreamStatsSource } from './sources.ts';
 import {
   CLASS_LABELS,
   METHOD_LABELS,
@@ -63,6 +63,7 @@ export interface RecorderOptions {
   workerId?: number;
   cache?: CacheStatsSource | null;
   uploads?: UploadStatsSource;
+  upstreams?: UpstreamStatsSource | null;
   /** Counters kept for the busiest paths (space-saving); default 64. */
   topPathsCapacity?: number;
 }
@@ -75,6 +76,8 @@ export class StatusRecorder {
   /** The upload counter, unless another source was given; the upload handler feeds it. */
   readonly uploads: UploadStatsSource;
   cache: CacheStatsSource | null;
+  /** The reverse proxy's backends (null without proxy routes). */
+  upstreams: UpstreamStatsSource | null;
 
   #total = 0;
   #reused = 0;
@@ -101,6 +104,7 @@ export class StatusRecorder {
     this.version = options.version ?? '';
     this.workerId = options.workerId ?? (cluster.isWorker ? (cluster.worker?.id ?? 0) : 0);
     this.cache = options.cache ?? null;
+    this.upstreams = options.upstreams ?? null;
     this.uploads = options.uploads ?? new UploadCounter();
     this.#paths = new TopPaths(options.topPathsCapacity ?? 64);
     this.#loop = monitorEventLoopDelay({ resolution: 20 });
@@ -258,6 +262,7 @@ export class StatusRecorder {
       memory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers },
       eventLoop: loop,
       topPaths: this.#paths.top(TOP_PATHS_SHOWN),
+      ...(this.upstreams === null ? {} : { upstreams: this.upstreams.figures() }),
       workers: [
         {
           id: this.workerId,

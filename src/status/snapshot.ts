@@ -5,6 +5,7 @@
 
 import { quantileMs } from './latency.ts';
 import type { PathCount } from './top-paths.ts';
+import type { UpstreamRouteFigures } from './sources.ts';
 
 export const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'other'] as const;
 export type MethodLabel = (typeof METHOD_LABELS)[number];
@@ -80,6 +81,8 @@ export interface StatusSnapshot {
   eventLoop: { meanMs: number; p50Ms: number; p99Ms: number; maxMs: number };
   topPaths: PathCount[];
   workers: WorkerRow[];
+  /** Reverse-proxy routes and their backends; absent without proxy routes. */
+  upstreams?: UpstreamRouteFigures[];
 }
 
 export function emptyByMethod(): Record<MethodLabel, number> {
@@ -213,6 +216,7 @@ export function mergeSnapshots(snapshots: readonly StatusSnapshot[]): StatusSnap
   }
   const topPaths = [...pathMap.values()].sort((a, b) => b.count - a.count || (a.path < b.path ? -1 : 1)).slice(0, TOP_PATHS_SHOWN);
 
+  const upstreams = mergeUpstreams(snapshots);
   const sumOf = (f: (s: StatusSnapshot) => number): number => snapshots.reduce((a, s) => a + f(s), 0);
   const maxOf = (f: (s: StatusSnapshot) => number): number => Math.max(...snapshots.map(f));
   const workers = snapshots.flatMap((s) => s.workers).sort((a, b) => a.id - b.id);
@@ -238,5 +242,41 @@ export function mergeSnapshots(snapshots: readonly StatusSnapshot[]): StatusSnap
     eventLoop: { meanMs: maxOf((s) => s.eventLoop.meanMs), p50Ms: maxOf((s) => s.eventLoop.p50Ms), p99Ms: maxOf((s) => s.eventLoop.p99Ms), maxMs: maxOf((s) => s.eventLoop.maxMs) },
     topPaths,
     workers,
+    ...(upstreams === undefined ? {} : { upstreams }),
   };
+}
+
+const STATE_RANK = { up: 0, down: 1, unhealthy: 2 } as const;
+
+/** Upstream figures of several workers: counters added per route and backend; the worst state wins
+ * (each worker keeps its own passive health, so one that sees a backend down reports it). */
+function mergeUpstreams(snapshots: readonly StatusSnapshot[]): UpstreamRouteFigures[] | undefined {
+  const lists = snapshots.map((s) => s.upstreams).filter((u): u is UpstreamRouteFigures[] => u !== undefined);
+  if (lists.length === 0) return undefined;
+  const out: UpstreamRouteFigures[] = structuredClone(lists[0]!);
+  for (const list of lists.slice(1)) {
+    for (const route of list) {
+      const into = out.find((r) => r.path === route.path);
+      if (into === undefined) {
+        out.push(structuredClone(route));
+        continue;
+      }
+      for (const b of route.backends) {
+        const t = into.backends.find((x) => x.url === b.url);
+        if (t === undefined) {
+          into.backends.push(structuredClone(b));
+          continue;
+        }
+        t.active += b.active;
+        t.requests += b.requests;
+        t.failures += b.failures;
+        t.retries += b.retries;
+        t.openConnections += b.openConnections;
+        t.idleConnections += b.idleConnections;
+        for (const k of Object.keys(t.responses) as Array<keyof typeof t.responses>) t.responses[k] += b.responses[k];
+        if (STATE_RANK[b.state] > STATE_RANK[t.state]) t.state = b.state;
+      }
+    }
+  }
+  return out;
 }
