@@ -111,8 +111,8 @@ export class UpstreamConnection {
       socket.end();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('connect', `${target.url}: ${error.code ?? error.message}`, false, false, error));
-      else if (this.#phase === 'busy') this.#fail(new UpstreamError('closed', `${target.url}: ${error.code ?? error.message}`, this.#responseStarted, this.exchanges > 1, error));
+      if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('connect', `${target.url}: ${describe(error)}`, false, false, error));
+      else if (this.#phase === 'busy') this.#fail(new UpstreamError('closed', `${target.url}: ${describe(error)}`, this.#responseStarted, this.exchanges > 1, error));
     });
     socket.on('close', () => {
       if (this.#detached) return;
@@ -266,6 +266,11 @@ export class UpstreamConnection {
     this.#onReady = null;
     cb?.(error);
   }
+}
+
+/** "connect ECONNREFUSED 127.0.0.1:3000", "unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)". */
+function describe(error: NodeJS.ErrnoException): string {
+  return error.code === undefined || error.message.includes(error.code) ? error.message : `${error.message} (${error.code})`;
 }
 
 function isIpLiteral(host: string): boolean {
