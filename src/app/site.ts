@@ -30,7 +30,7 @@ import { createAccessControl, type AccessControlOptions } from '../access/access
 // Issue 17: proxy routes and site rules (docs/site-rules.md has the order of the whole chain).
 import { createProxy, type Proxy } from '../proxy/proxy-handler.ts';
 import type { ProxyRouteConfig } from '../proxy/route-config.ts';
-import { siteRules, withFallback, type FallbackOptions, type SiteRuleOptions } from '../site-rules/site-rules.ts';
+import { cacheControlRules, siteRules, withFallback, type FallbackOptions, type SiteRuleOptions } from '../site-rules/site-rules.ts';
 
 export { documentRootErrorPages };
 
@@ -137,7 +137,8 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     cacheFileMaxBytes: options.cacheFileMaxBytes,
     enableBrowserCaching: options.enableBrowserCaching,
     browserCacheTime: options.browserCacheTime,
-    cacheControl: options.cacheControl,
+    // Issue 17: Cache-Control from per-path `headers` rules reaches files as cache_control rules.
+    cacheControl: [...cacheControlRules(options.siteRules?.headers), ...(options.cacheControl ?? [])],
     enableCompression: options.enableCompression,
     compressionMinSize: options.compressionMinSize,
     htmlInjection,
@@ -164,7 +165,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   }
   // Issue 17: clean URLs and the SPA fallback sit behind the static files (the last resort).
   const rules = options.siteRules ?? {};
-  const lastResort = withFallback(files, { fallback: rules.fallback ?? null, cleanUrls: rules.cleanUrls === true });
+  const lastResort = withFallback(files, { fallback: rules.fallback ?? null, cleanUrls: rules.cleanUrls === true, pathCacheControl: cacheControlRules(rules.headers).length > 0 });
   router.route(() => true, { GET: lastResort, ...(uploads?.methods ?? writesOffMethods()) });
   const errors = errorHandler({
     pages: errorPages,

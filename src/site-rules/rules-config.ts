@@ -104,6 +104,8 @@ export function parsePathHeaders(value: unknown): Coerced {
     for (const [name, v] of Object.entries(rule.headers)) {
       if (!TOKEN.test(name)) return bad('not a valid header name (RFC 9110 §5.1)', `${at}.headers[${JSON.stringify(name)}]`);
       if (/^(content-length|transfer-encoding|connection|keep-alive|upgrade|te|trailer)$/i.test(name)) return bad(`${name} is the server's to set (framing and connection fields)`, `${at}.headers[${JSON.stringify(name)}]`);
+      // A file's own description of itself: a second value would contradict the first.
+      if (/^(content-type|content-encoding|content-range|etag|last-modified|accept-ranges|location)$/i.test(name)) return bad(`${name} describes the response itself and cannot be set per path (Cache-Control can)`, `${at}.headers[${JSON.stringify(name)}]`);
       if (typeof v !== 'string' || !FIELD_VALUE.test(v)) return bad('expected a header value string without CR, LF or NUL', `${at}.headers[${JSON.stringify(name)}]`);
       headers[name] = v;
     }

@@ -13,7 +13,7 @@ import type { Middleware } from '../app/pipeline.ts';
 import type { Handler } from '../server/connection.ts';
 import type { Request } from '../server/request.ts';
 import { isHttpError } from '../app/http-error.ts';
-import { globToRegExp } from '../static/cache-control.ts';
+import { pathGlobMatcher, type CacheControlRule } from '../static/cache-control.ts';
 import { compilePattern, fillTarget } from './path-pattern.ts';
 import type { PathHeadersRule, RedirectRule, RewriteRule } from './rules-config.ts';
 
@@ -27,11 +27,18 @@ export interface SiteRuleOptions {
 export function siteRules(options: SiteRuleOptions): Middleware | null {
   const redirects = (options.redirects ?? []).map((r) => ({ ...r, pattern: compilePattern(r.from) }));
   const rewrites = (options.rewrites ?? []).map((r) => ({ ...r, pattern: compilePattern(r.from) }));
-  const headers = (options.headers ?? []).map((r) => ({ regex: globToRegExp(r.path), fields: Object.freeze(Object.entries(r.headers).flat()) }));
+  const headers = (options.headers ?? []).map((r) => ({ matches: pathGlobMatcher(r.path), fields: Object.freeze(Object.entries(r.headers).flat()) }));
   if (redirects.length === 0 && rewrites.length === 0 && headers.length === 0) return null;
   return (req, res, next) => {
     const path = req.path;
-    for (const h of headers) if (h.regex.test(path)) for (let i = 0; i < h.fields.length; i += 2) res.setHeader(h.fields[i]!, h.fields[i + 1]!);
+    for (const h of headers) {
+      if (!h.matches(path)) continue;
+      for (let i = 0; i < h.fields.length; i += 2) {
+        const name = h.fields[i]!;
+        res.setHeader(name, h.fields[i + 1]!);
+        if (name.length === 13 && name.toLowerCase() === 'cache-control') req.locals[PATH_CACHE_CONTROL] = true;
+      }
+    }
     for (const r of redirects) {
       const captures = r.pattern.match(path);
       if (captures === null) continue;
@@ -53,6 +60,21 @@ export function siteRules(options: SiteRuleOptions): Middleware | null {
   };
 }
 
+// A static file carries its own Cache-Control (prepared once per file): for files, a rule's value
+// reaches it as a cache_control rule (cacheControlRules below), and the field the header step set is
+// taken back before the file is served, so one Cache-Control goes out.
+const PATH_CACHE_CONTROL = 'pathCacheControl';
+
+/** The Cache-Control values of `headers` rules as static cache_control rules (first match wins, so
+ * the last header rule, which wins among header rules, comes first). */
+export function cacheControlRules(rules: readonly PathHeadersRule[] | undefined): CacheControlRule[] {
+  const out: CacheControlRule[] = [];
+  for (const r of rules ?? []) {
+    for (const [name, value] of Object.entries(r.headers)) if (name.toLowerCase() === 'cache-control') out.unshift({ pattern: r.path, value });
+  }
+  return out;
+}
+
 function rewritePath(req: Request, target: string): void {
   const q = target.indexOf('?');
   if (q === -1) req.rewrite(target, req.query);
@@ -63,6 +85,8 @@ export interface FallbackOptions {
   /** The file (relative to the document root) served for paths with no file; null for none. */
   fallback: string | null;
   cleanUrls: boolean;
+  /** Some `headers` rule sets Cache-Control (see PATH_CACHE_CONTROL). */
+  pathCacheControl?: boolean;
 }
 
 /**
@@ -78,9 +102,11 @@ function isNavigation(req: Request): boolean {
 /** The static handler with clean URLs and the fallback behind it; the handler itself when both are off. */
 export function withFallback(files: Handler, options: FallbackOptions): Handler {
   const fallbackPath = options.fallback === null ? null : '/' + options.fallback.replace(/^\/+/, '');
-  if (fallbackPath === null && !options.cleanUrls) return files;
+  const strip = options.pathCacheControl === true;
+  if (fallbackPath === null && !options.cleanUrls && !strip) return files;
   const notFound = (error: unknown): boolean => isHttpError(error) && error.status === 404;
   return async (req, res) => {
+    if (strip && req.local(PATH_CACHE_CONTROL) === true) res.removeHeader('Cache-Control');
     try {
       return await files(req, res);
     } catch (error) {
