@@ -20,7 +20,7 @@ import type { Logger } from '../log/logger.ts';
 import type { ResponseHead } from '../http1/response-parser.ts';
 import { clientAddressOf } from '../access/client-address.ts';
 import { Backend, type BackendFigures } from './backend.ts';
-import type { BalanceSubject, Balancer } from './balancer.ts';
+import { candidates, type BalanceSubject, type Balancer } from './balancer.ts';
 import { RoundRobin } from './round-robin.ts';
 import { LeastConnections } from './least-connections.ts';
 import { HashBalancer, type HashKey } from './hash-balancer.ts';
@@ -168,7 +168,7 @@ export class ProxyRoute {
       backend.failed(Date.now());
       last = outcome;
       lastBackend = backend;
-      const retry = replayable && !outcome.responseStarted && !res.headersSent && attempt < this.config.retries;
+      const retry = replayable && !outcome.responseStarted && !res.headersSent && attempt < this.config.retries && candidates(this.backends, tried, Date.now()).length > 0;
       this.#ctx.logger.warn(`proxy ${this.config.path}: upstream ${backend.target.url} failed for ${req.method} ${req.target}: ${outcome.message}${retry ? ' (retrying on another backend)' : ''}`);
       if (!retry) break;
     }
@@ -196,7 +196,7 @@ export class ProxyRoute {
     const config = this.config;
     return new Promise((resolve) => {
       backend.pool.acquire((error, conn) => {
-        if (error !== null || conn === null) return resolve(error ?? new UpstreamError('connect', `${backend.target.url}: no connection`, false, false));
+        if (error !== null || conn === null) return resolve(error ?? new UpstreamError('connect', 'no connection', false, false));
         if (res.aborted) {
           conn.abort();
           return resolve('done');

@@ -92,7 +92,7 @@ export class UpstreamConnection {
       onData: (chunk) => this.#sink?.onData(chunk),
       onTrailers: () => {}, // trailers are not forwarded (docs/proxy.md)
       onEnd: () => this.#exchangeDone(),
-      onError: (error: ParseError) => this.#fail(new UpstreamError('protocol', `${target.url} sent an invalid response: ${error.message}`, this.#responseStarted, this.exchanges > 1)),
+      onError: (error: ParseError) => this.#fail(new UpstreamError('protocol', `sent an invalid response: ${error.message}`, this.#responseStarted, this.exchanges > 1)),
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
@@ -102,8 +102,8 @@ export class UpstreamConnection {
       if (this.#phase === 'idle' && this.#parser.pendingBytes > 0) socket.destroy();
     });
     socket.on('timeout', () => {
-      if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('timeout', `${target.url}: connect timed out`, false, false));
-      else if (this.#phase === 'busy') this.#fail(new UpstreamError('timeout', `${target.url}: no response within the timeout`, this.#responseStarted, this.exchanges > 1));
+      if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('timeout', `connect timed out`, false, false));
+      else if (this.#phase === 'busy') this.#fail(new UpstreamError('timeout', `no response within the timeout`, this.#responseStarted, this.exchanges > 1));
       else socket.destroy(); // idle in the pool past its idle timeout
     });
     socket.on('end', () => {
@@ -111,15 +111,15 @@ export class UpstreamConnection {
       socket.end();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('connect', `${target.url}: ${describe(error)}`, false, false, error));
-      else if (this.#phase === 'busy') this.#fail(new UpstreamError('closed', `${target.url}: ${describe(error)}`, this.#responseStarted, this.exchanges > 1, error));
+      if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('connect', `${describe(error)}`, false, false, error));
+      else if (this.#phase === 'busy') this.#fail(new UpstreamError('closed', `${describe(error)}`, this.#responseStarted, this.exchanges > 1, error));
     });
     socket.on('close', () => {
       if (this.#detached) return;
-      if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('connect', `${target.url}: connection closed while connecting`, false, false));
+      if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('connect', `connection closed while connecting`, false, false));
       if (this.#phase === 'busy') {
         this.#parser.finish(); // a close-delimited body ends here; anything else is incomplete
-        if (this.#phase === 'busy') this.#fail(new UpstreamError('closed', `${target.url} closed the connection ${this.#responseStarted ? 'mid-response' : 'before answering'}`, this.#responseStarted, this.exchanges > 1));
+        if (this.#phase === 'busy') this.#fail(new UpstreamError('closed', `closed the connection ${this.#responseStarted ? 'mid-response' : 'before answering'}`, this.#responseStarted, this.exchanges > 1));
       }
       this.#phase = 'closed';
       this.#onGone?.(this);
