@@ -1,0 +1,14 @@
+// The Node proxy people use: http-proxy on a node:http server, with a keep-alive agent to UPSTREAM.
+import http from 'node:http';
+import httpProxy from 'http-proxy';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 });
+const proxy = httpProxy.createProxyServer({ target: process.env.UPSTREAM, agent, xfwd: true });
+proxy.on('error', (_e, _req, res) => {
+  res.writeHead?.(502);
+  res.end();
+});
+const server = http.createServer((req, res) => proxy.web(req, res));
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
