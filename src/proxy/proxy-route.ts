@@ -219,6 +219,19 @@ export class ProxyRoute {
         backend.requests++;
         let status = 0;
         let settled = false;
+        let held: Buffer[] | null = null;
+        const flush = (): void => {
+          const chunks = held;
+          held = null;
+          if (chunks === null || res.finished || res.aborted) return;
+          res.write(EMPTY); // the head
+          let ok = true;
+          for (const c of chunks) ok = res.write(c);
+          if (!ok) {
+            conn.pause();
+            void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
+          }
+        };
         const settle = (outcome: 'done' | UpstreamError): void => {
           if (settled) return;
           settled = true;
@@ -251,8 +264,18 @@ export class ProxyRoute {
                 return;
               }
               this.#sendHead(res, h);
+              if (h.framing === 'none' || (h.framing === 'length' && h.contentLength === 0)) return;
+              // Body bytes of the same read are held until the parser is done with it: when the
+              // response ends there, head and body leave in one write. Otherwise the head goes out now
+              // (a stream such as SSE must not wait for its first event) with what was held.
+              held = [];
+              queueMicrotask(flush);
             },
             onData: (chunk) => {
+              if (held !== null) {
+                held.push(chunk);
+                return;
+              }
               if (res.aborted) {
                 conn.abort();
                 settle('done');
@@ -266,7 +289,10 @@ export class ProxyRoute {
             onEnd: () => {
               backend.succeeded(status);
               if (!res.finished && !res.headersSent && status === 101) return settle('done');
-              if (!res.finished) res.end();
+              const last = held;
+              held = null;
+              // A response that came whole in one read goes out as one write: head and body.
+              if (!res.finished) res.end(last === null || last.length === 0 ? undefined : last.length === 1 ? last[0]! : Buffer.concat(last));
               settle('done');
             },
             onError: (e) => {
@@ -298,8 +324,6 @@ export class ProxyRoute {
       const cl = h.rawHeaders.findIndex((n, i) => i % 2 === 0 && n.toLowerCase() === 'content-length');
       if (cl !== -1 && h.status !== 204) res.setHeader('Content-Length', h.rawHeaders[cl + 1]!.split(',')[0]!.trim());
     }
-    // The head goes out now, not with the first body bytes: a stream (SSE, long poll) may be slow.
-    if (h.framing !== 'none' && !(h.framing === 'length' && h.contentLength === 0)) res.write(EMPTY);
   }
 
   /** 101 from the backend: the client gets its own 101, then bytes flow both ways untouched. */
