@@ -250,6 +250,37 @@ describe('WebSocket and Upgrade pass-through', () => {
 });
 
 describe('streaming and backpressure', () => {
+  test('a backend that does not read makes the proxy stop reading the upload', async (t) => {
+    let got = 0;
+    const up = await rawUpstream((s, data) => {
+      got += data.length;
+      s.pause(); // read no more: the kernel buffers fill, then the proxy must stop
+    });
+    const total = 512 * 1024 * 1024;
+    // The engine's body limit applies to proxied bodies too: raised for this upload.
+    const site = await proxySite([{ path: '/', to: [up.url], timeout: 30 }], {}, { limits: { maxBodyBytes: total } });
+    t.after(async () => (await site.close(), await up.close()));
+    const client = connect(site.port, '127.0.0.1');
+    client.on('error', () => {});
+    client.write(`PUT /big HTTP/1.1\r\nHost: a\r\nContent-Length: ${total}\r\n\r\n`);
+    const chunk = Buffer.alloc(256 * 1024, 7);
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const pump = (): void => {
+        while (sent < total) {
+          sent += chunk.length;
+          if (!client.write(chunk)) return void client.once('drain', pump);
+        }
+      };
+      pump();
+      setTimeout(resolve, 600);
+    });
+    // Only what the sockets' kernel buffers hold has left the client: far less than the whole body.
+    assert.ok(sent < total / 8, `the client could write ${sent} of ${total} bytes to a proxy whose backend reads nothing`);
+    assert.ok(got > 0);
+    client.destroy();
+  });
+
   test('a slow client does not make the proxy hold the whole response', async (t) => {
     const total = 64 * 1024 * 1024;
     let sent = 0;

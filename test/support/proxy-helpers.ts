@@ -5,7 +5,10 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { ProxyRouteConfig } from '../../src/proxy/route-config.ts';
 import { parseProxyRoutes } from '../../src/proxy/route-config.ts';
-import { makeTree, startSite, type Site, type Tree } from './static-helpers.ts';
+import { makeTree, type Site, type Tree } from './static-helpers.ts';
+import { createSiteHandler } from '../../src/app/site.ts';
+import { createServer } from '../../src/server/http-server.ts';
+import type { ParserLimits } from '../../src/http1/request-parser.ts';
 import type { SiteOptions } from '../../src/app/site.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import { createConsoleLogger } from '../../src/log/logger.ts';
@@ -113,18 +116,23 @@ export interface ProxySite extends Site {
   logger: Logger & { lines: string[] };
 }
 
-/** Our site (a small htdocs) with the given proxy routes in front. */
-export async function proxySite(proxy: unknown[], options: Partial<SiteOptions> = {}): Promise<ProxySite> {
+/** Our site (a small htdocs) with the given proxy routes in front; `server` adds engine options. */
+export async function proxySite(proxy: unknown[], options: Partial<SiteOptions> = {}, server: { limits?: Partial<ParserLimits> } = {}): Promise<ProxySite> {
   const tree = await makeTree({ 'index.html': '<h1>site</h1>', 'about.html': 'about page' }, 'httpcraft-proxy-');
   const logger = recordingLogger();
-  const site = await startSite(tree.root, { logger, enableSecurityHeaders: false, proxy: routes(proxy), ...options });
+  const handler = createSiteHandler({ documentRoot: tree.root, showHiddenFiles: false, followSymlinks: false, logger, enableSecurityHeaders: false, proxy: routes(proxy), ...options });
+  const engine = createServer({ handler, serverName: 'httpcraft-test', ...(server.limits === undefined ? {} : { limits: server.limits }) });
+  const address = (await engine.listen({ port: 0, host: '127.0.0.1' })) as AddressInfo;
   return {
-    ...site,
+    server: engine,
+    handler,
+    port: address.port,
+    url: `http://127.0.0.1:${address.port}`,
     tree,
     logger,
     close: async () => {
-      await site.close();
-      await site.handler.close();
+      await engine.close(1000);
+      await handler.close();
       await tree.cleanup();
     },
   };
