@@ -187,8 +187,6 @@ export class UpstreamConnection {
       socket.off('drain', onDrain);
       if (request.chunked && this.#phase === 'busy') socket.write(LAST_CHUNK);
       this.#bodySent = true;
-      // The response may have ended before the upload did (a 413, say): now the socket is free.
-      if (this.#phase === 'idle' && this.#sink === null) this.#release();
     });
     body.once('error', (error: Error) => {
       socket.off('drain', onDrain);
@@ -236,12 +234,13 @@ export class UpstreamConnection {
     this.#phase = 'idle';
     sink?.onEnd();
     if (this.#detached) return;
-    if (!this.#keepAlive || this.#parser.dead) {
+    // A response that ended before the request body was all sent (a 413, say) leaves the backend
+    // expecting the rest: the connection cannot carry another exchange.
+    if (!this.#keepAlive || this.#parser.dead || !this.#bodySent) {
       this.socket.destroy();
       return;
     }
-    if (this.#bodySent) this.#release();
-    // else: released when the request body has been sent (see exchange()).
+    this.#release();
   }
 
   #release(): void {
