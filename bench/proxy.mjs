@@ -6,35 +6,13 @@
 // ratio is the median of the per-round ratios. Targets: >= 0.8x nginx, >= 2x http-proxy.
 //
 //   npm run build && node bench/proxy.mjs [--rounds=5] [--round-seconds=4]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, haveNginx, waitForPort } from './static.mjs';
 import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, measure, median, peakRssMiB, startServer, table } from './lib.mjs';
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const c = connect(port, '127.0.0.1');
-      c.once('connect', () => (c.destroy(), resolve()));
-      c.once('error', () => (Date.now() > deadline ? reject(new Error(`nothing listens on ${port}`)) : setTimeout(attempt, 50)));
-    };
-    attempt();
-  });
-}
-
-const haveNginx = () => spawnSync('nginx', ['-v']).error === undefined;
 
 async function startNginx(upstreamPort) {
   const dir = mkdtempSync(join(tmpdir(), 'httpcraft-bench-nginx-proxy-'));

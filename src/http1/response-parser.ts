@@ -19,10 +19,10 @@
 // - Any violation ends in DEAD with one onError(ParseError); nothing an upstream sends makes push()
 //   throw.
 
-import { COLON, CR, FIELD_VALUE, HEX_VALUE, HTAB, LF, SP, TCHAR } from './chars.ts';
+import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TCHAR } from './chars.ts';
 import { ParseError, type ParseErrorCode } from './errors.ts';
 import { decideFraming } from './framing.ts';
-import { validChunkExtension } from './chunked.ts';
+import { MAX_CHUNK_LINE_BYTES, chunkSizeOf } from './chunked.ts';
 import { commonFieldName } from './field-names.ts';
 
 export type BodyFraming = 'none' | 'length' | 'chunked' | 'close';
@@ -66,9 +66,6 @@ export const DEFAULT_RESPONSE_LIMITS: Readonly<ResponseParserLimits> = {
   maxInformational: 16,
 };
 
-const MAX_CHUNK_LINE_BYTES = 4096;
-const MAX_CHUNK_SIZE_BEFORE_DIGIT = 2 ** 44 - 1;
-const SEMI = 0x3b;
 
 const S_IDLE = 0; // no response expected
 const S_STATUS_LINE = 1;
@@ -437,21 +434,8 @@ export class ResponseParser {
 
   // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
   #chunkSizeLine(buf: Buffer, start: number, end: number): void {
-    let i = start;
-    let size = 0;
-    while (i < end) {
-      const v = HEX_VALUE[buf[i]!]!;
-      if (v === 255) break;
-      if (size > MAX_CHUNK_SIZE_BEFORE_DIGIT) return void this.#fail('BAD_CHUNK_SIZE');
-      size = size * 16 + v;
-      i++;
-    }
-    if (i === start) return void this.#fail('BAD_CHUNK_SIZE');
-    if (i < end) {
-      const next = buf[i];
-      if (next !== SEMI && next !== SP && next !== HTAB) return void this.#fail('BAD_CHUNK_SIZE');
-      if (!validChunkExtension(buf, i, end)) return void this.#fail('BAD_CHUNK_EXTENSION');
-    }
+    const size = chunkSizeOf(buf, start, end);
+    if (typeof size === 'string') return void this.#fail(size === 'CHUNK_TOO_LARGE' ? 'BAD_CHUNK_SIZE' : size);
     if (size === 0) {
       this.#fields = [];
       this.#state = S_TRAILERS;

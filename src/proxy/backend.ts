@@ -8,20 +8,10 @@
 
 import { ConnectionPool, type PoolOptions } from './pool.ts';
 import type { UpstreamTarget } from './upstream-target.ts';
+import type { UpstreamBackendFigures } from '../status/sources.ts';
 
-export interface BackendFigures {
-  url: string;
-  weight: number;
-  state: 'up' | 'down' | 'unhealthy';
-  active: number;
-  requests: number;
-  failures: number;
-  retries: number;
-  openConnections: number;
-  idleConnections: number;
-  /** Responses by class: 1xx is not counted, 2xx, 3xx, 4xx, 5xx. */
-  responses: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
-}
+/** A backend's figures, as the status page shows them (the shape is the status module's). */
+export type BackendFigures = UpstreamBackendFigures;
 
 export class Backend {
   readonly target: UpstreamTarget;

@@ -4,6 +4,7 @@
 // give the same events.
 
 import assert from 'node:assert/strict';
+import { bytewise, splitAt } from './parser-harness.ts';
 import { ResponseParser, type ResponseHead, type ResponseParserLimits } from '../../src/http1/response-parser.ts';
 
 export type ResponseEvent =
@@ -59,23 +60,7 @@ export function feedResponses(chunks: readonly Buffer[], methods: readonly strin
   return { events, parser };
 }
 
-export function bytewise(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i++) out.push(buf.subarray(i, i + 1));
-  return out;
-}
-
-export function splitAt(buf: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.filter((c) => c > 0 && c < buf.length))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
-}
+export { bytewise, splitAt };
 
 /** Events for `text` fed whole; asserts byte-by-byte feeding gives the same. */
 export function parseBoth(text: string, methods: readonly string[] = ['GET'], eof = false): ResponseEvent[] {
