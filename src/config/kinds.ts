@@ -101,8 +101,9 @@ export function placeholder(kind: Kind): string {
     case 'header-map':
     case 'cache-rules':
     case 'rate-limits':
-    case 'records':
       return '<json>';
+    case 'records':
+      return kind.parseText !== undefined ? '<PATH=URL|json>' : '<json>';
     case 'cidr-list':
       return '<cidr,…>';
     case 'store-url':
