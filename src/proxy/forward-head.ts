@@ -12,9 +12,26 @@
 
 /** Request fields never forwarded as they are (lower case). */
 const REQUEST_DROPS = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'content-length', 'expect', 'host', 'via', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+// The lengths of the names above: a field of another length is none of them, and its name is not
+// lower-cased to find out (most fields of most messages).
+const lengthsOf = (names: Set<string>): Uint8Array => {
+  const t = new Uint8Array(64);
+  for (const n of names) t[n.length] = 1;
+  return t;
+};
+
 /** Response fields never forwarded as they are (lower case); Content-Length is the caller's to set.
  * Date and Server are the engine's, written on every response (as nginx replaces them). */
 const RESPONSE_DROPS = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'content-length', 'via', 'date', 'server']);
+const REQUEST_DROP_LENGTHS = lengthsOf(REQUEST_DROPS);
+const RESPONSE_DROP_LENGTHS = lengthsOf(RESPONSE_DROPS);
+
+/** Whether a field is dropped: one of `drops` (by length first), or named in Connection. */
+function dropped(name: string, drops: Set<string>, lengths: Uint8Array, listed: Set<string> | null): boolean {
+  if (listed === null && (name.length >= 64 || lengths[name.length] !== 1)) return false;
+  const lower = name.toLowerCase();
+  return drops.has(lower) || (listed !== null && listed.has(lower));
+}
 
 export interface ForwardContext {
   method: string;
@@ -74,8 +91,14 @@ function forwardedNode(address: string): string {
   return address.includes(':') ? `"[${address}]"` : address;
 }
 
+// A keep-alive client sends the same Host each time: its quoted form is kept.
+let lastHost = '';
+let lastHostValue = '';
 function forwardedValue(s: string): string {
-  return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s) ? s : `"${s.replace(/["\\]/g, '\\$&')}"`;
+  if (s === lastHost) return lastHostValue;
+  lastHost = s;
+  lastHostValue = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s) ? s : `"${s.replace(/["\\]/g, '\\$&')}"`;
+  return lastHostValue;
 }
 
 /** The request head sent to the backend, "METHOD target HTTP/1.1\r\n…\r\n". */
@@ -84,8 +107,7 @@ export function upstreamRequestHead(raw: readonly string[], ctx: ForwardContext)
   let head = `${ctx.method} ${ctx.target} HTTP/1.1\r\nHost: ${ctx.host}\r\n`;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (REQUEST_DROPS.has(lower) || (listed !== null && listed.has(lower))) continue;
+    if (dropped(name, REQUEST_DROPS, REQUEST_DROP_LENGTHS, listed)) continue;
     head += `${name}: ${raw[i + 1]!}\r\n`;
   }
   const proto = ctx.secure ? 'https' : 'http';
@@ -121,10 +143,11 @@ export function downstreamResponseFields(raw: readonly string[], viaName: string
   let via: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (lower === 'via') via = via === undefined ? raw[i + 1]! : `${via}, ${raw[i + 1]!}`;
-    if (RESPONSE_DROPS.has(lower) || (listed !== null && listed.has(lower))) continue;
-    out.push(name, raw[i + 1]!);
+    if (!dropped(name, RESPONSE_DROPS, RESPONSE_DROP_LENGTHS, listed)) {
+      out.push(name, raw[i + 1]!);
+      continue;
+    }
+    if (name.length === 3 && name.toLowerCase() === 'via') via = via === undefined ? raw[i + 1]! : `${via}, ${raw[i + 1]!}`;
   }
   out.push('Via', via === undefined ? `1.1 ${viaName}` : `${via}, 1.1 ${viaName}`);
   return out;

@@ -27,7 +27,8 @@ export interface Proxy {
 export function createProxy(options: ProxyOptions): Proxy {
   const matches = networkMatcher(options.trustedProxies ?? [], 'trusted_proxies');
   const localTrusted = matches('127.0.0.1') || matches('::1');
-  const trusted = (address: string): boolean => (address === '' ? localTrusted : matches(address));
+  const none = (options.trustedProxies ?? []).length === 0;
+  const trusted = (address: string): boolean => (none ? false : address === '' ? localTrusted : matches(address));
   const ctx = { logger: options.logger, trusted, viaName: options.viaName ?? 'httpcraft' };
   const routes = options.routes.map((r) => new ProxyRoute(r, ctx));
   const middleware: Middleware = (req, res, next) => {
