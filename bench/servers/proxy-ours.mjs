@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createServer, createSiteHandler, createConsoleLogger } from '../../dist/src/index.js';
 import { parseProxyRoutes } from '../../dist/src/proxy/route-config.js';
 
-const parsed = parseProxyRoutes([{ path: '/', to: [process.env.UPSTREAM], keepalive: 64 }]);
+// The same pool as nginx's below: 64 idle connections, no limit on requests per connection.
+const parsed = parseProxyRoutes([{ path: '/', to: [process.env.UPSTREAM], keepalive: 64, keepalive_requests: 0 }]);
 if (!parsed.ok) throw new Error(parsed.problem);
 const handler = createSiteHandler({ documentRoot: mkdtempSync(join(tmpdir(), 'httpcraft-bench-proxy-')), showHiddenFiles: false, followSymlinks: false, logger: createConsoleLogger('WARNING'), proxy: parsed.value });
 const server = createServer({ handler, serverName: 'httpcraft' });
