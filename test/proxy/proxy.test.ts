@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
+import fc from 'fast-check';
 import { httpUpstream, proxySite, rawUpstream } from '../support/proxy-helpers.ts';
 import { rawExchange, parseResponse } from '../support/static-helpers.ts';
 
@@ -226,6 +227,34 @@ describe('failures: 502, 504, never a crash or a hang', () => {
     assert.equal((await fetch(`${site.url}/2`)).status, 200, 'GET on a stale pooled connection is sent again on a fresh one');
     const r = await fetch(`${site.url}/3`, { method: 'POST', body: 'x' });
     assert.equal(r.status, 502, 'a POST may have been acted on: never replayed');
+  });
+});
+
+describe('any bytes from a backend (property)', () => {
+  test('mutated responses never crash the server nor leave the client waiting', async (t) => {
+    let reply = Buffer.alloc(0);
+    const up = await rawUpstream((s) => s.end(reply));
+    const good = await httpUpstream();
+    const site = await proxySite([
+      { path: '/fuzz/', to: [up.url], timeout: 1, retries: 0, max_fails: 0 },
+      { path: '/', to: [good.url] },
+    ]);
+    t.after(async () => (await site.close(), await up.close(), await good.close()));
+    const base = ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', 'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'];
+    const samples = fc.sample(
+      fc.record({ base: fc.constantFrom(...base), edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), cut: fc.option(fc.nat(), { nil: undefined }) }),
+      { seed: 20261207, numRuns: 40 },
+    );
+    for (const sample of samples) {
+      const bytes = Buffer.from(sample.base, 'latin1');
+      for (const [at, b] of sample.edits) bytes[at % bytes.length] = b;
+      reply = sample.cut === undefined ? bytes : bytes.subarray(0, sample.cut % (bytes.length + 1));
+      const started = Date.now();
+      const answer = (await rawExchange(site.port, 'GET /fuzz/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')).toString('latin1');
+      assert.ok(Date.now() - started < 3000, 'the client was answered or closed within the timeout');
+      assert.ok(answer === '' || /^HTTP\/1\.1 \d{3} /.test(answer), JSON.stringify(answer.slice(0, 80)));
+    }
+    assert.equal((await fetch(`${site.url}/still-up`)).status, 200);
   });
 });
 
