@@ -31,6 +31,8 @@ import { UpstreamError, type UpstreamConnection } from './upstream-connection.ts
 import { downstreamResponseFields, upstreamRequestHead } from './forward-head.ts';
 
 const EMPTY = Buffer.alloc(0);
+// Responses up to this length are gathered whole before they go to the client (one write).
+const MAX_GATHERED_BODY_BYTES = 256 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export interface RouteContext {
@@ -265,11 +267,12 @@ export class ProxyRoute {
               }
               this.#sendHead(res, h);
               if (h.framing === 'none' || (h.framing === 'length' && h.contentLength === 0)) return;
-              // Body bytes of the same read are held until the parser is done with it: when the
-              // response ends there, head and body leave in one write. Otherwise the head goes out now
-              // (a stream such as SSE must not wait for its first event) with what was held.
               held = [];
-              queueMicrotask(flush);
+              // A small body of known length is gathered and sent with its head in one write (as
+              // nginx buffers responses); its size bounds the memory. Any other body: the bytes of
+              // the same read are held until the parser is done with it, then the head goes out with
+              // them (a stream such as SSE must not wait for its next event).
+              if (h.framing !== 'length' || h.contentLength > MAX_GATHERED_BODY_BYTES) queueMicrotask(flush);
             },
             onData: (chunk) => {
               if (held !== null) {

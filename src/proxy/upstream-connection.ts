@@ -92,7 +92,12 @@ export class UpstreamConnection {
       onData: (chunk) => this.#sink?.onData(chunk),
       onTrailers: () => {}, // trailers are not forwarded (docs/proxy.md)
       onEnd: () => this.#exchangeDone(),
-      onError: (error: ParseError) => this.#fail(new UpstreamError('protocol', `sent an invalid response: ${error.message}`, this.#responseStarted, this.exchanges > 1)),
+      onError: (error: ParseError) =>
+        this.#fail(
+          error.code === 'INCOMPLETE_RESPONSE'
+            ? new UpstreamError('closed', `closed the connection ${this.#responseStarted ? 'mid-response' : 'before answering'}`, this.#responseStarted, this.exchanges > 1)
+            : new UpstreamError('protocol', `sent an invalid response: ${error.message}`, this.#responseStarted, this.exchanges > 1),
+        ),
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {

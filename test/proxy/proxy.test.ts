@@ -195,9 +195,23 @@ describe('failures: 502, 504, never a crash or a hang', () => {
     assert.ok(took >= 400 && took < 3000, `took ${took} ms`);
   });
 
-  test('an upstream dying mid-response cuts the client connection (no hang, no crash)', async (t) => {
+  test('an upstream dying inside a small body: 502 (the body was gathered, nothing reached the client)', async (t) => {
     const up = await rawUpstream((s) => {
       s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc');
+      setTimeout(() => s.destroy(), 50);
+    });
+    const site = await proxySite([{ path: '/', to: [up.url] }]);
+    t.after(async () => (await site.close(), await up.close()));
+    const res = parseResponse(await rawExchange(site.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'));
+    assert.equal(res.status, 502);
+    assert.ok(site.logger.lines.some((l) => l.includes(up.url) && l.includes('mid-response')), site.logger.lines.join('\n'));
+  });
+
+  test('an upstream dying inside a streamed body cuts the client connection (no hang, no crash)', async (t) => {
+    const part = Buffer.alloc(300 * 1024, 'z');
+    const up = await rawUpstream((s) => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${1024 * 1024}\r\n\r\n`);
+      s.write(part);
       setTimeout(() => s.destroy(), 50);
     });
     const site = await proxySite([{ path: '/', to: [up.url] }]);
@@ -205,10 +219,10 @@ describe('failures: 502, 504, never a crash or a hang', () => {
     const bytes = await rawExchange(site.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     const text = bytes.toString('latin1');
     assert.match(text, /^HTTP\/1\.1 200 OK/);
-    assert.ok(text.endsWith('abc'), 'the client got what there was, then the close');
+    assert.equal(bytes.length - bytes.indexOf('\r\n\r\n') - 4, part.length, 'the client got what there was, then the close');
     // The server still serves (the same cut-short answer again).
     const again = (await rawExchange(site.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n')).toString('latin1');
-    assert.match(again, /^HTTP\/1\.1 200 OK[\s\S]*abc$/);
+    assert.match(again, /^HTTP\/1\.1 200 OK/);
     assert.ok(site.logger.lines.some((l) => l.includes('mid-response') && l.includes(up.url)));
   });
 
