@@ -4,8 +4,9 @@ import httpProxy from 'http-proxy';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 });
 const proxy = httpProxy.createProxyServer({ target: process.env.UPSTREAM, agent, xfwd: true });
+// wrk closes its connections mid-request at the end of a run: the error then comes after the head.
 proxy.on('error', (_e, _req, res) => {
-  res.writeHead?.(502);
+  if (res.headersSent === false) res.writeHead(502);
   res.end();
 });
 const server = http.createServer((req, res) => proxy.web(req, res));
