@@ -11,5 +11,5 @@ proxy.on('error', (_e, _req, res) => {
 });
 const server = http.createServer((req, res) => proxy.web(req, res));
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => process.send?.({ port: server.address().port }));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

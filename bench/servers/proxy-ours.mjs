@@ -11,6 +11,6 @@ const parsed = parseProxyRoutes([{ path: '/', to: [process.env.UPSTREAM], keepal
 if (!parsed.ok) throw new Error(parsed.problem);
 const handler = createSiteHandler({ documentRoot: mkdtempSync(join(tmpdir(), 'httpcraft-bench-proxy-')), showHiddenFiles: false, followSymlinks: false, logger: createConsoleLogger('WARNING'), proxy: parsed.value });
 const server = createServer({ handler, serverName: 'httpcraft' });
-const address = await server.listen({ host: '127.0.0.1', port: 0 });
+const address = await server.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) });
 process.send?.({ port: address.port });
 process.on('SIGTERM', () => void server.close(1000).then(() => process.exit(0)));
