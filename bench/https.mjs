@@ -17,11 +17,11 @@ import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, haveWrk, measure, peakRssM
 
 const NGINX_CANDIDATES = ['nginx', '/usr/sbin/nginx'];
 
-function findNginx() {
+export function findNginx() {
   return NGINX_CANDIDATES.find((bin) => spawnSync(bin, ['-v']).error === undefined) ?? null;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createNetServer();
     s.once('error', reject);
@@ -64,11 +64,12 @@ http {
 `;
 }
 
-/** Starts nginx on CPU 0 (like our server); resolves with {port, pid, stop()} once it accepts connections. */
-async function startNginx(bin, { dir, certFile, keyFile, root }) {
+/** Starts nginx on CPU 0 (like our server); resolves with {port, pid, stop()} once it accepts connections.
+ * `config` makes the nginx.conf text from { dir, port, certFile, keyFile, root } (the http2 case has its own). */
+export async function startNginx(bin, { dir, certFile, keyFile, root }, config = nginxConfig) {
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
-  await writeFile(conf, nginxConfig({ dir, port, certFile, keyFile, root }));
+  await writeFile(conf, config({ dir, port, certFile, keyFile, root }));
   const test = spawnSync(bin, ['-t', '-q', '-p', dir, '-c', conf], { encoding: 'utf8' });
   if (test.status !== 0) throw new Error(`nginx rejected the generated config: ${test.stderr}`);
   const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;

@@ -69,7 +69,8 @@ export function statusLine(config: Config): string {
 /** `workers` is the resolved count when known ("auto" becomes the number of cores). */
 export function enabledFeatures(config: Config, workers: number | 'auto' = config.workers): string[] {
   const on: string[] = [];
-  if (config.enable_ssl) on.push('HTTPS');
+  if (config.enable_ssl) on.push(config.http2 ? 'HTTPS with HTTP/2' : 'HTTPS (HTTP/1.1 only)');
+  if (config.http2_cleartext) on.push('h2c');
   if (config.directory_listing) on.push('directory listing');
   if (config.enable_cache) on.push(`cache (${count(config.cache_max_size, 'file')})`);
   if (config.enable_compression) on.push('compression');

@@ -93,6 +93,8 @@ export const KEYS = [
   { key: 'max_header_count', group: 'engine', kind: COUNT(1, 10000), default: 100, description: 'Most header fields in a request (431 beyond).' },
   { key: 'max_request_line', group: 'engine', kind: { type: 'bytes', min: 64, max: 1048576 }, default: 8192, description: 'Longest request line in bytes (414 beyond).' },
   { key: 'max_body_size', group: 'engine', kind: BYTES, default: 10485760, description: 'Largest request body in bytes (413 beyond); with uploads on, uploads are held to max_upload_size instead.' },
+  { key: 'http2_cleartext', group: 'engine', kind: BOOL, default: false, flags: ['h2c'], description: 'Also speak HTTP/2 without TLS on the plain port (h2c: the prior-knowledge preface and Upgrade: h2c), beside HTTP/1.1.' },
+  { key: 'http2_max_concurrent_streams', group: 'engine', kind: COUNT(1, 10000), default: 100, description: 'HTTP/2 requests a client may have in progress on one connection (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with REFUSED_STREAM, which clients retry.' },
   // ── static files and caching ─────────────────────────────────────────────────────────────────
   { key: 'directory_listing', group: 'static', kind: BOOL, default: false, aliases: ['enable_directory_listing'], description: 'List a folder\'s files when it has no index file.' },
   { key: 'show_hidden_files', group: 'static', kind: BOOL, default: false, description: 'Serve and list dotfiles (never .git, the state folder, log files, the config file or upload temp files).' },
@@ -129,6 +131,7 @@ export const KEYS = [
   { key: 'ssl_ciphers', group: 'tls', kind: TEXT_OR_NULL, default: null, description: 'OpenSSL cipher list (null = Node\'s defaults).' },
   { key: 'redirect_http_port', group: 'tls', kind: { type: 'port', nullable: true }, default: null, description: 'Also listen here with plain HTTP and redirect to HTTPS.' },
   { key: 'hsts_max_age', group: 'tls', kind: SECONDS, default: 0, description: 'Strict-Transport-Security max-age over HTTPS (0 = off).' },
+  { key: 'http2', group: 'tls', kind: BOOL, default: true, description: 'Offer HTTP/2 over HTTPS (ALPN h2 beside http/1.1); --no-http2 serves HTTPS as HTTP/1.1 only.' },
   // ── forms and uploads ────────────────────────────────────────────────────────────────────────
   { key: 'enable_file_uploads', group: 'uploads', kind: BOOL, default: false, description: 'Accept form posts and file uploads.' },
   { key: 'max_upload_size', group: 'uploads', kind: BYTES, default: 10485760, description: 'Largest upload request in bytes (413 beyond).' },

@@ -48,6 +48,8 @@ export interface Config {
   max_header_count: number;
   max_request_line: number;
   max_body_size: number;
+  http2_cleartext: boolean;
+  http2_max_concurrent_streams: number;
   // static
   directory_listing: boolean;
   live_reload: boolean;
@@ -84,6 +86,7 @@ export interface Config {
   ssl_ciphers: string | null;
   redirect_http_port: number | null;
   hsts_max_age: number;
+  http2: boolean;
   // uploads
   enable_file_uploads: boolean;
   max_upload_size: number;

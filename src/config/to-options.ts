@@ -44,6 +44,9 @@ export function serverOptions(config: Config, handler: Handler, tls?: TlsOptions
     maxConnections: config.max_connections,
     maxConnectionsPerIp: config.max_connections_per_ip,
     backlog: config.connection_queue,
+    http2: config.http2,
+    http2Cleartext: config.http2_cleartext,
+    http2Limits: { maxConcurrentStreams: config.http2_max_concurrent_streams },
     ...(tls === undefined ? {} : { tls }),
   };
 }

@@ -170,3 +170,10 @@ export function parseTrailers(list: readonly string[]): string[] | Malformed {
 export function isConnectionSpecific(lowerName: string): boolean {
   return CONNECTION_SPECIFIC.has(lowerName);
 }
+
+/** isConnectionSpecific for a name in any case; most names are ruled out by their length alone. */
+export function isConnectionSpecificName(name: string): boolean {
+  const n = name.length;
+  if (n !== 7 && n !== 10 && n !== 16 && n !== 17) return false;
+  return CONNECTION_SPECIFIC.has(name.toLowerCase());
+}

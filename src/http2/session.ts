@@ -39,8 +39,8 @@ import { HpackDecoder } from './hpack/decoder.ts';
 import { HpackEncoder } from './hpack/encoder.ts';
 import { HpackError } from './hpack/errors.ts';
 import { RateBucket, type SessionLimits, resolveLimits } from './limits.ts';
-import { type RequestHead, isConnectionSpecific, parseRequestHead, parseTrailers } from './request-head.ts';
-import { DEFAULT_SETTINGS, type Settings, type SettingsUpdate, applySettings } from './settings.ts';
+import { type RequestHead, isConnectionSpecificName, parseRequestHead, parseTrailers } from './request-head.ts';
+import { DEFAULT_SETTINGS, type Settings, type SettingsUpdate, applySettings, decodeSettings } from './settings.ts';
 import { type StreamState, localOpen, remoteOpen, transition } from './stream-state.ts';
 
 export type { RequestHead } from './request-head.ts';
@@ -93,7 +93,9 @@ type CloseReason = 'rst-sent' | 'rst-recv' | 'done';
 /** A stream's state; the ServerStream handle is its public face. */
 interface StreamRecord {
   readonly id: number;
-  readonly handle: ServerStream;
+  handle: ServerStream;
+  /** In the session's table (false once closed, reset, or cut by a connection error). */
+  live: boolean;
   state: StreamState;
   readonly send: SendWindow;
   readonly recv: ReceiveWindow;
@@ -111,6 +113,10 @@ interface StreamRecord {
   trailers: string[] | null;
   needDrain: boolean;
   scheduled: boolean;
+  /** DATA payload bytes sent on this stream (made into frames). */
+  sent: number;
+  /** The handler will not read the rest of the request body: once our END_STREAM is out, RST_STREAM NO_ERROR (§8.1). */
+  cancelRequest: boolean;
 }
 
 const DEFAULT_OUTPUT_BUDGET = 262_144;
@@ -129,20 +135,27 @@ export class ServerStream {
   /** For the shell: whatever it wants to hang on the stream (its Request/Response, say). */
   context: unknown = undefined;
   readonly #session: StreamHost;
+  readonly #rec: StreamRecord;
 
-  constructor(id: number, host: StreamHost) {
-    this.id = id;
+  constructor(rec: StreamRecord, host: StreamHost) {
+    this.id = rec.id;
+    this.#rec = rec;
     this.#session = host;
   }
 
   /** §5.1 state, 'closed' once the stream left the session. */
   get state(): StreamState {
-    return this.#session.state(this.id);
+    return this.#session.state(this.#rec);
   }
 
   /** Response bytes queued on this stream, not yet sent (waiting for the peer's windows). */
   get bufferedAmount(): number {
-    return this.#session.buffered(this.id);
+    return this.#session.buffered(this.#rec);
+  }
+
+  /** Response body bytes sent so far as DATA (progress, for the shell's write-stall timeout). */
+  get bytesSent(): number {
+    return this.#session.sent(this.#rec);
   }
 
   /**
@@ -150,39 +163,50 @@ export class ServerStream {
    * times, then one final status. False when the stream is gone (reset meanwhile): not an error.
    */
   respond(status: number, fields: readonly string[] = [], options: RespondOptions = {}): boolean {
-    return this.#session.respond(this.id, status, fields, options.endStream === true);
+    return this.#session.respond(this.#rec, status, fields, options.endStream === true);
   }
 
   /** Queues body bytes; false once bufferedAmount passes the high-water mark (wait for onWritable). */
   write(chunk: Buffer): boolean {
-    return this.#session.write(this.id, chunk);
+    return this.#session.write(this.#rec, chunk);
   }
 
   /** Ends the response after what is queued, with trailers (flat fields) if given. */
   end(trailers?: readonly string[]): void {
-    this.#session.end(this.id, trailers ?? null);
+    this.#session.end(this.#rec, trailers ?? null);
   }
 
   /** RST_STREAM with this code (default CANCEL); queued body bytes are dropped. */
   reset(code: number = ERROR_CODE.CANCEL): void {
-    this.#session.reset(this.id, code);
+    this.#session.reset(this.#rec, code);
   }
 
   /** The handler is done with n request-body bytes: they may be granted back to the client. */
   consumed(n: number): void {
-    this.#session.consumed(this.id, n);
+    this.#session.consumed(this.#rec, n);
+  }
+
+  /**
+   * The response does not need the rest of the request body (a 413, say): once the response is
+   * complete, RST_STREAM NO_ERROR asks the client to stop sending it (RFC 9113 §8.1). Body bytes
+   * that still arrive meanwhile are dropped and their window given back.
+   */
+  discardRequestBody(): void {
+    this.#session.discardRequestBody(this.#rec);
   }
 }
 
 /** What a ServerStream asks of its session (the session's privates, as closures). */
 interface StreamHost {
-  state(id: number): StreamState;
-  buffered(id: number): number;
-  respond(id: number, status: number, fields: readonly string[], endStream: boolean): boolean;
-  write(id: number, chunk: Buffer): boolean;
-  end(id: number, trailers: readonly string[] | null): void;
-  reset(id: number, code: number): void;
-  consumed(id: number, n: number): void;
+  state(rec: StreamRecord): StreamState;
+  buffered(rec: StreamRecord): number;
+  sent(rec: StreamRecord): number;
+  respond(rec: StreamRecord, status: number, fields: readonly string[], endStream: boolean): boolean;
+  write(rec: StreamRecord, chunk: Buffer): boolean;
+  end(rec: StreamRecord, trailers: readonly string[] | null): void;
+  reset(rec: StreamRecord, code: number): void;
+  consumed(rec: StreamRecord, n: number): void;
+  discardRequestBody(rec: StreamRecord): void;
 }
 
 export class ServerSession {
@@ -202,6 +226,9 @@ export class ServerSession {
   readonly #streams = new Map<number, StreamRecord>();
   // Recently closed streams and how they closed, oldest first, bounded by closedStreamMemory.
   readonly #closedStreams = new Map<number, CloseReason>();
+  // The ids in #closedStreams in the order they were first remembered: a ring of closedStreamMemory.
+  readonly #closedOrder: number[] = [];
+  #closedNext = 0;
   #lastStreamId = 0;
   #lastProcessed = 0;
   readonly #connSend = new SendWindow(DEFAULT_WINDOW);
@@ -342,6 +369,26 @@ export class ServerSession {
     this.#connectionError(code, reason);
   }
 
+  /**
+   * An HTTP/1.1 request with `Upgrade: h2c` (RFC 7540 §3.2) becomes stream 1, half-closed (remote),
+   * its response to come over HTTP/2; `settings` is the HTTP2-Settings payload (base64url-decoded),
+   * applied as if in a SETTINGS frame but not acknowledged (§3.2.1). Call before any receive(): the
+   * client's preface follows the 101. Returns the stream, or why the upgrade is refused.
+   */
+  upgrade(settings: Buffer): ServerStream | string {
+    if (this.#lastStreamId !== 0 || this.#dead) return 'the session has already begun';
+    if (settings.length % 6 !== 0) return 'HTTP2-Settings is not a whole number of settings';
+    const update = decodeSettings(settings, 0, settings.length, false);
+    if (typeof update === 'string') return `HTTP2-Settings: ${update}`;
+    if (update.headerTableSize !== undefined) this.#encoder.setMaxTableSize(update.headerTableSize);
+    this.#peer = applySettings(this.#peer, update);
+    const rec = this.#open(1, true, 0);
+    rec.delivered = true;
+    this.#lastStreamId = 1;
+    this.#lastProcessed = 1;
+    return rec.handle;
+  }
+
   // --- frames in ---
 
   #sink(): FrameSink {
@@ -445,7 +492,8 @@ export class ServerSession {
     const t = transition('idle', endStream ? 'recv-headers-es' : 'recv-headers');
     const rec: StreamRecord = {
       id,
-      handle: new ServerStream(id, this.#host),
+      handle: undefined as unknown as ServerStream,
+      live: true,
       state: 'next' in t ? t.next : 'closed',
       send: new SendWindow(this.#peer.initialWindowSize),
       recv: new ReceiveWindow(this.#limits.initialWindowSize),
@@ -460,7 +508,10 @@ export class ServerSession {
       trailers: null,
       needDrain: false,
       scheduled: false,
+      cancelRequest: false,
+      sent: 0,
     };
+    rec.handle = new ServerStream(rec, this.#host);
     this.#streams.set(id, rec);
     return rec;
   }
@@ -469,7 +520,7 @@ export class ServerSession {
   // with RST_STREAM NO_ERROR once the response is complete (§8.1).
   #answer(rec: StreamRecord, status: number): void {
     this.#respond(rec, status, ['content-length', '0'], true);
-    if (this.#streams.get(rec.id) === rec) this.#reset(rec, ERROR_CODE.NO_ERROR);
+    if (rec.live) this.#reset(rec, ERROR_CODE.NO_ERROR);
   }
 
   #onTrailers(rec: StreamRecord, list: string[] | HpackError, endStream: boolean): void {
@@ -483,7 +534,7 @@ export class ServerSession {
     rec.state = t.next;
     if (rec.delivered) {
       this.#cb.onTrailers?.(rec.handle, fields);
-      if (this.#streams.get(rec.id) === rec) this.#cb.onEnd?.(rec.handle);
+      if (rec.live) this.#cb.onEnd?.(rec.handle);
     }
     this.#closeIfDone(rec);
   }
@@ -527,7 +578,7 @@ export class ServerSession {
       rec.unconsumed += handled;
       this.#cb.onData?.(rec.handle, data);
     }
-    if (endStream && this.#streams.get(id) === rec) {
+    if (endStream && rec.live) {
       if (rec.delivered) this.#cb.onEnd?.(rec.handle);
       this.#closeIfDone(rec);
     }
@@ -612,7 +663,7 @@ export class ServerSession {
   #streamError(rec: StreamRecord, code: number): void {
     if (!this.#resets.take(this.now)) return this.#calm('too many stream errors');
     if (rec.delivered) this.#cb.onStreamReset?.(rec.handle, code);
-    if (this.#streams.get(rec.id) === rec) this.#reset(rec, code);
+    if (rec.live) this.#reset(rec, code);
   }
 
   // A stream error on a stream not (or no longer) in the table.
@@ -630,12 +681,13 @@ export class ServerSession {
   }
 
   #closeIfDone(rec: StreamRecord): void {
-    if (rec.state === 'closed' && this.#streams.get(rec.id) === rec) this.#close(rec, 'done');
+    if (rec.state === 'closed' && rec.live) this.#close(rec, 'done');
   }
 
   #close(rec: StreamRecord, why: CloseReason): void {
-    if (this.#streams.get(rec.id) !== rec) return; // a connection error closed it meanwhile
+    if (!rec.live) return; // a connection error closed it meanwhile
     this.#streams.delete(rec.id);
+    rec.live = false;
     this.#remember(rec.id, why);
     // Body bytes the handler never consumed go back to the connection window, or it would shrink for good.
     if (rec.unconsumed > 0) {
@@ -651,9 +703,17 @@ export class ServerSession {
 
   #remember(id: number, why: CloseReason): void {
     const memory = this.#closedStreams;
-    memory.delete(id);
+    const limit = this.#limits.closedStreamMemory;
+    if (limit === 0) return;
+    if (!memory.has(id)) {
+      // Oldest out first (a ring, not a scan of the map's keys): a stream closes per request.
+      const order = this.#closedOrder;
+      const at = this.#closedNext;
+      if (order.length === limit) memory.delete(order[at]!);
+      order[at] = id;
+      this.#closedNext = at + 1 === limit ? 0 : at + 1;
+    }
     memory.set(id, why);
-    if (memory.size > this.#limits.closedStreamMemory) memory.delete(memory.keys().next().value!);
   }
 
   #dropPending(rec: StreamRecord): void {
@@ -681,6 +741,7 @@ export class ServerSession {
     this.#pushBuffer(goawayFrame(this.#lastProcessed, code, Buffer.from(reason, 'latin1')));
     const open = [...this.#streams.values()];
     this.#streams.clear();
+    for (const rec of open) rec.live = false;
     this.#sendable = [];
     for (const rec of open) {
       rec.state = 'closed';
@@ -715,21 +776,20 @@ export class ServerSession {
 
   #makeHost(): StreamHost {
     return {
-      state: (id) => this.#streams.get(id)?.state ?? 'closed',
-      buffered: (id) => this.#streams.get(id)?.pendingBytes ?? 0,
-      respond: (id, status, fields, endStream) => {
-        const rec = this.#streams.get(id);
-        if (rec === undefined || this.#dead) return false;
-        if (rec.responded) throw new Error(`stream ${id}: respond() after the final response head`);
-        if (!Number.isInteger(status) || status < 100 || status > 999 || (status < 200 && endStream)) throw new RangeError(`stream ${id}: bad status ${status}`);
+      state: (rec) => (rec.live ? rec.state : 'closed'),
+      buffered: (rec) => (rec.live ? rec.pendingBytes : 0),
+      sent: (rec) => rec.sent,
+      respond: (rec, status, fields, endStream) => {
+        if (!rec.live || this.#dead) return false;
+        if (rec.responded) throw new Error(`stream ${rec.id}: respond() after the final response head`);
+        if (!Number.isInteger(status) || status < 100 || status > 999 || (status < 200 && endStream)) throw new RangeError(`stream ${rec.id}: bad status ${status}`);
         this.#respond(rec, status, fields, endStream);
         return true;
       },
-      write: (id, chunk) => {
-        const rec = this.#streams.get(id);
-        if (rec === undefined || this.#dead) return false;
-        if (!rec.responded) throw new Error(`stream ${id}: write() before respond()`);
-        if (rec.endQueued || !localOpen(rec.state)) throw new Error(`stream ${id}: write() after the response ended`);
+      write: (rec, chunk) => {
+        if (!rec.live || this.#dead) return false;
+        if (!rec.responded) throw new Error(`stream ${rec.id}: write() before respond()`);
+        if (rec.endQueued || !localOpen(rec.state)) throw new Error(`stream ${rec.id}: write() after the response ended`);
         if (chunk.length > 0) {
           rec.pending.push(chunk);
           rec.pendingBytes += chunk.length;
@@ -739,29 +799,39 @@ export class ServerSession {
         rec.needDrain = true;
         return false;
       },
-      end: (id, trailers) => {
-        const rec = this.#streams.get(id);
-        if (rec === undefined || this.#dead || rec.endQueued) return;
-        if (!rec.responded) throw new Error(`stream ${id}: end() before respond()`);
+      end: (rec, trailers) => {
+        if (!rec.live || this.#dead || rec.endQueued) return;
+        if (!rec.responded) throw new Error(`stream ${rec.id}: end() before respond()`);
         if (!localOpen(rec.state)) return;
         rec.endQueued = true;
         rec.trailers = trailers === null || trailers.length === 0 ? null : [...trailers];
         this.#schedule(rec);
       },
-      reset: (id, code) => {
-        const rec = this.#streams.get(id);
-        if (rec === undefined || this.#dead) return;
+      reset: (rec, code) => {
+        if (!rec.live || this.#dead) return;
         this.#reset(rec, code);
         this.#notify();
       },
-      consumed: (id, n) => {
-        const rec = this.#streams.get(id);
-        if (rec === undefined || this.#dead || !(n > 0)) return;
+      consumed: (rec, n) => {
+        if (!rec.live || this.#dead || !(n > 0)) return;
         const k = Math.min(Math.floor(n), rec.unconsumed);
         if (k <= 0) return;
         rec.unconsumed -= k;
         this.#grantConnection(k);
         this.#grantStream(rec, k);
+      },
+      discardRequestBody: (rec) => {
+        if (!rec.live || this.#dead || !remoteOpen(rec.state)) return;
+        rec.delivered = false; // no more onData / onEnd; DATA is granted back as it comes
+        if (rec.unconsumed > 0) {
+          const n = rec.unconsumed;
+          rec.unconsumed = 0;
+          this.#grantConnection(n);
+        }
+        if (!localOpen(rec.state)) {
+          this.#reset(rec, ERROR_CODE.NO_ERROR);
+          this.#notify();
+        } else rec.cancelRequest = true;
       },
     };
   }
@@ -771,32 +841,37 @@ export class ServerSession {
     enc.begin(FRAME_HEADER_BYTES);
     enc.add(':status', String(status));
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      const name = fields[i]!.toLowerCase();
-      if (!isConnectionSpecific(name)) enc.add(name, fields[i + 1]!); // §8.2.2
+      // The encoder lower-cases names (§8.2.1); connection-specific ones are left out (§8.2.2).
+      if (!isConnectionSpecificName(fields[i]!)) enc.add(fields[i]!, fields[i + 1]!);
     }
     const final = status >= 200;
     const es = endStream && final;
-    this.#pushHeaders(rec.id, enc.end(), es);
+    this.#pushHeaders(rec.id, enc.endView(), es);
     if (final) rec.responded = true;
     if (es) this.#sentEnd(rec);
     this.#notify();
   }
 
-  // A block encoded with 9 octets of headroom: one frame written in place, or HEADERS + CONTINUATION.
+  // A block encoded with 9 octets of headroom (a view of the encoder's buffer, copied here): one
+  // frame, batched with the frames around it when small, or HEADERS + CONTINUATION.
   #pushHeaders(id: number, withHeadroom: Buffer, endStream: boolean): void {
     const maxFrame = this.#peer.maxFrameSize;
     const length = withHeadroom.length - FRAME_HEADER_BYTES;
-    if (length <= maxFrame) {
-      writeFrameHeader(withHeadroom, 0, length, FRAME_TYPE.HEADERS, FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0), id);
-      this.#pushBuffer(withHeadroom);
-    } else {
+    const flags = FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0);
+    if (length > maxFrame) {
       this.#pushBuffer(headersFrames(id, withHeadroom.subarray(FRAME_HEADER_BYTES), { maxFrameSize: maxFrame, endStream }));
+      return;
     }
+    writeFrameHeader(withHeadroom, 0, length, FRAME_TYPE.HEADERS, flags, id);
+    if (withHeadroom.length <= BATCH_BYTES) this.#small(withHeadroom.length, (b, at) => at + withHeadroom.copy(b, at));
+    else this.#pushBuffer(Buffer.from(withHeadroom));
   }
 
   #sentEnd(rec: StreamRecord): void {
     const t = transition(rec.state, 'send-es');
     rec.state = 'next' in t ? t.next : 'closed';
+    // §8.1: a complete response may end a request the client is still sending.
+    if (rec.cancelRequest && rec.state !== 'closed') return this.#reset(rec, ERROR_CODE.NO_ERROR);
     this.#closeIfDone(rec);
   }
 
@@ -809,7 +884,7 @@ export class ServerSession {
   }
 
   #canSend(rec: StreamRecord): boolean {
-    if (this.#streams.get(rec.id) !== rec) return false;
+    if (!rec.live) return false;
     if (rec.pendingBytes === 0) return rec.endQueued;
     return rec.send.available > 0 && this.#connSend.available > 0;
   }
@@ -824,23 +899,23 @@ export class ServerSession {
       const round = this.#sendable;
       this.#sendable = [];
       for (const rec of round) {
-        if (this.#streams.get(rec.id) !== rec) {
+        if (!rec.live) {
           rec.scheduled = false;
           continue;
         }
         if (budget > 0 && this.#canSend(rec)) {
           budget -= this.#sendFrom(rec, budget);
           progress = true;
-          if (rec.needDrain && rec.pendingBytes < this.#hwm && this.#streams.get(rec.id) === rec) {
+          if (rec.needDrain && rec.pendingBytes < this.#hwm && rec.live) {
             rec.needDrain = false;
             drained.push(rec);
           }
         }
-        if (this.#streams.get(rec.id) === rec && (rec.pendingBytes > 0 || rec.endQueued)) this.#sendable.push(rec);
+        if (rec.live && (rec.pendingBytes > 0 || rec.endQueued)) this.#sendable.push(rec);
         else rec.scheduled = false;
       }
     }
-    for (const rec of drained) if (this.#streams.get(rec.id) === rec) this.#cb.onWritable?.(rec.handle);
+    for (const rec of drained) if (rec.live) this.#cb.onWritable?.(rec.handle);
   }
 
   // One DATA frame (or the end of the stream) from rec; returns the payload bytes sent.
@@ -853,11 +928,10 @@ export class ServerSession {
         enc.begin(FRAME_HEADER_BYTES);
         const t = rec.trailers;
         for (let i = 0; i + 1 < t.length; i += 2) {
-          const name = t[i]!.toLowerCase();
-          if (!isConnectionSpecific(name)) enc.add(name, t[i + 1]!);
+          if (!isConnectionSpecificName(t[i]!)) enc.add(t[i]!, t[i + 1]!);
         }
         rec.trailers = null;
-        this.#pushHeaders(rec.id, enc.end(), true);
+        this.#pushHeaders(rec.id, enc.endView(), true);
       } else {
         this.#dataFrame(rec.id, EMPTY, true);
       }
@@ -893,6 +967,7 @@ export class ServerSession {
       rec.pending[0] = first.subarray(n);
     }
     rec.pendingBytes -= chunk.length;
+    rec.sent += chunk.length;
     rec.send.consume(chunk.length);
     this.#connSend.consume(chunk.length);
     const end = rec.pendingBytes === 0 && rec.endQueued && rec.trailers === null;

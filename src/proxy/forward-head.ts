@@ -105,11 +105,19 @@ function forwardedValue(s: string): string {
 export function upstreamRequestHead(raw: readonly string[], ctx: ForwardContext): string {
   const listed = connectionOptions(raw);
   let head = `${ctx.method} ${ctx.target} HTTP/1.1\r\nHost: ${ctx.host}\r\n`;
+  let cookies: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (dropped(name, REQUEST_DROPS, REQUEST_DROP_LENGTHS, listed)) continue;
+    // An HTTP/2 client may split Cookie into one field per pair; HTTP/1.1 carries one line, the
+    // pairs joined with "; " (RFC 9113 §8.2.3).
+    if (name.length === 6 && name.toLowerCase() === 'cookie') {
+      cookies = cookies === null ? raw[i + 1]! : `${cookies}; ${raw[i + 1]!}`;
+      continue;
+    }
     head += `${name}: ${raw[i + 1]!}\r\n`;
   }
+  if (cookies !== null) head += `Cookie: ${cookies}\r\n`;
   const proto = ctx.secure ? 'https' : 'http';
   const peer = plainAddress(ctx.peerAddress);
   const client = peer === '' ? 'unknown' : peer;
@@ -123,7 +131,8 @@ export function upstreamRequestHead(raw: readonly string[], ctx: ForwardContext)
   head += `Forwarded: ${fwd === undefined ? ours : `${fwd}, ${ours}`}\r\n`;
   // Via is a record of the hops, not a claim about the client: appended to whatever came before.
   const via = fieldValue(raw, 'via');
-  const hop = `${ctx.receivedVersion} ${ctx.viaName}`;
+  // received-protocol is the version as HTTP writes it: "1.1", "1.0", "2" (RFC 9110 §7.6.3).
+  const hop = `${ctx.receivedVersion === '2.0' ? '2' : ctx.receivedVersion} ${ctx.viaName}`;
   head += `Via: ${via === undefined ? hop : `${via}, ${hop}`}\r\n`;
   if (ctx.upgrade !== null) head += `Connection: upgrade\r\nUpgrade: ${ctx.upgrade}\r\n`;
   if (ctx.contentLength === -1) head += 'Transfer-Encoding: chunked\r\n';

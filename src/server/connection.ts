@@ -13,6 +13,8 @@ import { Request, type BodySource } from './request.ts';
 import { Response } from './response.ts';
 import type { SwitchHandler, SwitchedProtocol, WireResponse } from './response-wire.ts';
 import { Http1ResponseWriter, type Http1Sink } from './http1-response-writer.ts';
+import type { IncomingHead } from './incoming-head.ts';
+import type { SessionLimits } from '../http2/limits.ts';
 
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
 
@@ -27,10 +29,32 @@ export interface ConnectionTimeouts {
   writeStallTimeoutMs: number;
 }
 
+/** What the server keeps of every open connection, whatever protocol it speaks. */
+export interface ServerConnection {
+  /** 'http/1.1', or 'h2' (also after an h2c upgrade); a switched connection reports its protocol. */
+  readonly protocol: string;
+  /** Requests in progress (HTTP/2 streams open). */
+  readonly openStreams: number;
+  /** Graceful server shutdown reached this connection. */
+  shutdown(): void;
+  /** Forced close (the shutdown deadline passed). */
+  destroy(): void;
+  /** Called by the server's sweeper with the current time (epoch ms on the monotonic clock). */
+  checkDeadline(now: number): void;
+}
+
+/** Hands a socket whose HTTP/1.1 request asked for h2c (RFC 7540 §3.2) to HTTP/2: `rest` are the
+ * bytes after that request, `head` the request (answered as stream 1), `settings` its HTTP2-Settings. */
+export type H2cUpgrade = (socket: Socket, rest: Buffer, head: IncomingHead, settings: Buffer) => SwitchedProtocol;
+
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly serverName: string;
   readonly limits: Partial<ParserLimits>;
+  /** Limits of HTTP/2 sessions (src/http2/limits.ts). */
+  readonly http2Limits: Partial<SessionLimits>;
+  /** Set when the plain port also speaks h2c: an Upgrade: h2c request switches to HTTP/2. */
+  readonly h2cUpgrade: H2cUpgrade | null;
   readonly timeouts: ConnectionTimeouts;
   readonly handler: Handler;
   readonly secure: boolean;
@@ -40,7 +64,7 @@ export interface ConnectionHost {
   reportError(error: unknown, req: Request | null): void;
   /** A response completed, or the connection closed before it did (Response.cutShort); for logs and metrics. */
   responded(req: Request, res: Response): void;
-  closed(connection: Connection): void;
+  closed(connection: ServerConnection): void;
 }
 
 // An unread body shorter than this is read and dropped to keep the connection; a longer one closes it.
@@ -67,16 +91,17 @@ const D_LINGER = 5;
 interface PendingSwitch {
   head: string;
   onSwitch: SwitchHandler;
-  req: Request;
-  res: Response;
+  /** The exchange that asked for the switch, logged as its 101; null for h2c, whose request is answered over HTTP/2. */
+  req: Request | null;
+  res: Response | null;
 }
 
 const NO_SINK: ParserSink = { onHead() {}, onData() {}, onTrailers() {}, onEnd() {}, onError() {} };
 // What a switched connection keeps in place of its parser and its pending switch: shared, inert.
 const DETACHED_PARSER = new RequestParser(NO_SINK);
-const SWITCHED: PendingSwitch = Object.freeze({ head: '', onSwitch: () => {}, req: null as unknown as Request, res: null as unknown as Response });
+const SWITCHED: PendingSwitch = Object.freeze({ head: '', onSwitch: () => {}, req: null, res: null });
 
-export class Connection implements ParserSink, BodySource, Http1Sink {
+export class Connection implements ParserSink, BodySource, Http1Sink, ServerConnection {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   // Not readonly: a switched connection lets go of its parser (and the last request's strings in it).
@@ -139,6 +164,15 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
 
   get requestCount(): number {
     return this.#requests;
+  }
+
+  get protocol(): string {
+    return this.#switched?.protocol ?? 'http/1.1';
+  }
+
+  get openStreams(): number {
+    if (this.#switched !== null) return this.#switched.openStreams ?? 0;
+    return this.#res === null ? 0 : 1;
   }
 
   /** True when no request is in progress: safe to close without cutting a response. */
@@ -246,6 +280,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
   // ---- parser events ----
 
   onHead(head: RequestHead): void {
+    if (this.#host.h2cUpgrade !== null && head.contentLength === 0 && head.httpVersion === '1.1' && this.#upgrade === null && this.#h2cRequested(head)) return;
     this.#requests++;
     this.#continueSent = false;
     const req = new Request(head, this, this.#peer, this.#requestStart, this.#requestStartHr, this.#requests);
@@ -279,6 +314,43 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
         (error: unknown) => this.#handlerFailed(error, req, res),
       );
     }
+  }
+
+  /**
+   * RFC 7540 §3.2: a request without a body, with `Upgrade: h2c`, `Connection: Upgrade,
+   * HTTP2-Settings` and one HTTP2-Settings field, switches the connection to HTTP/2 and is answered
+   * there as stream 1. A request that asks for it any other way is served over HTTP/1.1 (a server
+   * may ignore Upgrade, RFC 9110 §7.8).
+   */
+  #h2cRequested(head: RequestHead): boolean {
+    const raw = head.rawHeaders;
+    let upgrade = '';
+    let connection = '';
+    let settings: string | null = null;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (name === 'upgrade') upgrade += `,${raw[i + 1]!}`;
+      else if (name === 'connection') connection += `,${raw[i + 1]!}`;
+      else if (name === 'http2-settings') {
+        if (settings !== null) return false;
+        settings = raw[i + 1]!.trim();
+      }
+    }
+    if (settings === null || !/^[A-Za-z0-9_-]*={0,2}$/.test(settings)) return false;
+    const tokens = (list: string): string[] => list.split(',').map((t) => t.trim().toLowerCase());
+    if (!tokens(upgrade).includes('h2c')) return false;
+    const conn = tokens(connection);
+    if (!conn.includes('upgrade') || !conn.includes('http2-settings')) return false;
+    const payload = Buffer.from(settings, 'base64url');
+    const h2cUpgrade = this.#host.h2cUpgrade!;
+    this.#requests++;
+    this.#upgrade = {
+      head: 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n',
+      onSwitch: (socket, rest) => h2cUpgrade(socket, rest, head, payload),
+      req: null,
+      res: null,
+    };
+    return true;
   }
 
   onData(chunk: Buffer): void {
@@ -441,7 +513,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
     socket.write(pending.head, 'latin1');
     this.#uncork();
     const rest = this.#parser.takePending();
-    this.#host.responded(pending.req, pending.res);
+    if (pending.req !== null && pending.res !== null) this.#host.responded(pending.req, pending.res);
     this.#req = null;
     this.#res = null;
     // Nothing of the HTTP side stays with a connection that may live for hours: not the request,
@@ -501,6 +573,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink {
 
   /** Called by the server's sweeper with the current time. */
   checkDeadline(now: number): void {
+    if (this.#switched !== null) this.#switched.checkDeadline?.(now);
     if (this.#deadlineKind === D_NONE || now < this.#deadline) return;
     const kind = this.#deadlineKind;
     this.#clearDeadline();

@@ -3,13 +3,21 @@
 
 import { EventEmitter } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import type { SecureContextOptions, Server as TlsServer, TlsOptions } from 'node:tls';
+import type { SecureContextOptions, Server as TlsServer, TLSSocket, TlsOptions } from 'node:tls';
 import { createTlsFront, type TlsFront } from '../tls/plain-http-detect.ts';
+import { alpnProtocols } from '../tls/tls-options.ts';
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from '../http1/request-parser.ts';
 import { serializeHead } from '../http1/response-head.ts';
 import { currentHttpDate } from './date-header.ts';
 import { loopNow } from './loop-clock.ts';
-import { Connection, type ConnectionHost, type ConnectionTimeouts, type Handler } from './connection.ts';
+import { Connection, type ConnectionHost, type ConnectionTimeouts, type H2cUpgrade, type Handler, type ServerConnection } from './connection.ts';
+import { Http2Connection } from './http2-connection.ts';
+import type { IncomingHead } from './incoming-head.ts';
+import { classifyPreface } from '../http2/preface.ts';
+import { goawayFrame, settingsFrame } from '../http2/frame-writer.ts';
+import { ERROR_CODE } from '../http2/errors.ts';
+import { isConnectionSpecific } from '../http2/request-head.ts';
+import type { SessionLimits } from '../http2/limits.ts';
 import type { Request } from './request.ts';
 import type { Response } from './response.ts';
 import { ConnectionsPerAddress } from '../access/connection-limit.ts';
@@ -28,7 +36,15 @@ export interface ServerOptions {
   backlog?: number;
   /** TLS options; when present the server speaks HTTPS on the same engine. */
   tls?: TlsOptions;
+  /** Over TLS, offer HTTP/2 in ALPN beside http/1.1 (RFC 9113 §3.2); default true. */
+  http2?: boolean;
+  /** On a plain listener, also speak HTTP/2 without TLS (h2c): the prior-knowledge preface (RFC 9113
+   * §3.3) and `Upgrade: h2c` (RFC 7540 §3.2), beside HTTP/1.1 on the same port; default false. */
+  http2Cleartext?: boolean;
+  /** Bounds of each HTTP/2 session (src/http2/limits.ts); maxHeaderListSize defaults to limits.maxHeaderBytes. */
+  http2Limits?: Partial<SessionLimits>;
 }
+
 
 export interface ListenOptions {
   port?: number;
@@ -46,6 +62,14 @@ export const DEFAULT_TIMEOUTS: Readonly<ConnectionTimeouts> = {
 
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
+export interface ServerStats {
+  open: number;
+  total: number;
+  refused: number;
+  /** HTTP/2 connections open (over TLS, h2c, or upgraded), accepted in all, and their open streams. */
+  http2: { open: number; total: number; streams: number };
+}
+
 export interface ServerEvents {
   response: [req: Request, res: Response];
   error: [error: unknown, req: Request | null];
@@ -59,14 +83,20 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   readonly handler: Handler;
   readonly secure: boolean;
   readonly maxConnections: number;
+  readonly http2Limits: Partial<SessionLimits>;
+  readonly h2cUpgrade: H2cUpgrade | null;
+  readonly #http2: boolean;
   readonly #backlog: number | undefined;
   readonly #net: NetServer;
   /** Further listeners (listen() called again: 127.0.0.1 and ::1 for localhost); they hand their sockets to #net. */
   readonly #more: NetServer[] = [];
   #used = false;
   readonly #tls: TlsFront | null;
-  readonly #connections = new Set<Connection>();
+  readonly #connections = new Set<ServerConnection>();
   readonly #refusedSockets = new Set<Socket>();
+  // h2c: sockets whose first bytes are being read to tell an HTTP/2 preface from HTTP/1.1.
+  readonly #sniffing = new Set<Socket>();
+  #totalHttp2 = 0;
   #sweeper: NodeJS.Timeout | null = null;
   #draining = false;
   #totalConnections = 0;
@@ -83,6 +113,12 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     this.#perAddress = (options.maxConnectionsPerIp ?? 0) > 0 ? new ConnectionsPerAddress(options.maxConnectionsPerIp!) : null;
     this.#backlog = options.backlog;
     this.secure = options.tls !== undefined;
+    this.#http2 = options.tls !== undefined && options.http2 !== false;
+    const maxHeaderBytes = this.limits.maxHeaderBytes ?? DEFAULT_PARSER_LIMITS.maxHeaderBytes;
+    // The header limit carries over: HPACK's list size counts 32 bytes per field more (RFC 9113 §6.5.2).
+    const maxHeaderCount = this.limits.maxHeaderCount ?? DEFAULT_PARSER_LIMITS.maxHeaderCount;
+    this.http2Limits = { maxHeaderListSize: maxHeaderBytes + 32 * maxHeaderCount, maxHeaderFields: maxHeaderCount, ...options.http2Limits };
+    this.h2cUpgrade = options.tls === undefined && options.http2Cleartext === true ? (socket, rest, head, settings) => this.#upgradeToH2c(socket, rest, head, settings) : null;
     // allowHalfOpen: a client may send its request and shut its side down; we still answer it.
     const onSocket = (socket: Socket): void => this.#accept(socket);
     // TLS: a plain listener peeks at the first byte (plain HTTP gets a 400, not a hang), then hands
@@ -90,7 +126,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     this.#tls =
       options.tls === undefined
         ? null
-        : createTlsFront({ tls: options.tls, serverName: this.serverName, firstByteTimeoutMs: this.timeouts.headersTimeoutMs }, onSocket);
+        : createTlsFront({ tls: { ...options.tls, ALPNProtocols: options.tls.ALPNProtocols ?? alpnProtocols(this.#http2) }, serverName: this.serverName, firstByteTimeoutMs: this.timeouts.headersTimeoutMs }, onSocket);
     this.#net = this.#tls?.net ?? createNetServer({ allowHalfOpen: true, noDelay: true }, onSocket);
   }
 
@@ -121,8 +157,21 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     this.#tls.tls.setSecureContext(options);
   }
 
-  get stats(): { open: number; total: number; refused: number } {
-    return { open: this.#connections.size, total: this.#totalConnections, refused: this.#refused };
+  get stats(): ServerStats {
+    let http2 = 0;
+    let streams = 0;
+    for (const c of this.#connections) {
+      if (c.protocol === 'h2') {
+        http2++;
+        streams += c.openStreams;
+      }
+    }
+    return {
+      open: this.#connections.size,
+      total: this.#totalConnections,
+      refused: this.#refused,
+      http2: { open: http2, total: this.#totalHttp2, streams },
+    };
   }
 
   /** Epoch milliseconds on the monotonic clock the connections stamp requests with (read once per loop turn). */
@@ -188,6 +237,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       for (const n of open) n.close(() => --left === 0 && finish());
       if (open.length === 0) queueMicrotask(finish);
       this.#tls?.closePending();
+      for (const socket of this.#sniffing) socket.destroy();
       for (const c of this.#connections) c.shutdown();
       for (const socket of this.#refusedSockets) socket.destroy();
       // Kept referenced: a connection that is neither reading nor writing (a paused upload, say)
@@ -208,7 +258,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     this.emit('response', req, res);
   }
 
-  closed(connection: Connection): void {
+  closed(connection: ServerConnection): void {
     this.#connections.delete(connection);
   }
 
@@ -218,7 +268,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       socket.destroy();
       return;
     }
-    if (this.#connections.size >= this.maxConnections) {
+    if (this.#connections.size + this.#sniffing.size >= this.maxConnections) {
       this.#refuse(socket, 'Too many open connections; try again shortly.\n');
       return;
     }
@@ -227,16 +277,85 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
       return;
     }
     this.#totalConnections++;
-    const connection = new Connection(socket, this);
-    this.#connections.add(connection);
     this.emit('connection', socket);
+    // RFC 9113 §3.2: over TLS the protocol was agreed in the handshake (ALPN).
+    if (this.#http2 && (socket as TLSSocket).alpnProtocol === 'h2') this.#adoptHttp2(socket, null);
+    else if (this.h2cUpgrade !== null) this.#sniff(socket);
+    else this.#connections.add(new Connection(socket, this));
   }
 
-  /** Over a cap: a short, honest 503 instead of a silent reset. */
+  #adoptHttp2(socket: Socket, initial: Buffer | null, upgrade: { head: IncomingHead; settings: Buffer } | null = null): Http2Connection {
+    this.#totalHttp2++;
+    const connection = new Http2Connection(socket, this, initial, upgrade);
+    if (upgrade === null) this.#connections.add(connection);
+    return connection;
+  }
+
+  /**
+   * h2c on a plain port: the first bytes tell a prior-knowledge HTTP/2 client (its preface, RFC 9113
+   * §3.4) from an HTTP/1.1 one; the bytes read go, intact, to the connection that speaks it.
+   */
+  #sniff(socket: Socket): void {
+    this.#sniffing.add(socket);
+    let got: Buffer | null = null;
+    const timer = setTimeout(() => socket.destroy(), this.timeouts.headersTimeoutMs);
+    timer.unref();
+    const settle = (): void => {
+      clearTimeout(timer);
+      this.#sniffing.delete(socket);
+      socket.off('data', onData);
+      socket.off('close', settle);
+    };
+    const onData = (chunk: Buffer): void => {
+      got = got === null ? chunk : Buffer.concat([got, chunk]);
+      const kind = classifyPreface(got);
+      if (kind === 'partial') return;
+      settle();
+      socket.pause();
+      if (kind === 'preface') {
+        this.#adoptHttp2(socket, got);
+      } else {
+        // HTTP/1.1, or bytes that are neither: the HTTP/1.1 parser reads them (and answers 400).
+        socket.unshift(got);
+        this.#connections.add(new Connection(socket, this));
+      }
+      socket.resume();
+    };
+    socket.on('data', onData);
+    socket.on('close', settle);
+  }
+
+  /** RFC 7540 §3.2: the HTTP/1.1 request that asked for h2c becomes stream 1 of a new HTTP/2 connection. */
+  #upgradeToH2c(socket: Socket, rest: Buffer, head: IncomingHead, settings: Buffer) {
+    const fields: string[] = [];
+    const raw = head.rawHeaders;
+    // The request as HTTP/2 would have carried it: no connection-specific fields (§8.2.2), no HTTP2-Settings.
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (!isConnectionSpecific(name) && name !== 'http2-settings') fields.push(name, raw[i + 1]!);
+    }
+    const upgraded: IncomingHead = { ...head, rawHeaders: fields, httpVersion: '2.0', keepAlive: true };
+    const connection = this.#adoptHttp2(socket, rest, { head: upgraded, settings });
+    return {
+      protocol: 'h2',
+      get openStreams(): number {
+        return connection.openStreams;
+      },
+      shutdown: () => connection.shutdown(),
+      checkDeadline: (now: number) => connection.checkDeadline(now),
+    };
+  }
+
+  /** Over a cap: a short, honest 503 instead of a silent reset; over HTTP/2, the server preface and
+   * GOAWAY REFUSED_STREAM with no stream processed (RFC 9113 §6.8: the client may retry elsewhere). */
   #refuse(socket: Socket, body: string): void {
     this.#refused++;
-    const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`, currentHttpDate());
-    socket.end(head + body, 'latin1');
+    if (this.#http2 && (socket as TLSSocket).alpnProtocol === 'h2') {
+      socket.end(Buffer.concat([settingsFrame({}), goawayFrame(0, ERROR_CODE.REFUSED_STREAM, Buffer.from(body.trim(), 'latin1'))]));
+    } else {
+      const head = serializeHead(503, this.serverName, `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nRetry-After: 1\r\nConnection: close\r\n`, currentHttpDate());
+      socket.end(head + body, 'latin1');
+    }
     // Read and drop whatever the client sent, so that its FIN is seen and the socket closes (an
     // unread socket is not an active handle, and its close would never come); bounded by a timer.
     this.#refusedSockets.add(socket);

@@ -14,6 +14,12 @@ export interface SwitchedProtocol {
   /** Graceful server shutdown reached this connection: end the protocol politely (a WebSocket
    * sends close 1001). The server destroys the socket when its shutdown deadline passes. */
   shutdown?(): void;
+  /** The protocol's name for the status page ('websocket', 'h2'); absent: the one that switched. */
+  readonly protocol?: string;
+  /** Requests in progress on it (HTTP/2 streams). */
+  readonly openStreams?: number;
+  /** The server's deadline sweep, with the current time (epoch ms), for the protocol's own timeouts. */
+  checkDeadline?(now: number): void;
 }
 
 /**

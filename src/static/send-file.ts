@@ -76,8 +76,11 @@ async function streamFile(res: Response, file: FileHandle, start: number, end: n
       pos += n;
       written.push(buf);
       if (!res.write(n === buf.length ? buf : buf.subarray(0, n))) {
-        await res.drained(); // 'drain': the socket's queue is empty, every buffer is in the kernel
-        releaseBuffers(written);
+        await res.drained();
+        // Over HTTP/1.1 'drain' means the socket's queue is empty; over HTTP/2 only that the stream
+        // can take more, its queue (our buffers) still waiting on the client's window.
+        if (res.flushed) releaseBuffers(written);
+        else written.length = 0;
       } else if (res.flushed) {
         releaseBuffers(written);
       } else if (written.length > 4) {

@@ -150,13 +150,16 @@ export const DASHBOARD_JS = String.raw`
     set('started', 'since ' + (s.server.uptimeSeconds < 86400 ? started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : started.toLocaleDateString()));
     set('total', int(s.requests.total));
     var errors = s.requests.byClass['4xx'] + s.requests.byClass['5xx'];
-    set('total-sub', int(errors) + (errors === 1 ? ' error' : ' errors'));
+    var byProto = s.requests.byProtocol || {};
+    var overH2 = byProto['HTTP/2.0'] || 0;
+    set('total-sub', int(errors) + (errors === 1 ? ' error' : ' errors') + (overH2 ? ' · ' + int(overH2) + ' over HTTP/2' : ''));
     set('rps', num(s.requests.perSecond));
     set('rps-sub', 'avg. last minute');
     set('p50', ms(s.latency.p50Ms));
     set('p-sub', 'p90 ' + ms(s.latency.p90Ms) + ' · p99 ' + ms(s.latency.p99Ms));
     set('conns', int(s.connections.active));
-    set('conns-sub', int(s.connections.total) + ' total' + (s.connections.refused ? ', ' + int(s.connections.refused) + ' refused' : ''));
+    var h2 = s.connections.http2;
+    set('conns-sub', int(s.connections.total) + ' total' + (s.connections.refused ? ', ' + int(s.connections.refused) + ' refused' : '') + (h2.total ? ' · HTTP/2 ' + int(h2.active) + ' open, ' + int(h2.streams) + ' streams' : ''));
     set('reuse', s.requests.total ? pct(s.requests.keepAliveReused / s.requests.total) : '–');
     set('reuse-sub', int(s.requests.keepAliveReused) + ' reused');
     var per = s.requests.total || 1;

@@ -19,6 +19,7 @@ import {
   TOP_PATHS_SHOWN,
   emptyByClass,
   emptyByMethod,
+  PROTOCOL_LABELS,
   recentRate,
   summarizeLatency,
   type ClassLabel,
@@ -81,6 +82,8 @@ export class StatusRecorder {
 
   #total = 0;
   #reused = 0;
+  // By PROTOCOL_LABELS index: HTTP/1.0, HTTP/1.1, HTTP/2.0.
+  readonly #byProtocol = new Float64Array(PROTOCOL_LABELS.length);
   readonly #methodClass = new Float64Array(METHOD_LABELS.length * CLASSES);
   readonly #codes = new Float64Array(1000);
   readonly #rate = new RateRing();
@@ -133,6 +136,8 @@ export class StatusRecorder {
     this.#methodClass[m * CLASSES + c]!++;
     this.#codes[status >= 100 && status < 1000 ? status : 0]!++;
     if (req.sequence > 1) this.#reused++;
+    const v = req.httpVersion;
+    this.#byProtocol[v === '1.1' ? 1 : v === '2.0' ? 2 : 0]!++;
     this.#rate.record(Math.floor(nowSec));
     this.#window.record(ms, nowSec);
     this.#duration.record(m, ms / 1000);
@@ -236,15 +241,17 @@ export class StatusRecorder {
     const loop = this.#loop.count > 0 ? this.#loopFigures() : this.#loopLast;
     const perSecond = recentRate(series, uptimeSeconds);
     const active = this.#sockets.size;
+    const h2 = this.#server?.stats.http2 ?? { open: 0, total: 0, streams: 0 };
+    const byProtocol = { 'HTTP/1.0': this.#byProtocol[0]!, 'HTTP/1.1': this.#byProtocol[1]!, 'HTTP/2.0': this.#byProtocol[2]! };
     return {
       schema: 1,
       server: { name: this.name, version: this.version, node: process.version, startTime: this.startTime, now, uptimeSeconds, workers: 1 },
-      requests: { total: this.#total, perSecond, keepAliveReused: this.#reused, byMethod, byClass, byCode, byMethodClass },
+      requests: { total: this.#total, perSecond, keepAliveReused: this.#reused, byMethod, byClass, byCode, byMethodClass, byProtocol },
       rate: { intervalSeconds: 1, end: Math.floor(nowSec), requests: series },
       latency: summarizeLatency(WINDOW_SLOT_SECONDS * WINDOW_SLOTS, w.buckets, w.count, w.sumMs, w.maxMs),
       duration,
       bytes: { received, sent },
-      connections: { active, total: this.#connections, refused: this.#server?.stats.refused ?? 0 },
+      connections: { active, total: this.#connections, refused: this.#server?.stats.refused ?? 0, http2: { active: h2.open, total: h2.total, streams: h2.streams } },
       cache:
         cache === null
           ? null

@@ -6,7 +6,7 @@
 // Label values come only from fixed sets (method: METHOD_LABELS, class: 1xx-5xx): a client cannot
 // create new series by sending odd methods or paths.
 
-import { CLASS_LABELS, METHOD_LABELS, type StatusSnapshot } from './snapshot.ts';
+import { CLASS_LABELS, METHOD_LABELS, PROTOCOL_LABELS, type StatusSnapshot } from './snapshot.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -64,6 +64,8 @@ export function renderPrometheus(s: StatusSnapshot): string {
       if (n > 0) w.sample('httpcraft_http_requests_total', n, { method: m, class: c });
     }
   }
+  w.family('httpcraft_http_protocol_requests_total', 'counter', 'HTTP responses completed, by the protocol of the request.');
+  for (const p of PROTOCOL_LABELS) w.sample('httpcraft_http_protocol_requests_total', s.requests.byProtocol[p] ?? 0, { protocol: p });
   w.one('httpcraft_http_keepalive_reused_requests_total', 'counter', 'Requests served on an already used (keep-alive) connection.', s.requests.keepAliveReused);
 
   w.family('httpcraft_http_request_duration_seconds', 'histogram', 'Time from the first byte of a request to the last byte of its response handed to the socket.');
@@ -86,6 +88,9 @@ export function renderPrometheus(s: StatusSnapshot): string {
   w.one('httpcraft_connections_active', 'gauge', 'Open client connections.', s.connections.active);
   w.one('httpcraft_connections_total', 'counter', 'Client connections accepted.', s.connections.total);
   w.one('httpcraft_connections_refused_total', 'counter', 'Connections refused because the connection limit was reached.', s.connections.refused);
+  w.one('httpcraft_http2_connections_active', 'gauge', 'Open HTTP/2 connections (among httpcraft_connections_active).', s.connections.http2.active);
+  w.one('httpcraft_http2_connections_total', 'counter', 'HTTP/2 connections accepted (TLS h2, h2c, Upgrade: h2c).', s.connections.http2.total);
+  w.one('httpcraft_http2_streams_open', 'gauge', 'HTTP/2 streams with a request in progress.', s.connections.http2.streams);
 
   if (s.cache !== null) {
     w.one('httpcraft_cache_entries', 'gauge', 'Files held in the in-memory cache.', s.cache.entries);

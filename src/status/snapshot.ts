@@ -8,6 +8,13 @@ import type { PathCount } from './top-paths.ts';
 import type { UpstreamRouteFigures } from './sources.ts';
 
 export const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'other'] as const;
+/** The protocol a request came over, as the access log writes it. */
+export const PROTOCOL_LABELS = ['HTTP/1.0', 'HTTP/1.1', 'HTTP/2.0'] as const;
+export type ProtocolLabel = (typeof PROTOCOL_LABELS)[number];
+
+export function emptyByProtocol(): Record<ProtocolLabel, number> {
+  return { 'HTTP/1.0': 0, 'HTTP/1.1': 0, 'HTTP/2.0': 0 };
+}
 export type MethodLabel = (typeof METHOD_LABELS)[number];
 // RFC 9110 §15: the first digit is the class. Codes 600-999 (which Response permits) have no class
 // and are counted as 5xx, the class a client must assume for an unknown server answer.
@@ -69,12 +76,14 @@ export interface StatusSnapshot {
     byClass: Record<ClassLabel, number>;
     byCode: Record<string, number>;
     byMethodClass: Record<MethodLabel, Record<ClassLabel, number>>;
+    byProtocol: Record<ProtocolLabel, number>;
   };
   rate: { intervalSeconds: 1; end: number; requests: number[] };
   latency: LatencySummary;
   duration: { bounds: number[]; byMethod: Partial<Record<MethodLabel, DurationRow>> };
   bytes: { received: number; sent: number };
-  connections: { active: number; total: number; refused: number };
+  /** `http2`: the HTTP/2 connections among them (TLS h2, h2c, upgraded) and their streams open now. */
+  connections: { active: number; total: number; refused: number; http2: { active: number; total: number; streams: number } };
   cache: CacheFigures | null;
   uploads: { files: number; bytes: number; rejected: number };
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
@@ -138,9 +147,11 @@ export function mergeSnapshots(snapshots: readonly StatusSnapshot[]): StatusSnap
   const byClass = emptyByClass();
   const byCode: Record<string, number> = {};
   const byMethodClass = Object.fromEntries(Object.keys(emptyByMethod()).map((m) => [m, emptyByClass()])) as Record<MethodLabel, Record<ClassLabel, number>>;
+  const byProtocol = emptyByProtocol();
   let total = 0;
   let reused = 0;
   for (const s of snapshots) {
+    addRecords(byProtocol, s.requests.byProtocol);
     total += s.requests.total;
     reused += s.requests.keepAliveReused;
     addRecords(byMethod, s.requests.byMethod);
@@ -223,12 +234,17 @@ export function mergeSnapshots(snapshots: readonly StatusSnapshot[]): StatusSnap
   return {
     schema: 1,
     server: { name: first.server.name, version: first.server.version, node: first.server.node, startTime, now, uptimeSeconds, workers: workers.length },
-    requests: { total, perSecond: recentRate(series, uptimeSeconds), keepAliveReused: reused, byMethod, byClass, byCode, byMethodClass },
+    requests: { total, perSecond: recentRate(series, uptimeSeconds), keepAliveReused: reused, byMethod, byClass, byCode, byMethodClass, byProtocol },
     rate: { intervalSeconds: 1, end, requests: series },
     latency: summarizeLatency(first.latency.windowSeconds, buckets, lCount, lSum, lMax),
     duration,
     bytes: { received: sumOf((s) => s.bytes.received), sent: sumOf((s) => s.bytes.sent) },
-    connections: { active: sumOf((s) => s.connections.active), total: sumOf((s) => s.connections.total), refused: sumOf((s) => s.connections.refused) },
+    connections: {
+      active: sumOf((s) => s.connections.active),
+      total: sumOf((s) => s.connections.total),
+      refused: sumOf((s) => s.connections.refused),
+      http2: { active: sumOf((s) => s.connections.http2.active), total: sumOf((s) => s.connections.http2.total), streams: sumOf((s) => s.connections.http2.streams) },
+    },
     cache,
     uploads: { files: sumOf((s) => s.uploads.files), bytes: sumOf((s) => s.uploads.bytes), rejected: sumOf((s) => s.uploads.rejected) },
     memory: {

@@ -25,6 +25,8 @@ export interface HttpsOptions {
   /** Shared session-ticket keys (48 bytes) for cluster workers; random per process otherwise. */
   ticketKeys?: Buffer;
   handshakeTimeoutMs?: number;
+  /** Offer HTTP/2 in ALPN (default true). */
+  http2?: boolean;
   /** For tests: the names the development certificate must cover. */
   devCertificateNames?: DevCertificateNames;
 }
@@ -38,6 +40,7 @@ export interface TlsConfigFields {
   min_tls_version: TlsVersion;
   ssl_ciphers: string | null;
   state_dir: string;
+  http2: boolean;
 }
 
 /** HttpsOptions from the resolved configuration (redirect_http_port and hsts_max_age go elsewhere). */
@@ -50,6 +53,7 @@ export function httpsOptionsFromConfig(config: TlsConfigFields): HttpsOptions {
     minVersion: config.min_tls_version,
     ciphers: config.ssl_ciphers,
     stateDir: config.state_dir,
+    http2: config.http2,
   };
 }
 
@@ -72,6 +76,7 @@ export async function prepareHttps(options: HttpsOptions, now: Date = new Date()
   const settings = defaultTlsSettings({
     minVersion: options.minVersion ?? 'TLSv1.2',
     ciphers: options.ciphers ?? null,
+    http2: options.http2 ?? true,
     ...(options.ticketKeys === undefined ? {} : { ticketKeys: options.ticketKeys }),
     ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
   });

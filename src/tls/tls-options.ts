@@ -1,6 +1,6 @@
 // Turns loaded credentials and the user's TLS settings into node:tls options, with modern defaults:
 // TLS 1.2 as the floor (RFC 8996 retired 1.0 and 1.1), the server's cipher order, ALPN advertising
-// http/1.1 (RFC 7301; h2 joins the list when HTTP/2 lands), and stateless session resumption with
+// h2 then http/1.1 (RFC 7301, RFC 9113 §3.2; http/1.1 only with http2 off), and stateless session resumption with
 // session tickets (RFC 5077 for TLS 1.2, RFC 8446 §4.6.1 for TLS 1.3).
 
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,9 @@ export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 export type TlsVersion = (typeof TLS_VERSIONS)[number];
 
 /** Protocols offered in ALPN, most preferred first. */
-export const ALPN_PROTOCOLS: readonly string[] = ['http/1.1'];
+export function alpnProtocols(http2: boolean): string[] {
+  return http2 ? ['h2', 'http/1.1'] : ['http/1.1'];
+}
 
 /** How long a resumable session stays valid (OpenSSL's and Node's default). */
 export const SESSION_TIMEOUT_S = 300;
@@ -27,10 +29,12 @@ export interface TlsSettings {
   ticketKeys: Buffer;
   /** Time allowed for the TLS handshake, in ms. */
   handshakeTimeoutMs: number;
+  /** Offer h2 in ALPN (the http2 key). */
+  http2: boolean;
 }
 
 export function defaultTlsSettings(overrides: Partial<TlsSettings> = {}): TlsSettings {
-  return { minVersion: 'TLSv1.2', ciphers: null, ticketKeys: randomBytes(48), handshakeTimeoutMs: 20_000, ...overrides };
+  return { minVersion: 'TLSv1.2', ciphers: null, ticketKeys: randomBytes(48), handshakeTimeoutMs: 20_000, http2: true, ...overrides };
 }
 
 /** Checks a min_tls_version value from configuration. */
@@ -74,7 +78,7 @@ export function checkSecureContext(options: SecureContextOptions, credentialsKey
 export function tlsServerOptions(credentials: Credentials, settings: TlsSettings): TlsOptions {
   return {
     ...secureContextOptions(credentials, settings),
-    ALPNProtocols: [...ALPN_PROTOCOLS],
+    ALPNProtocols: alpnProtocols(settings.http2),
     handshakeTimeout: settings.handshakeTimeoutMs,
   };
 }

@@ -41,7 +41,7 @@ test('features: only those that are on, and the worker count', () => {
   // Uploads and the status pages have lines of their own (Writes, Status).
   assert.deepEqual(enabledFeatures(c), ['cache (100 files)', 'compression', 'workers: 1']);
   Object.assign(c, { enable_ssl: true, directory_listing: true, enable_cache: false, enable_file_uploads: true, enable_cors: true, enable_server_status: false, enable_compression: false, workers: 'auto' });
-  assert.deepEqual(enabledFeatures(c), ['HTTPS', 'directory listing', 'CORS', 'workers: auto']);
+  assert.deepEqual(enabledFeatures(c), ['HTTPS with HTTP/2', 'directory listing', 'CORS', 'workers: auto']);
   assert.deepEqual(enabledFeatures(c, 4).at(-1), 'workers: 4', 'the resolved count when the caller knows it');
   assert.deepEqual(enabledFeatures(Object.assign(defaultConfig(), { cache_max_size: 1 }))[0], 'cache (1 file)', 'one file, not "1 files"');
 });

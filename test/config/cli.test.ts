@@ -45,7 +45,7 @@ test('HTTPS: the banner shows https:// URLs', async (t) => {
   const run = startCli(['-H', '127.0.0.1', '-p', '0', '--ssl', '--ssl-cert', 'cert.pem', '--ssl-key', 'key.pem', 'public'], { cwd: dir });
   t.after(() => run.child.kill('SIGKILL'));
   const [, port] = await run.waitFor(/https:\/\/127\.0\.0\.1:(\d+)\//);
-  assert.match(run.stdout(), /Features +HTTPS, /);
+  assert.match(run.stdout(), /Features +HTTPS with HTTP\/2, /);
   const out = execFileSync('curl', ['-sk', `https://127.0.0.1:${port}/`], { encoding: 'utf8' });
   assert.equal(out, '<h1>hello</h1>');
   run.child.kill('SIGTERM');

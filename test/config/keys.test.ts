@@ -37,6 +37,8 @@ const CONTRACT: Record<string, unknown> = {
   // issue 15: access control
   users: [], auth_file: null, tokens: [], access: [], auth_realm: null, auth_max_failures: 10, auth_failure_window: 300,
   auth_cache_ttl: 300,
+  // issue 13: HTTP/2
+  http2: true, http2_cleartext: false, http2_max_concurrent_streams: 100,
   // issue 17: reverse proxy and site rules
   proxy: [], redirects: [], rewrites: [], headers: [], clean_urls: false, fallback: null,
 };

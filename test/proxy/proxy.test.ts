@@ -8,6 +8,8 @@ import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { httpUpstream, proxySite, rawUpstream } from '../support/proxy-helpers.ts';
 import { rawExchange, parseResponse } from '../support/static-helpers.ts';
+import { makeCert } from '../support/tls-helpers.ts';
+import { closeSession, h2connect, h2get, h2request } from '../support/h2-client.ts';
 
 const json = async (r: Response): Promise<Record<string, unknown>> => (await r.json()) as Record<string, unknown>;
 
@@ -299,6 +301,31 @@ describe('early responses', () => {
     const g = await fetch(`${site.url}/next`);
     assert.equal(g.status, 200);
     assert.equal(await g.text(), 'ok');
+  });
+});
+
+describe('HTTP/2 clients to HTTP/1.1 backends', () => {
+  test('requests, bodies without a length and split cookies arrive as HTTP/1.1 (RFC 9113 §8.2.3)', async (t) => {
+    const cert = makeCert();
+    const body = Buffer.alloc(300 * 1024, 'q');
+    const up = await httpUpstream((req, res, got) => (req.url === '/big' ? res.end(body) : res.end(`got ${got.length}`)));
+    const site = await proxySite([{ path: '/', to: [up.url] }], {}, { tls: { key: cert.keyPem, cert: cert.certPem } });
+    const session = await h2connect(`https://127.0.0.1:${site.port}`);
+    t.after(async () => (await closeSession(session), await site.close(), await up.close()));
+    const r = await h2get(session, '/x?y=1', { cookie: ['a=1', 'b=2'] });
+    assert.equal(r.status, 200);
+    const seen = up.seen[0]!;
+    assert.equal(seen.url, '/x?y=1');
+    assert.equal(seen.headers.cookie, 'a=1; b=2');
+    assert.equal(seen.rawHeaders.filter((h) => h.toLowerCase() === 'cookie').length, 1);
+    assert.equal(seen.headers.via, '2 httpcraft');
+    assert.equal(seen.headers['x-forwarded-proto'], 'https');
+    assert.equal(seen.headers.host, `127.0.0.1:${site.port}`);
+    const post = await h2request(session, { ':method': 'POST', ':path': '/up' }, Buffer.alloc(70_000, 'p'));
+    assert.equal(post.body.toString(), 'got 70000');
+    assert.equal(up.seen[1]!.headers['transfer-encoding'], 'chunked', 'a body of unknown length goes chunked');
+    const big = await h2get(session, '/big');
+    assert.ok(big.body.equals(body));
   });
 });
 

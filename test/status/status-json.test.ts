@@ -28,7 +28,8 @@ test('JSON snapshot has exact counts after a known sequence of requests', async 
     assert.deepEqual(s.requests.byMethodClass.other, { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 1 });
     // Two requests rode on the first connection after its first one.
     assert.equal(s.requests.keepAliveReused, 2);
-    assert.deepEqual(s.connections, { active: 1, total: 5, refused: 0 });
+    assert.deepEqual(s.requests.byProtocol, { 'HTTP/1.0': 0, 'HTTP/1.1': 6, 'HTTP/2.0': 0 });
+    assert.deepEqual(s.connections, { active: 1, total: 5, refused: 0, http2: { active: 0, total: 0, streams: 0 } });
     // Bytes at the socket: everything both sides wrote on the closed connections, plus the request
     // being answered (its response is not written yet).
     assert.deepEqual(s.bytes, { received: clientWrote + e.written, sent: serverWrote });

@@ -7,8 +7,7 @@ import type { ProxyRouteConfig } from '../../src/proxy/route-config.ts';
 import { parseProxyRoutes } from '../../src/proxy/route-config.ts';
 import { makeTree, type Site, type Tree } from './static-helpers.ts';
 import { createSiteHandler } from '../../src/app/site.ts';
-import { createServer } from '../../src/server/http-server.ts';
-import type { ParserLimits } from '../../src/http1/request-parser.ts';
+import { createServer, type ServerOptions } from '../../src/server/http-server.ts';
 import type { SiteOptions } from '../../src/app/site.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import { createConsoleLogger } from '../../src/log/logger.ts';
@@ -116,12 +115,12 @@ export interface ProxySite extends Site {
   logger: Logger & { lines: string[] };
 }
 
-/** Our site (a small htdocs) with the given proxy routes in front; `server` adds engine options. */
-export async function proxySite(proxy: unknown[], options: Partial<SiteOptions> = {}, server: { limits?: Partial<ParserLimits> } = {}): Promise<ProxySite> {
+/** Our site (a small htdocs) with the given proxy routes in front; `server` adds engine options (limits, tls). */
+export async function proxySite(proxy: unknown[], options: Partial<SiteOptions> = {}, server: Partial<Omit<ServerOptions, 'handler'>> = {}): Promise<ProxySite> {
   const tree = await makeTree({ 'index.html': '<h1>site</h1>', 'about.html': 'about page' }, 'httpcraft-proxy-');
   const logger = recordingLogger();
   const handler = createSiteHandler({ documentRoot: tree.root, showHiddenFiles: false, followSymlinks: false, logger, enableSecurityHeaders: false, proxy: routes(proxy), ...options });
-  const engine = createServer({ handler, serverName: 'httpcraft-test', ...(server.limits === undefined ? {} : { limits: server.limits }) });
+  const engine = createServer({ serverName: 'httpcraft-test', ...server, handler });
   const address = (await engine.listen({ port: 0, host: '127.0.0.1' })) as AddressInfo;
   return {
     server: engine,

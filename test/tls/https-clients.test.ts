@@ -32,13 +32,18 @@ test('fetch (undici) gets a page over HTTPS with the development certificate tru
   await assert.rejects(fetch(`https://localhost:${port}/`, { dispatcher: strict }), (e: Error) => /self[- ]signed|certificate/i.test(String((e as { cause?: unknown }).cause ?? e)));
 });
 
-test('negotiates http/1.1 by ALPN, TLS 1.3 by default, and resumes sessions', async (t) => {
+test('negotiates h2 by ALPN when offered (http/1.1 otherwise), TLS 1.3 by default, and resumes sessions', async (t) => {
   const { port, ca } = await devServer(t);
+  const h2 = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca, ALPNProtocols: ['h2', 'http/1.1'] });
+  t.after(() => h2.destroy());
+  await new Promise<void>((resolve, reject) => h2.once('secureConnect', resolve).once('error', reject));
+  assert.equal(h2.alpnProtocol, 'h2');
+  h2.destroy();
   for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
     // The session (ticket) arrives after the handshake; listen from the start so none is missed.
     let session: Buffer | null = null;
     const gotSession = new Promise<void>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca, ALPNProtocols: ['h2', 'http/1.1'], maxVersion });
+      const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca, ALPNProtocols: ['http/1.1'], maxVersion });
       socket.on('session', (s: Buffer) => {
         session = s;
         resolve();
@@ -102,12 +107,13 @@ test('curl --cacert fetches a page over HTTPS', { skip: hasBinary('curl') ? fals
   await writeFile(caFile, ca);
   const out = await run('curl', ['-sS', '--cacert', caFile, '-w', '\n%{http_code} %{http_version} %{ssl_verify_result}', `https://localhost:${port}/curl`]);
   assert.equal(out.code, 0, out.stderr);
-  assert.equal(out.stdout, 'secure=true path=/curl\n\n200 1.1 0');
+  // curl offers h2 in ALPN and gets it (HTTP/2 is on by default over TLS).
+  assert.equal(out.stdout, 'secure=true path=/curl\n\n200 2 0');
   const refused = await run('curl', ['-sS', `https://localhost:${port}/`]);
   assert.notEqual(refused.code, 0, 'curl without --cacert rejects the certificate');
 });
 
-test('openssl s_client verifies the certificate and sees ALPN http/1.1', { skip: hasBinary('openssl') ? false : 'openssl is not installed' }, async (t) => {
+test('openssl s_client verifies the certificate and sees ALPN h2 when it offers it', { skip: hasBinary('openssl') ? false : 'openssl is not installed' }, async (t) => {
   const { dir, port, ca, prepared } = await devServer(t);
   const caFile = join(dir, 'ca.pem');
   await writeFile(caFile, ca);
@@ -121,7 +127,7 @@ test('openssl s_client verifies the certificate and sees ALPN http/1.1', { skip:
   assert.match(out.stdout, /secure=true path=\/ossl/);
   const full = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', caFile, '-alpn', 'h2,http/1.1'], '');
   assert.match(full.stdout, /Verify return code: 0 \(ok\)/);
-  assert.match(full.stdout, /ALPN protocol: http\/1\.1/);
+  assert.match(full.stdout, /ALPN protocol: h2/);
   assert.ok(full.stdout.includes(`Server certificate`));
   assert.ok(prepared.credentials.leaf !== null);
 });

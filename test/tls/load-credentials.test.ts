@@ -168,9 +168,10 @@ test('loads a PKCS#12 bundle and names a wrong or missing password', { skip: OPE
 test('maps the configuration keys onto prepareHttps options', async (t) => {
   const dir = await tempDir(t);
   const paths = await writeCert(dir, makeCert());
-  const options = httpsOptionsFromConfig({ ssl_cert: paths.certFile, ssl_key: paths.keyFile, ssl_pfx: null, ssl_password: null, min_tls_version: 'TLSv1.3', ssl_ciphers: null, state_dir: join(dir, 'state') });
-  assert.deepEqual(options, { certFile: paths.certFile, keyFile: paths.keyFile, pfxFile: null, password: null, minVersion: 'TLSv1.3', ciphers: null, stateDir: join(dir, 'state') });
+  const options = httpsOptionsFromConfig({ ssl_cert: paths.certFile, ssl_key: paths.keyFile, ssl_pfx: null, ssl_password: null, min_tls_version: 'TLSv1.3', ssl_ciphers: null, state_dir: join(dir, 'state'), http2: false });
+  assert.deepEqual(options, { certFile: paths.certFile, keyFile: paths.keyFile, pfxFile: null, password: null, minVersion: 'TLSv1.3', ciphers: null, stateDir: join(dir, 'state'), http2: false });
   const prepared = await prepareHttps(options);
   assert.equal(prepared.tls.minVersion, 'TLSv1.3');
+  assert.deepEqual(prepared.tls.ALPNProtocols, ['http/1.1'], 'http2 false: no h2 in ALPN');
   assert.equal(prepared.devCertificate, null);
 });

@@ -142,6 +142,17 @@ export class HpackEncoder {
     if (policy === INDEX) this.#insert(lower, value);
   }
 
+  /**
+   * Ends the block: its octets, headroom included, as a view of the encoder's own buffer, valid
+   * until the next begin() (for a caller that copies the block where it goes, allocating nothing).
+   */
+  endView(): Buffer {
+    const view = this.#buf.subarray(0, this.#pos);
+    if (this.#buf.length > KEPT_BUFFER_OCTETS) this.#buf = Buffer.allocUnsafe(INITIAL_BUFFER_OCTETS);
+    this.#pos = 0;
+    return view;
+  }
+
   /** Ends the block: its octets, headroom included, in a buffer of their own. */
   end(): Buffer {
     const out = Buffer.allocUnsafe(this.#pos);

@@ -1,0 +1,539 @@
+// One HTTP/2 client connection: the IO shell around the sans-IO ServerSession (src/http2/). It owns
+// the socket, the deadlines and the writes; the session owns every protocol rule. Each request
+// stream becomes the same Request and Response a handler sees over HTTP/1.1: the Request's body is
+// fed from DATA frames, and the flow-control window is granted back only as the handler reads it
+// (the backpressure of an upload, RFC 9113 §5.2); the Response writes through an Http2ResponseWire.
+//
+// Writing: the session's output is pulled (takeOutput) after each socket read, so that responses
+// made during the read leave in one write, and otherwise once per event-loop turn after a handler
+// answered asynchronously; while the socket's buffer is full nothing more is taken, which holds
+// DATA in the session within the client's windows.
+
+import type { Socket } from 'node:net';
+import { ERROR_CODE } from '../http2/errors.ts';
+import { ServerSession, type RequestHead as StreamHead, type ServerStream } from '../http2/session.ts';
+import { reasonPhrase } from '../http1/status.ts';
+import { currentHttpDate } from './date-header.ts';
+import { loopNow } from './loop-clock.ts';
+import { Request, type BodySource, type PeerInfo } from './request.ts';
+import { Response } from './response.ts';
+import type { IncomingHead } from './incoming-head.ts';
+import type { ConnectionHost, ServerConnection } from './connection.ts';
+import { Http2ResponseWire, type Http2WireHost } from './http2-response-wire.ts';
+import type { WireResponse } from './response-wire.ts';
+
+const TIME_ORIGIN = performance.timeOrigin;
+// A response the client did not stay for (nginx's "client closed request"; not an HTTP status).
+const CLIENT_CLOSED = 499;
+const CUT_BEFORE_HEAD = 503;
+// After GOAWAY on a closing connection, keep reading (and dropping) this long so the client's
+// in-flight frames do not turn our close into a reset that destroys what we sent.
+const LINGER_MS = 2000;
+// RFC 9113 §6.5.3: a peer that never acknowledges our SETTINGS may be told SETTINGS_TIMEOUT.
+const SETTINGS_ACK_TIMEOUT_MS = 10_000;
+/** The session's per-stream high-water mark (session.ts DEFAULT_HIGH_WATER_MARK). */
+const STREAM_HIGH_WATER_MARK = 65_536;
+
+const D_NONE = 0;
+const D_IDLE = 1; // no stream open: keep_alive_timeout, or the preface's header timeout at first
+const D_WRITE = 2; // the socket does not drain
+const D_LINGER = 3;
+
+/** The head of one request stream as Request reads it (IncomingHead). */
+function incomingHead(h: StreamHead): IncomingHead {
+  const fields = h.fields;
+  let expect = '';
+  let hasHost = false;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name === 'host') hasHost = true;
+    else if (name === 'expect') expect = fields[i + 1]!.trim().toLowerCase();
+  }
+  // §8.3.1: :authority takes the place of Host; handlers (virtual hosts, redirects, CORS) read Host,
+  // so it is given as one when the client sent only :authority.
+  if (!hasHost && h.authority !== '') fields.push('host', h.authority);
+  return {
+    method: h.method,
+    target: h.path,
+    targetForm: h.path === '*' ? 'asterisk' : 'origin',
+    httpVersion: '2.0',
+    rawHeaders: fields,
+    contentLength: h.endStream ? 0 : h.contentLength,
+    host: h.authority,
+    expect,
+    keepAlive: true,
+  };
+}
+
+/** One request stream: its Request's body source and its Response's wire host. */
+class Exchange implements BodySource, Http2WireHost {
+  readonly stream: ServerStream;
+  readonly req: Request;
+  readonly res: Response;
+  readonly #conn: Http2Connection;
+  gone = false;
+  reported = false;
+  #paused = false;
+  #ungranted = 0;
+  #continueSent = false;
+  #received = 0;
+  #waiters: Array<() => void> = [];
+  // Write-stall watch: stream.bytesSent when last seen to move, and since when.
+  stallSent = 0;
+  stallSince = 0;
+
+  constructor(conn: Http2Connection, stream: ServerStream, head: IncomingHead, peer: PeerInfo, sequence: number) {
+    this.#conn = conn;
+    this.stream = stream;
+    const hr = loopNow();
+    this.req = new Request(head, this, peer, TIME_ORIGIN + hr, hr, sequence);
+    this.res = new Response(new Http2ResponseWire(this), head.method);
+  }
+
+  get serverName(): string {
+    return this.#conn.serverName;
+  }
+
+  get socketFlushed(): boolean {
+    return this.#conn.socketFlushed;
+  }
+
+  // ---- BodySource: the window is granted as the handler reads (§5.2) ----
+
+  pauseReading(): void {
+    this.#paused = true;
+  }
+
+  resumeReading(): void {
+    this.#paused = false;
+    if (this.#ungranted > 0) {
+      const n = this.#ungranted;
+      this.#ungranted = 0;
+      this.stream.consumed(n);
+    }
+  }
+
+  sendContinue(): void {
+    // RFC 9110 §10.1.1 over HTTP/2: an interim 100 on the stream.
+    if (this.#continueSent || !this.req.expectsContinue || this.res.headersSent || this.gone) return;
+    this.#continueSent = true;
+    this.stream.respond(100);
+  }
+
+  /** DATA payload for this request; false when it passes the body limit. */
+  data(chunk: Buffer, maxBodyBytes: number): boolean {
+    this.#received += chunk.length;
+    if (this.#received > maxBodyBytes) return false;
+    this.#ungranted += chunk.length;
+    this.req.pushBody(chunk);
+    if (!this.#paused) this.resumeReading();
+    return true;
+  }
+
+  // ---- Http2WireHost ----
+
+  onDrain(callback: () => void): void {
+    if (this.gone || this.stream.bufferedAmount < STREAM_HIGH_WATER_MARK) callback();
+    else this.#waiters.push(callback);
+  }
+
+  /** The stream can take more, or is gone: whoever waited goes on. */
+  wake(): void {
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  finish(res: WireResponse): void {
+    if (res !== this.res) return;
+    this.#conn.finished(this);
+  }
+
+  abort(error: Error): void {
+    this.#conn.aborted(this, error);
+  }
+}
+
+export class Http2Connection implements ServerConnection {
+  readonly protocol = 'h2';
+  readonly #socket: Socket;
+  readonly #host: ConnectionHost;
+  readonly #session: ServerSession;
+  readonly #peer: PeerInfo;
+  readonly #exchanges = new Set<Exchange>();
+  #requests = 0;
+  #inReceive = false;
+  #flushScheduled = false;
+  #waitingDrain = false;
+  #closed = false;
+  #ending = false;
+  #peerEnded = false;
+  #cutByUs = false;
+  #unsent = 0;
+  #deadline = 0;
+  #deadlineKind = D_NONE;
+  readonly #flushLater = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
+
+  /**
+   * `initial`: bytes already read from the socket (a sniffed preface). `upgrade`: the HTTP/1.1
+   * request that asked for h2c (RFC 7540 §3.2), answered here as stream 1, with its HTTP2-Settings.
+   */
+  constructor(socket: Socket, host: ConnectionHost, initial: Buffer | null = null, upgrade: { head: IncomingHead; settings: Buffer } | null = null) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#peer = {
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localPort: socket.localPort ?? 0,
+      secure: host.secure,
+    };
+    this.#session = new ServerSession(
+      { limits: host.http2Limits, now: host.now() },
+      {
+        onRequest: (stream, head) => this.#onRequest(stream, incomingHead(head)),
+        onData: (stream, chunk) => this.#onData(stream, chunk),
+        onTrailers: (stream, fields) => {
+          const ex = stream.context as Exchange | undefined;
+          if (ex !== undefined) ex.req.trailers = fields;
+        },
+        onEnd: (stream) => (stream.context as Exchange | undefined)?.req.endBody(),
+        onStreamReset: (stream, code) => this.#onGone(stream, `stream reset (${code})`),
+        onStreamClose: (stream) => this.#onStreamClose(stream),
+        onWritable: (stream) => (stream.context as Exchange | undefined)?.wake(),
+        onConnectionError: () => this.#flush(),
+        onOutput: () => this.#onOutput(),
+        onDrained: () => {
+          this.#flush();
+          this.#end();
+        },
+      },
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
+    socket.on('drain', () => this.#onSocketDrain());
+    socket.on('end', () => this.#onPeerEnd());
+    socket.on('error', () => this.#destroy());
+    socket.on('close', () => this.#onClose());
+    // Until the first request, the preface and the first HEADERS are under the header timeout.
+    this.#setDeadline(D_IDLE, host.timeouts.headersTimeoutMs);
+    if (upgrade !== null) {
+      const stream = this.#session.upgrade(upgrade.settings);
+      if (typeof stream !== 'string') this.#onRequest(stream, upgrade.head);
+    }
+    if (initial !== null && initial.length > 0) this.#onSocketData(initial);
+    else this.#flush();
+  }
+
+  get serverName(): string {
+    return this.#host.serverName;
+  }
+
+  get socketFlushed(): boolean {
+    return this.#socket.writableLength === 0;
+  }
+
+  /** Streams with a request in progress. */
+  get openStreams(): number {
+    return this.#session.openStreams;
+  }
+
+  get requestCount(): number {
+    return this.#requests;
+  }
+
+  // ---- socket events ----
+
+  #onSocketData(chunk: Buffer): void {
+    if (this.#ending && this.#session.closed) return; // lingering: read and drop
+    this.#session.now = this.#host.now();
+    this.#inReceive = true;
+    this.#session.receive(chunk);
+    this.#inReceive = false;
+    this.#flush();
+  }
+
+  #onSocketDrain(): void {
+    this.#waitingDrain = false;
+    if (this.#deadlineKind === D_WRITE) this.#idleOrNone();
+    this.#flush();
+  }
+
+  #onPeerEnd(): void {
+    this.#peerEnded = true;
+    // The client sends no more frames (no WINDOW_UPDATE either): what is in flight is finished
+    // where the windows allow, and the connection ends once no stream is open.
+    if (this.#session.openStreams === 0 || this.#ending) this.#end();
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearDeadline();
+    for (const ex of this.#exchanges) this.#cutShort(ex, 'connection closed');
+    this.#exchanges.clear();
+    this.#host.closed(this);
+  }
+
+  // ---- session events ----
+
+  #onRequest(stream: ServerStream, head: IncomingHead): void {
+    this.#requests++;
+    const ex = new Exchange(this, stream, head, this.#peer, this.#requests);
+    stream.context = ex;
+    this.#exchanges.add(ex);
+    this.#clearDeadline();
+    const { req, res } = ex;
+    const max = this.#host.limits.maxBodyBytes;
+    // The same refusals the HTTP/1.1 parser makes before a body is read.
+    if (max !== undefined && req.contentLength > max) {
+      this.#answerEarly(ex, 413, `Request body larger than ${max} bytes`);
+      return;
+    }
+    // RFC 9110 §10.1.1: an expectation we cannot meet gets 417.
+    if (head.expect !== '' && head.expect !== '100-continue') {
+      this.#answerEarly(ex, 417, 'only 100-continue is supported');
+      return;
+    }
+    let result: void | Promise<void>;
+    try {
+      result = this.#host.handler(req, res);
+    } catch (error) {
+      this.#handlerFailed(ex, error);
+      return;
+    }
+    if (result !== undefined && typeof result.then === 'function') {
+      result.then(
+        () => {
+          if (!res.finished && !res.headersSent && !ex.gone) this.#handlerFailed(ex, new Error('handler finished without a response'));
+        },
+        (error: unknown) => this.#handlerFailed(ex, error),
+      );
+    }
+  }
+
+  #onData(stream: ServerStream, chunk: Buffer): void {
+    const ex = stream.context as Exchange | undefined;
+    if (ex === undefined) return;
+    const max = this.#host.limits.maxBodyBytes ?? Number.MAX_SAFE_INTEGER;
+    if (!ex.data(chunk, max)) {
+      // RFC 9110 §15.5.14: the body outgrew our limit while it arrived (no content-length).
+      ex.req.failBody(new Error(`request body larger than ${max} bytes`));
+      if (!ex.res.headersSent) this.#answerEarly(ex, 413, `Request body larger than ${max} bytes`);
+      else stream.reset(ERROR_CODE.CANCEL);
+    }
+  }
+
+  #onGone(stream: ServerStream, why: string): void {
+    const ex = stream.context as Exchange | undefined;
+    if (ex !== undefined) this.#cutShort(ex, why);
+  }
+
+  #onStreamClose(stream: ServerStream): void {
+    const ex = stream.context as Exchange | undefined;
+    if (ex === undefined) return;
+    stream.context = undefined;
+    // A stream that closed with its response complete was reported by finished(); any other was cut.
+    this.#cutShort(ex, 'stream closed');
+    this.#exchanges.delete(ex);
+    if (this.#session.openStreams === 0 && !this.#closed) {
+      if (this.#peerEnded) this.#end();
+      else if (!this.#ending) this.#idleOrNone();
+    }
+  }
+
+  /** Response.end(): the response is queued in full. */
+  finished(ex: Exchange): void {
+    if (ex.reported) return;
+    ex.reported = true;
+    this.#host.responded(ex.req, ex.res);
+    // §8.1: the rest of a request body nobody reads is not worth receiving.
+    if (!ex.req.bodyComplete) {
+      ex.req.failBody(new Error('response finished before the request body'));
+      ex.stream.discardRequestBody();
+    }
+  }
+
+  aborted(ex: Exchange, error: Error): void {
+    if (ex.gone) return;
+    this.#host.reportError(error, ex.req);
+    this.#cutByUs = true;
+    ex.stream.reset(ERROR_CODE.INTERNAL_ERROR);
+  }
+
+  // ---- output ----
+
+  #onOutput(): void {
+    if (this.#inReceive || this.#flushScheduled || this.#waitingDrain || this.#closed) return;
+    this.#flushScheduled = true;
+    setImmediate(this.#flushLater);
+  }
+
+  /** Writes what the session has, as long as the socket takes it. */
+  #flush(): void {
+    if (this.#closed) return;
+    const socket = this.#socket;
+    while (!this.#waitingDrain) {
+      const out = this.#session.takeOutput();
+      if (out === null) break;
+      let ok = true;
+      if (out.length === 1) ok = socket.write(out[0]!);
+      else {
+        socket.cork();
+        for (const b of out) ok = socket.write(b);
+        socket.uncork();
+      }
+      if (!ok) {
+        this.#waitingDrain = true;
+        this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
+      }
+    }
+    // A connection error (ours or the peer's): GOAWAY is out, nothing more is read.
+    if (this.#session.closed && !this.#ending) this.#end();
+  }
+
+  // ---- lifecycle ----
+
+  /** Graceful shutdown (§6.8): GOAWAY, open streams finish, then the connection ends. */
+  shutdown(): void {
+    if (this.#closed || this.#ending) return;
+    this.#session.shutdown();
+    this.#flush();
+  }
+
+  destroy(): void {
+    this.#cutByUs = true;
+    this.#destroy();
+  }
+
+  checkDeadline(now: number): void {
+    if (this.#closed) return;
+    const t = this.#host.timeouts;
+    if (this.#session.awaitingSettingsAck && this.#deadlineKind !== D_LINGER && now - this.#session.settingsSentAt > SETTINGS_ACK_TIMEOUT_MS) {
+      this.#session.terminate(ERROR_CODE.SETTINGS_TIMEOUT, 'SETTINGS not acknowledged');
+      this.#flush();
+      return;
+    }
+    for (const ex of this.#exchanges) this.#checkExchange(ex, now, t.requestTimeoutMs, t.writeStallTimeoutMs);
+    if (this.#deadlineKind === D_NONE || now < this.#deadline) return;
+    const kind = this.#deadlineKind;
+    this.#clearDeadline();
+    if (kind === D_IDLE && this.#session.openStreams === 0) {
+      // Idle: GOAWAY NO_ERROR, the client opens a new connection when it needs one.
+      this.#session.terminate(ERROR_CODE.NO_ERROR, 'idle');
+      this.#flush();
+      return;
+    }
+    if (kind === D_IDLE) return;
+    this.destroy();
+  }
+
+  /** A body that does not arrive in time (request_timeout), a stream whose client stopped reading. */
+  #checkExchange(ex: Exchange, now: number, requestTimeoutMs: number, stallMs: number): void {
+    if (ex.gone) return;
+    const { req, res } = ex;
+    if (!req.bodyComplete && now - req.startTime > requestTimeoutMs) {
+      req.failBody(new Error('timed out reading the request body'));
+      if (!res.headersSent) this.#answerEarly(ex, 408, 'Timed out reading the request body');
+      else {
+        this.#cutByUs = true;
+        ex.stream.reset(ERROR_CODE.CANCEL);
+      }
+      return;
+    }
+    const stream = ex.stream;
+    const sent = stream.bytesSent;
+    if (stream.bufferedAmount === 0 || sent !== ex.stallSent || ex.stallSince === 0) {
+      ex.stallSent = sent;
+      ex.stallSince = now;
+    } else if (now - ex.stallSince > stallMs) {
+      // Body bytes waiting and none sent for the whole timeout: the client's window for this
+      // stream stayed shut, it does not read this response.
+      this.#cutByUs = true;
+      stream.reset(ERROR_CODE.CANCEL);
+    }
+  }
+
+  /** An answer the connection gives itself (limits, timeouts), replacing the handler's response. */
+  #answerEarly(ex: Exchange, status: number, message: string): void {
+    const body = Buffer.from(`${status} ${reasonPhrase(status)}: ${message}\n`);
+    const fields = ['date', currentHttpDate(), 'content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)];
+    if (this.#host.serverName !== '') fields.unshift('server', this.#host.serverName);
+    ex.gone = true; // the handler's Response writes nowhere from now on
+    ex.wake();
+    const stream = ex.stream;
+    if (stream.respond(status, fields)) {
+      stream.write(body);
+      stream.end();
+      stream.discardRequestBody();
+    }
+    if (!ex.reported) {
+      ex.reported = true;
+      ex.res.cutShort(status, ex.res.bodyBytes);
+      this.#host.responded(ex.req, ex.res);
+    }
+  }
+
+  #handlerFailed(ex: Exchange, error: unknown): void {
+    this.#host.reportError(error, ex.req);
+    const res = ex.res;
+    if (ex.gone || res.finished) return;
+    if (res.headersSent) {
+      this.#cutByUs = true;
+      ex.stream.reset(ERROR_CODE.INTERNAL_ERROR);
+      return;
+    }
+    try {
+      res.clearHeaders();
+      res.send(500, 'Internal Server Error\n');
+    } catch (secondError) {
+      this.#host.reportError(secondError, ex.req);
+      ex.stream.reset(ERROR_CODE.INTERNAL_ERROR);
+    }
+  }
+
+  /** The exchange ends without its response complete: one access line still, with what was sent. */
+  #cutShort(ex: Exchange, why: string): void {
+    ex.gone = true;
+    // Every stream ends here: an Error (and its stack) only for a body still expected.
+    if (!ex.req.bodyComplete) ex.req.failBody(new Error(why));
+    ex.wake();
+    if (ex.reported) return;
+    ex.reported = true;
+    const res = ex.res;
+    res.cutShort(!this.#cutByUs ? CLIENT_CLOSED : res.headersSent ? res.status : CUT_BEFORE_HEAD, this.#closed ? this.#unsent : ex.stream.bufferedAmount);
+    this.#host.responded(ex.req, res);
+  }
+
+  #idleOrNone(): void {
+    if (this.#session.openStreams === 0) this.#setDeadline(D_IDLE, this.#host.timeouts.keepAliveTimeoutMs);
+    else this.#clearDeadline();
+  }
+
+  /** Ends our side once the output is written, reading (and dropping) a little longer. */
+  #end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    this.#socket.end();
+    if (this.#peerEnded) return;
+    this.#setDeadline(D_LINGER, LINGER_MS);
+  }
+
+  #destroy(): void {
+    if (this.#closed) return;
+    this.#unsent = this.#socket.writableLength;
+    this.#socket.destroy();
+  }
+
+  #setDeadline(kind: number, ms: number): void {
+    this.#deadlineKind = kind;
+    this.#deadline = this.#host.now() + ms;
+  }
+
+  #clearDeadline(): void {
+    this.#deadlineKind = D_NONE;
+  }
+}
