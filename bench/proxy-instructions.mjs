@@ -82,7 +82,7 @@ http {
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise((resolve) => child.on('exit', resolve));
-  await waitForPort(port, 60_000).catch((e) => {
+  await waitForPort(port, 180_000).catch((e) => {
     throw new Error(`${name} did not listen under valgrind: ${e.message}\n${stderr}`);
   });
   return { port, child, done };
