@@ -5,7 +5,9 @@
 // warm-up cancel out. User-space instructions only: the kernel's share (socket copies, syscalls) is
 // not counted, which is a large part of a proxy's cost and the same work for all three.
 //
-//   npm run build && node bench/proxy-instructions.mjs [--n=2000] [--only=httpcraft,nginx,http-proxy]
+//   npm run build && node bench/proxy-instructions.mjs [--n=2000] [--only=httpcraft,nginx,http-proxy] [--sizes=1k,100k]
+//
+// Node proxies need N in the thousands: below that, JIT compilation between N and 2N is counted too.
 //
 // httpcraft runs with the launcher's --max-semi-space-size=1 and V8's --predictable (one thread),
 // http-proxy with --predictable; nginx with master_process off (one process).
@@ -137,7 +139,7 @@ const names = ['httpcraft', ...(haveNginx ? ['nginx'] : []), 'http-proxy'].filte
 const rows = [];
 const perRequest = {};
 try {
-  for (const size of ['1k', '100k']) {
+  for (const size of (args.sizes ?? '1k,100k').split(',')) {
     for (const name of names) {
       const counts = [];
       for (const n of [N, 2 * N]) {
