@@ -22,7 +22,7 @@ const duration = Number(args.duration ?? process.env.BENCH_DURATION ?? 10);
 const only = args.only ? new Set(args.only.split(',')) : null;
 
 // Each case is a module exporting run(options); optional ones are skipped when absent.
-const CASES = ['core', 'cli', 'static', 'https', 'tls-handshake', 'upload', 'status-overhead', 'logging', 'workers', 'websocket', 'access', 'access-rate', 'http2', 'router', 'stress'];
+const CASES = ['core', 'cli', 'static', 'https', 'tls-handshake', 'upload', 'status-overhead', 'logging', 'workers', 'websocket', 'access', 'access-rate', 'http2', 'router', 'proxy', 'stress'];
 
 for (const name of CASES) {
   if (only && !only.has(name)) continue;

@@ -31,7 +31,7 @@ function makeDocroot() {
   return dir;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -42,7 +42,7 @@ function freePort() {
   });
 }
 
-function waitForPort(port, timeoutMs = 10_000) {
+export function waitForPort(port, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {

@@ -28,6 +28,10 @@ import { LIVE_RELOAD_SCRIPT_PATH, LIVE_RELOAD_SOCKET_PATH } from '../live-reload
 import { resolveClientAddress } from '../access/client-address.ts';
 import { createRateLimiter, type RateLimiterOptions } from '../access/rate-limiter.ts';
 import { createAccessControl, type AccessControlOptions } from '../access/access-control.ts';
+// Issue 17: proxy routes and site rules (docs/site-rules.md has the order of the whole chain).
+import { createProxy, type Proxy } from '../proxy/proxy-handler.ts';
+import type { ProxyRouteConfig } from '../proxy/route-config.ts';
+import { cacheControlRules, siteRules, withFallback, type FallbackOptions, type SiteRuleOptions } from '../site-rules/site-rules.ts';
 
 export { documentRootErrorPages };
 
@@ -80,6 +84,10 @@ export interface SiteOptions {
   access?: AccessControlOptions;
   /** The application (--app, app-loader.ts): its router's middleware, in front of the files. */
   app?: Middleware;
+  /** Reverse-proxy routes (docs/proxy.md); none when absent or empty. */
+  proxy?: readonly ProxyRouteConfig[];
+  /** Redirects, rewrites, per-path headers, clean URLs and the SPA fallback (docs/site-rules.md). */
+  siteRules?: SiteRuleOptions & Partial<FallbackOptions>;
 }
 
 export interface SiteHandler extends Handler {
@@ -93,6 +101,8 @@ export interface SiteHandler extends Handler {
   close(): Promise<void>;
   /** Re-reads auth_file (SIGHUP); null without access control. */
   readonly reloadUsers: (() => void) | null;
+  /** The proxy routes and their backends' figures; null without proxy routes. */
+  readonly proxy: Proxy | null;
 }
 
 export function createSiteHandler(options: SiteOptions): SiteHandler {
@@ -130,7 +140,8 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     cacheFileMaxBytes: options.cacheFileMaxBytes,
     enableBrowserCaching: options.enableBrowserCaching,
     browserCacheTime: options.browserCacheTime,
-    cacheControl: options.cacheControl,
+    // Issue 17: Cache-Control from per-path `headers` rules reaches files as cache_control rules.
+    cacheControl: [...cacheControlRules(options.siteRules?.headers), ...(options.cacheControl ?? [])],
     enableCompression: options.enableCompression,
     compressionMinSize: options.compressionMinSize,
     htmlInjection,
@@ -155,7 +166,10 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
     // sites are refused (acceptsOrigin); the heartbeat drops pages that went away without a close.
     router.websocket(LIVE_RELOAD_SOCKET_PATH, liveReload.accept, { perMessageDeflate: false, maxPayload: 4096, origin: (origin, req) => acceptsOrigin(origin, req.header('host')) });
   }
-  router.route(() => true, { GET: files, ...(uploads?.methods ?? writesOffMethods()) });
+  // Issue 17: clean URLs and the SPA fallback sit behind the static files (the last resort).
+  const rules = options.siteRules ?? {};
+  const lastResort = withFallback(files, { fallback: rules.fallback ?? null, cleanUrls: rules.cleanUrls === true, pathCacheControl: cacheControlRules(rules.headers).length > 0 });
+  router.route(() => true, { GET: lastResort, ...(uploads?.methods ?? writesOffMethods()) });
   const logExhaustion = throttledLog((line) => options.logger.warn(line));
   const errors = errorHandler({
     pages: errorPages,
@@ -187,9 +201,23 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   // needs the signed-in user), the status page and files.
   const guard = access === null ? [] : [access.middleware];
   const limits = limiter === null ? [] : [limiter.middleware];
-  // The app (--app) after the access rules, limits and status routes, and before the files: a path
-  // it does not route falls through to them.
+  // After the access rules, limits and status routes: redirects/rewrites/headers, then the proxy
+  // routes (issue 17), then the app (--app; a path it does not route falls through), then the
+  // router's static files and the fallback (docs/site-rules.md).
   const app = options.app === undefined ? [] : [options.app];
-  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...guard, ...limits, ...status, ...app], router.handle);
-  return Object.assign(handler, { cacheStats: () => files.stats(), cache: files.cache, liveReload, reloadUsers: access?.reloadUsers ?? null, close: async () => limiter?.store.close() });
+  const ruleStep = siteRules(rules);
+  const proxy = options.proxy === undefined || options.proxy.length === 0 ? null : createProxy({ routes: options.proxy, logger: options.logger, trustedProxies: options.trustedProxies ?? [] });
+  const routing = [...(ruleStep === null ? [] : [ruleStep]), ...(proxy === null ? [] : [proxy.middleware])];
+  const handler = compose([...(address === null ? [] : [address]), ...transport, ...chain, ...(options.middleware ?? []), ...guard, ...limits, ...status, ...routing, ...app], router.handle);
+  return Object.assign(handler, {
+    cacheStats: () => files.stats(),
+    cache: files.cache,
+    liveReload,
+    reloadUsers: access?.reloadUsers ?? null,
+    proxy,
+    close: async () => {
+      proxy?.close();
+      await limiter?.store.close();
+    },
+  });
 }

@@ -101,6 +101,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   if (app !== null) site.app = app.middleware;
   const handler = createSiteHandler(site);
   recorder.cache = handler.cache; // the dashboard's cache hit rate
+  recorder.upstreams = handler.proxy; // per-backend figures (status page, /metrics)
   // Live reload: a worker hears of changes from the primary's one watcher; a single process watches.
   // The first walk of the folders is done before listening, so an edit right after start is seen.
   const live = handler.liveReload;

@@ -161,9 +161,10 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       out.errors.push(new ConfigError(spec.key, shown, `${showValue(text)} is not valid for ${spec.key}: ${r.problem}`));
       continue;
     }
-    // A list flag given twice adds to the list (--cors-allow-origin a --cors-allow-origin b).
+    // A list flag given twice adds to the list (--cors-allow-origin a --cors-allow-origin b), and so
+    // does a records flag with a text form of its own (--proxy /a=… --proxy /b=…).
     const earlier = out.entries.findIndex((e) => e.spec === spec);
-    if (earlier !== -1 && (spec.kind.type === 'list' || spec.kind.type === 'string-or-list')) {
+    if (earlier !== -1 && (spec.kind.type === 'list' || spec.kind.type === 'string-or-list' || (spec.kind.type === 'records' && spec.kind.parseText !== undefined))) {
       const prev = out.entries[earlier]!;
       const merged = [prev.value, r.value].flat();
       out.entries[earlier] = { spec, value: merged, source: prev.source };

@@ -24,7 +24,7 @@ export type Kind =
   | { readonly type: 'rate-limits' }
   | { readonly type: 'store-url' }
   // A list of objects checked by its own module (access control: users, tokens, access rules).
-  | { readonly type: 'records'; readonly describe: string; readonly schema: Readonly<Record<string, unknown>>; readonly parse: (value: unknown) => Coerced };
+  | { readonly type: 'records'; readonly describe: string; readonly schema: Readonly<Record<string, unknown>>; readonly parse: (value: unknown) => Coerced; readonly parseText?: (text: string) => Coerced };
 
 /** A value read from one source; `at` points inside a nested value (`[0].pattern`) when it is to blame. */
 export type Coerced = { ok: true; value: unknown } | { ok: false; problem: string; at?: string };
@@ -101,8 +101,9 @@ export function placeholder(kind: Kind): string {
     case 'header-map':
     case 'cache-rules':
     case 'rate-limits':
-    case 'records':
       return '<json>';
+    case 'records':
+      return kind.parseText !== undefined ? '<PATH=URL|json>' : '<json>';
     case 'cidr-list':
       return '<cidr,…>';
     case 'store-url':
@@ -223,6 +224,8 @@ export function fromText(kind: Kind, text: string): Coerced {
     case 'cache-rules':
     case 'rate-limits':
     case 'records': {
+      // A records kind may have a short text form of its own (--proxy /api=http://…).
+      if (kind.type === 'records' && kind.parseText !== undefined) return kind.parseText(text);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -4,6 +4,8 @@
 
 import { KEYS, type KeyName, type KeySpec } from './keys.ts';
 import type { RateLimitRule } from '../access/rate-limit-rules.ts';
+import type { ProxyRouteConfig } from '../proxy/route-config.ts';
+import type { PathHeadersRule, RedirectRule, RewriteRule } from '../site-rules/rules-config.ts';
 import type { AccessRuleConfig, TokenConfig, UserConfig } from '../access/config-kinds.ts';
 
 export type LogLevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -123,6 +125,13 @@ export interface Config {
   rate_limit_timeout: number;
   rate_limit_max_keys: number;
   max_connections_per_ip: number;
+  // reverse proxy and site rules
+  proxy: ProxyRouteConfig[];
+  redirects: RedirectRule[];
+  rewrites: RewriteRule[];
+  headers: PathHeadersRule[];
+  clean_urls: boolean;
+  fallback: string | null;
 }
 
 /** Where a value came from: 'default', a flag ('--port'), an env var, or 'file.json:$.port'. */

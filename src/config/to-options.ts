@@ -105,6 +105,8 @@ export function siteOptions(config: Config, logger: Logger, counters: SiteCounte
       cacheTtl: config.auth_cache_ttl,
     },
     trustedProxies: config.trusted_proxies,
+    proxy: config.proxy,
+    siteRules: { redirects: config.redirects, rewrites: config.rewrites, headers: config.headers, fallback: config.fallback, cleanUrls: config.clean_urls },
     rateLimit: {
       rules: config.rate_limits,
       store: config.rate_limit_store,

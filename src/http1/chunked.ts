@@ -1,6 +1,6 @@
 // RFC 9112 §7.1 chunked transfer coding: the extension grammar the decoder checks, and the encoder.
 
-import { HTAB, QDTEXT, SP, TCHAR } from './chars.ts';
+import { HEX_VALUE, HTAB, QDTEXT, SP, TCHAR } from './chars.ts';
 
 const SEMI = 0x3b;
 const EQUALS = 0x3d;
@@ -44,6 +44,39 @@ export function validChunkExtension(buf: Uint8Array, start: number, end: number)
       if (i === valueStart) return false;
     }
   }
+}
+
+/** Chunk-size lines carry extensions we ignore; bound them so they cannot be used to stream forever. */
+export const MAX_CHUNK_LINE_BYTES = 4096;
+
+// A chunk size stays below 2^48 bytes (far past any body limit, exact in a double): a size this
+// large before one more hex digit is refused.
+const MAX_CHUNK_SIZE_BEFORE_DIGIT = 2 ** 44 - 1;
+
+/**
+ * A chunk-size line without its CRLF, buf[start, end) (RFC 9112 §7.1):
+ *   chunk-size [ chunk-ext ]   with   chunk-size = 1*HEXDIG
+ * Returns the size (0 for the last chunk), or why the line is refused. Shared by the request and
+ * the response parser, so both read a chunked body alike.
+ */
+export function chunkSizeOf(buf: Uint8Array, start: number, end: number): number | 'BAD_CHUNK_SIZE' | 'BAD_CHUNK_EXTENSION' | 'CHUNK_TOO_LARGE' {
+  let i = start;
+  let size = 0;
+  while (i < end) {
+    const v = HEX_VALUE[buf[i]!]!;
+    if (v === 255) break;
+    // Bounded by value, not digit count: leading zeros are valid (1*HEXDIG) and cost nothing.
+    if (size > MAX_CHUNK_SIZE_BEFORE_DIGIT) return 'CHUNK_TOO_LARGE';
+    size = size * 16 + v;
+    i++;
+  }
+  if (i === start) return 'BAD_CHUNK_SIZE';
+  if (i < end) {
+    const next = buf[i];
+    if (next !== SEMI && next !== SP && next !== HTAB) return 'BAD_CHUNK_SIZE';
+    if (!validChunkExtension(buf, i, end)) return 'BAD_CHUNK_EXTENSION';
+  }
+  return size;
 }
 
 /** The index after the closing DQUOTE of a quoted-string whose content starts at i, or -1. */

@@ -32,6 +32,13 @@ export const PARSE_ERRORS = {
   BAD_CHUNK_EXTENSION: [400, 'Malformed chunk extension'],
   BAD_CHUNK_END: [400, 'Chunk data not followed by CRLF'],
   BODY_TOO_LARGE: [413, 'Request body too large'],
+  // The upstream side (response-parser.ts): the proxy answers each of these with 502.
+  BAD_STATUS_LINE: [502, 'Malformed status line from upstream'],
+  UNSUPPORTED_RESPONSE_VERSION: [502, 'Upstream answered in an HTTP version other than 1.x'],
+  RESPONSE_HEADERS_TOO_LARGE: [502, 'Upstream response header section too large'],
+  RESPONSE_TOO_MANY_HEADERS: [502, 'Too many header fields in the upstream response'],
+  TOO_MANY_INFORMATIONAL: [502, 'Too many interim (1xx) responses from upstream'],
+  INCOMPLETE_RESPONSE: [502, 'Upstream closed the connection before the response was complete'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ParseErrorCode = keyof typeof PARSE_ERRORS;

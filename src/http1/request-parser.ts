@@ -12,10 +12,10 @@
 // - Any violation ends in DEAD with one onError(ParseError) carrying the status to answer; nothing
 //   that a peer sends makes push() throw.
 
-import { COLON, CR, FIELD_VALUE, HEX_VALUE, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn, sameBytes } from './chars.ts';
+import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TARGET_CHAR, TCHAR, allIn, sameBytes } from './chars.ts';
 import { ParseError, type ParseErrorCode } from './errors.ts';
 import { decideFraming } from './framing.ts';
-import { validChunkExtension } from './chunked.ts';
+import { MAX_CHUNK_LINE_BYTES, chunkSizeOf } from './chunked.ts';
 import { commonFieldName } from './field-names.ts';
 import { type TargetForm, isValidHost, targetForm } from './target.ts';
 
@@ -27,12 +27,6 @@ export type { TargetForm } from './target.ts';
 
 // RFC 9112 §2.2: ignore at least one empty line before a request line; we allow a few, not unbounded.
 const MAX_LEADING_EMPTY_LINES = 4;
-// Chunk-size lines carry extensions we ignore; bound them so they cannot be used to stream forever.
-const MAX_CHUNK_LINE_BYTES = 4096;
-// A chunk size stays below 2^48 bytes (far past any body limit, exact in a double): a size this
-// large before one more hex digit is refused.
-const MAX_CHUNK_SIZE_BEFORE_DIGIT = 2 ** 44 - 1;
-const SEMI = 0x3b;
 // A TLS record of type handshake (RFC 8446 §5.1): how a ClientHello begins. No request line can start
 // with it (a method is a token, RFC 9110 §9.1). Refused on sight: a ClientHello need not hold an LF,
 // nor arrive whole, before its client stops to wait for our reply, and waiting for a line end would
@@ -513,22 +507,8 @@ export class RequestParser {
 
   // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF ; last-chunk = 1*("0") …
   #chunkSizeLine(buf: Buffer, start: number, end: number): void {
-    let i = start;
-    let size = 0;
-    while (i < end) {
-      const v = HEX_VALUE[buf[i]!]!;
-      if (v === 255) break;
-      // Bounded by value, not digit count: leading zeros are valid (1*HEXDIG) and cost nothing.
-      if (size > MAX_CHUNK_SIZE_BEFORE_DIGIT) return void this.#fail('BODY_TOO_LARGE');
-      size = size * 16 + v;
-      i++;
-    }
-    if (i === start) return void this.#fail('BAD_CHUNK_SIZE');
-    if (i < end) {
-      const next = buf[i];
-      if (next !== SEMI && next !== SP && next !== HTAB) return void this.#fail('BAD_CHUNK_SIZE');
-      if (!validChunkExtension(buf, i, end)) return void this.#fail('BAD_CHUNK_EXTENSION');
-    }
+    const size = chunkSizeOf(buf, start, end);
+    if (typeof size === 'string') return void this.#fail(size === 'CHUNK_TOO_LARGE' ? 'BODY_TOO_LARGE' : size);
     if (size === 0) {
       // Trailers reuse the field-line code; a fresh list keeps them apart from the head's fields.
       this.#fields = [];

@@ -35,10 +35,11 @@ export class Request {
   readonly httpVersion: string;
   /** Field lines as received: name, value, name, value, … */
   readonly rawHeaders: readonly string[];
-  /** The path part of the target, still percent-encoded ("*" for OPTIONS *). */
-  readonly path: string;
+  /** The path part of the target, still percent-encoded ("*" for OPTIONS *); a site rewrite may
+   * change it (rewrite()), `target` stays as received. */
+  path: string;
   /** The query without its "?", '' when absent. */
-  readonly query: string;
+  query: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly secure: boolean;
@@ -98,6 +99,13 @@ export class Request {
     const q = pathAndQuery.indexOf('?');
     this.path = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
     this.query = q === -1 ? '' : pathAndQuery.slice(q + 1);
+  }
+
+  /** Serves this request as if it had asked for `path` (and `query`): site rewrites, clean URLs and
+   * the SPA fallback. The target, the access log's view, is unchanged. */
+  rewrite(path: string, query: string): void {
+    this.path = path;
+    this.query = query;
   }
 
   /** Free slot for middleware to pass values along (route params, parsed forms, …); made on first use. */

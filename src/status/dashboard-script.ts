@@ -195,6 +195,18 @@ export const DASHBOARD_JS = String.raw`
         return [r.route, int(r.count), int(r.byClass[3]), int(r.byClass[4]), ms(r.duration.count ? (r.duration.sum / r.duration.count) * 1000 : 0)];
       }));
     }
+    var up = $('upstreams-panel');
+    var upstreams = s.upstreams || [];
+    up.hidden = upstreams.length === 0;
+    if (upstreams.length > 0) {
+      var rows = [];
+      upstreams.forEach(function (r) {
+        r.backends.forEach(function (b) {
+          rows.push([r.path, b.url, b.state, int(b.requests), int(b.active), int(b.failures), int(b.responses['5xx']), int(b.openConnections)]);
+        });
+      });
+      renderTable('upstreams', [['Route', false, 'path'], ['Backend', false, 'path'], ['State', false], ['Requests', true], ['Active', true], ['Failures', true], ['5xx', true], ['Conns', true]], rows);
+    }
     var wp = $('workers-panel');
     wp.hidden = s.workers.length < 2;
     if (s.workers.length >= 2) {

@@ -13,7 +13,7 @@ import { DurationHistogram, DURATION_BOUNDS_SECONDS, LatencyWindow, WINDOW_SLOT_
 import { RateRing } from './rate-ring.ts';
 import { TopPaths } from './top-paths.ts';
 import { RouteStats } from './route-stats.ts';
-import { UploadCounter, type CacheStatsSource, type UploadStatsSource } from './sources.ts';
+import { UploadCounter, type CacheStatsSource, type UploadStatsSource, type UpstreamStatsSource } from './sources.ts';
 import {
   CLASS_LABELS,
   METHOD_LABELS,
@@ -65,6 +65,7 @@ export interface RecorderOptions {
   workerId?: number;
   cache?: CacheStatsSource | null;
   uploads?: UploadStatsSource;
+  upstreams?: UpstreamStatsSource | null;
   /** Counters kept for the busiest paths (space-saving); default 64. */
   topPathsCapacity?: number;
 }
@@ -77,6 +78,8 @@ export class StatusRecorder {
   /** The upload counter, unless another source was given; the upload handler feeds it. */
   readonly uploads: UploadStatsSource;
   cache: CacheStatsSource | null;
+  /** The reverse proxy's backends (null without proxy routes). */
+  upstreams: UpstreamStatsSource | null;
 
   #total = 0;
   #reused = 0;
@@ -106,6 +109,7 @@ export class StatusRecorder {
     this.version = options.version ?? '';
     this.workerId = options.workerId ?? (cluster.isWorker ? (cluster.worker?.id ?? 0) : 0);
     this.cache = options.cache ?? null;
+    this.upstreams = options.upstreams ?? null;
     this.uploads = options.uploads ?? new UploadCounter();
     this.#paths = new TopPaths(options.topPathsCapacity ?? 64);
     this.#loop = monitorEventLoopDelay({ resolution: 20 });
@@ -271,6 +275,7 @@ export class StatusRecorder {
       eventLoop: loop,
       topPaths: this.#paths.top(TOP_PATHS_SHOWN),
       routes: this.#routes.rows(),
+      ...(this.upstreams === null ? {} : { upstreams: this.upstreams.figures() }),
       workers: [
         {
           id: this.workerId,

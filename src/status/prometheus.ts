@@ -125,6 +125,29 @@ export function renderPrometheus(s: StatusSnapshot): string {
   w.one('httpcraft_uploads_bytes_total', 'counter', 'Bytes of uploaded files stored.', s.uploads.bytes);
   w.one('httpcraft_uploads_rejected_total', 'counter', 'Uploads refused or aborted.', s.uploads.rejected);
 
+  if (s.upstreams !== undefined) {
+    // Labels are the configured route paths and backend URLs: a fixed set, never from requests.
+    const each = (f: (b: NonNullable<typeof s.upstreams>[number]['backends'][number], route: string) => void): void => {
+      for (const r of s.upstreams!) for (const b of r.backends) f(b, r.path);
+    };
+    w.family('httpcraft_upstream_up', 'gauge', 'Whether a proxy backend takes requests (1) or is out after failures or health checks (0).');
+    each((b, route) => w.sample('httpcraft_upstream_up', b.state === 'up' ? 1 : 0, { route, backend: b.url }));
+    w.family('httpcraft_upstream_requests_total', 'counter', 'Requests sent to a proxy backend (retries included).');
+    each((b, route) => w.sample('httpcraft_upstream_requests_total', b.requests, { route, backend: b.url }));
+    w.family('httpcraft_upstream_responses_total', 'counter', 'Responses from a proxy backend, by status class.');
+    each((b, route) => {
+      for (const [cls, n] of Object.entries(b.responses)) if (n > 0) w.sample('httpcraft_upstream_responses_total', n, { route, backend: b.url, class: cls });
+    });
+    w.family('httpcraft_upstream_failures_total', 'counter', 'Exchanges with a proxy backend that failed (refused, timed out, invalid, cut short).');
+    each((b, route) => w.sample('httpcraft_upstream_failures_total', b.failures, { route, backend: b.url }));
+    w.family('httpcraft_upstream_retries_total', 'counter', 'Requests this backend took as a retry after another failed.');
+    each((b, route) => w.sample('httpcraft_upstream_retries_total', b.retries, { route, backend: b.url }));
+    w.family('httpcraft_upstream_active_requests', 'gauge', 'Requests in flight to a proxy backend.');
+    each((b, route) => w.sample('httpcraft_upstream_active_requests', b.active, { route, backend: b.url }));
+    w.family('httpcraft_upstream_connections', 'gauge', 'Open connections to a proxy backend (idle ones included).');
+    each((b, route) => w.sample('httpcraft_upstream_connections', b.openConnections, { route, backend: b.url }));
+  }
+
   w.one('process_resident_memory_bytes', 'gauge', 'Resident set size in bytes (summed over workers).', s.memory.rss);
   w.one('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use in bytes (summed over workers).', s.memory.heapUsed);
   w.one('nodejs_heap_total_bytes', 'gauge', 'V8 heap reserved in bytes (summed over workers).', s.memory.heapTotal);

@@ -6,6 +6,7 @@
 import { quantileMs } from './latency.ts';
 import type { PathCount } from './top-paths.ts';
 import { mergeRouteRows, type RouteRow } from './route-stats.ts';
+import type { UpstreamRouteFigures } from './sources.ts';
 
 export const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'other'] as const;
 /** The protocol a request came over, as the access log writes it. */
@@ -92,6 +93,8 @@ export interface StatusSnapshot {
   /** Per route pattern of the app (--app), busiest first; absent from snapshots of older workers. */
   routes?: RouteRow[];
   workers: WorkerRow[];
+  /** Reverse-proxy routes and their backends; absent without proxy routes. */
+  upstreams?: UpstreamRouteFigures[];
 }
 
 export function emptyByMethod(): Record<MethodLabel, number> {
@@ -227,6 +230,7 @@ export function mergeSnapshots(snapshots: readonly StatusSnapshot[]): StatusSnap
   }
   const topPaths = [...pathMap.values()].sort((a, b) => b.count - a.count || (a.path < b.path ? -1 : 1)).slice(0, TOP_PATHS_SHOWN);
 
+  const upstreams = mergeUpstreams(snapshots);
   const sumOf = (f: (s: StatusSnapshot) => number): number => snapshots.reduce((a, s) => a + f(s), 0);
   const maxOf = (f: (s: StatusSnapshot) => number): number => Math.max(...snapshots.map(f));
   const workers = snapshots.flatMap((s) => s.workers).sort((a, b) => a.id - b.id);
@@ -258,5 +262,41 @@ export function mergeSnapshots(snapshots: readonly StatusSnapshot[]): StatusSnap
     topPaths,
     routes: mergeRouteRows(snapshots.map((s) => s.routes)),
     workers,
+    ...(upstreams === undefined ? {} : { upstreams }),
   };
+}
+
+const STATE_RANK = { up: 0, down: 1, unhealthy: 2 } as const;
+
+/** Upstream figures of several workers: counters added per route and backend; the worst state wins
+ * (each worker keeps its own passive health, so one that sees a backend down reports it). */
+function mergeUpstreams(snapshots: readonly StatusSnapshot[]): UpstreamRouteFigures[] | undefined {
+  const lists = snapshots.map((s) => s.upstreams).filter((u): u is UpstreamRouteFigures[] => u !== undefined);
+  if (lists.length === 0) return undefined;
+  const out: UpstreamRouteFigures[] = structuredClone(lists[0]!);
+  for (const list of lists.slice(1)) {
+    for (const route of list) {
+      const into = out.find((r) => r.path === route.path);
+      if (into === undefined) {
+        out.push(structuredClone(route));
+        continue;
+      }
+      for (const b of route.backends) {
+        const t = into.backends.find((x) => x.url === b.url);
+        if (t === undefined) {
+          into.backends.push(structuredClone(b));
+          continue;
+        }
+        t.active += b.active;
+        t.requests += b.requests;
+        t.failures += b.failures;
+        t.retries += b.retries;
+        t.openConnections += b.openConnections;
+        t.idleConnections += b.idleConnections;
+        for (const k of Object.keys(t.responses) as Array<keyof typeof t.responses>) t.responses[k] += b.responses[k];
+        if (STATE_RANK[b.state] > STATE_RANK[t.state]) t.state = b.state;
+      }
+    }
+  }
+  return out;
 }

@@ -14,6 +14,30 @@ export interface CacheStatsSource {
   readonly maxBytes?: number;
 }
 
+/** What the reverse proxy exposes: per route, per backend figures (src/proxy/backend.ts). */
+export interface UpstreamStatsSource {
+  figures(): UpstreamRouteFigures[];
+}
+
+export interface UpstreamBackendFigures {
+  url: string;
+  weight: number;
+  state: 'up' | 'down' | 'unhealthy';
+  active: number;
+  requests: number;
+  failures: number;
+  retries: number;
+  openConnections: number;
+  idleConnections: number;
+  responses: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+}
+
+export interface UpstreamRouteFigures {
+  path: string;
+  strategy: string;
+  backends: UpstreamBackendFigures[];
+}
+
 /** What the upload handler exposes. */
 export interface UploadStatsSource {
   /** Files stored completely. */

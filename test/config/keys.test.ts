@@ -39,6 +39,8 @@ const CONTRACT: Record<string, unknown> = {
   auth_cache_ttl: 300,
   // issue 13: HTTP/2
   http2: true, http2_cleartext: false, http2_max_concurrent_streams: 100,
+  // issue 17: reverse proxy and site rules
+  proxy: [], redirects: [], rewrites: [], headers: [], clean_urls: false, fallback: null,
 };
 
 test('the table holds exactly the contract keys with the contract defaults', () => {

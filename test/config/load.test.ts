@@ -8,6 +8,7 @@ import { KEYS, envNames, flagNames, kebab, type KeySpec } from '../../src/config
 import { loadConfig, type LoadInput } from '../../src/config/load.ts';
 import type { Kind } from '../../src/config/kinds.ts';
 import { tempDir } from '../support/config-helpers.ts';
+import { ROUTE_DEFAULTS } from '../../src/proxy/route-config.ts';
 
 interface Sample {
   json: unknown;
@@ -59,7 +60,16 @@ function samples(kind: Kind, dflt: unknown): [Sample, Sample, Sample] {
       return [same('redis://127.0.0.1:6379'), same('redis://127.0.0.1:6380/1'), same('rediss://cache.example:6379')];
     case 'records': {
       // The first shape of record the kind accepts: access rules, users or tokens.
-      const shapes = [(n: string) => ({ path: `/${n}` }), (n: string) => ({ name: n, password_hash: `$2b$10$${n.repeat(53)}` }), (n: string) => ({ name: n, token_hash: `$sha256$${n.repeat(43)}` })];
+      const shapes = [
+        (n: string) => ({ path: `/${n}` }),
+        (n: string) => ({ name: n, password_hash: `$2b$10$${n.repeat(53)}` }),
+        (n: string) => ({ name: n, token_hash: `$sha256$${n.repeat(43)}` }),
+        // issue 17: proxy routes (as parsed: every field given), redirects, rewrites, per-path headers
+        (n: string) => ({ path: `/${n}/`, to: [{ url: 'http://127.0.0.1:3000', weight: 1 }], ...ROUTE_DEFAULTS }),
+        (n: string) => ({ from: `/${n}/*`, to: '/new/:splat', status: 301 }),
+        (n: string) => ({ from: `/${n}/*`, to: '/new/:splat' }),
+        (n: string) => ({ path: `/${n}/**`, headers: { 'X-A': n } }),
+      ];
       const shape = shapes.find((f) => kind.parse([f('a')]).ok)!;
       const r = (n: string): unknown[] => [shape(n)];
       return [same(r('a'), ''), { json: null, text: JSON.stringify(r('b')), expected: r('b') }, { json: null, text: JSON.stringify(r('c')), expected: r('c') }];

@@ -1,0 +1,82 @@
+// The keep-alive pool of one backend: idle connections kept for reuse (at most `maxIdle`, each for
+// `idleTimeoutMs` and `maxRequests` exchanges), new ones opened on demand. Like nginx's upstream
+// `keepalive`, the bound is on connections kept idle, not on connections in use: a burst opens what
+// it needs and the surplus is closed as it comes back.
+
+import { UpstreamConnection, type ConnectOptions, type UpstreamError } from './upstream-connection.ts';
+import type { UpstreamTarget } from './upstream-target.ts';
+
+export interface PoolOptions extends ConnectOptions {
+  /** Idle connections kept (0: a new connection per request). */
+  maxIdle: number;
+  idleTimeoutMs: number;
+  /** Exchanges per connection before it is closed (0: no limit). */
+  maxRequests: number;
+}
+
+export class ConnectionPool {
+  readonly target: UpstreamTarget;
+  readonly #options: PoolOptions;
+  // Most recently returned last: reuse the warmest connection, let the oldest time out.
+  #idle: UpstreamConnection[] = [];
+  #open = 0;
+  #closed = false;
+  /** Connections opened over the pool's life (figures). */
+  opened = 0;
+
+  constructor(target: UpstreamTarget, options: PoolOptions) {
+    this.target = target;
+    this.#options = options;
+  }
+
+  /** Open connections, idle and busy. */
+  get openConnections(): number {
+    return this.#open;
+  }
+
+  get idleConnections(): number {
+    return this.#idle.length;
+  }
+
+  /** A connection ready for an exchange: an idle one, else a new one (`fresh` skips the idle ones). */
+  acquire(callback: (error: UpstreamError | null, conn: UpstreamConnection | null) => void, fresh = false): void {
+    while (!fresh && this.#idle.length > 0) {
+      const conn = this.#idle.pop()!;
+      if (conn.idle) {
+        conn.socket.setTimeout(0);
+        callback(null, conn);
+        return;
+      }
+    }
+    this.opened++;
+    this.#open++;
+    const conn = UpstreamConnection.open(this.target, this.#options, (error) => (error === null ? callback(null, conn) : callback(error, null)));
+    conn.setPoolHooks(
+      (c) => this.#giveBack(c),
+      (c) => this.#forget(c),
+      this.#options.idleTimeoutMs,
+    );
+  }
+
+  /** Closes every idle connection and keeps none from now on. */
+  close(): void {
+    this.#closed = true;
+    for (const conn of this.#idle) conn.socket.destroy();
+    this.#idle = [];
+  }
+
+  #giveBack(conn: UpstreamConnection): void {
+    const max = this.#options.maxRequests;
+    if (this.#closed || this.#idle.length >= this.#options.maxIdle || (max > 0 && conn.exchanges >= max)) {
+      conn.socket.destroy();
+      return;
+    }
+    this.#idle.push(conn);
+  }
+
+  #forget(conn: UpstreamConnection): void {
+    this.#open--;
+    const i = this.#idle.indexOf(conn);
+    if (i !== -1) this.#idle.splice(i, 1);
+  }
+}

@@ -1,0 +1,366 @@
+// One proxy route: its backends and balancer, and the handling of a request sent through it.
+//
+// A request is sent to the backend the balancer picks. Before any byte of an answer has reached
+// the client, a failure may be retried: on a fresh connection to the same backend when a reused
+// keep-alive connection closed under us (the race every pool has), and on another backend up to
+// `retries` times; both only for idempotent methods without a body (RFC 9110 §9.2.2): anything
+// else might have been acted on already, and its body has been read. Once the head has gone to the
+// client, a failure can only cut the response short (the connection closes).
+//
+// Errors become 502 (the backend failed or spoke garbage) or 504 (it did not answer in time) with
+// the usual error page; the log line names the route and the backend. Nothing a backend does
+// throws out of here or leaves the client waiting past the timeout.
+
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { Request } from '../server/request.ts';
+import type { Response, HeaderValue } from '../server/response.ts';
+import { HttpError } from '../app/http-error.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ResponseHead } from '../http1/response-parser.ts';
+import { clientAddressOf } from '../access/client-address.ts';
+import { Backend, type BackendFigures } from './backend.ts';
+import { candidates, type BalanceSubject, type Balancer } from './balancer.ts';
+import { RoundRobin } from './round-robin.ts';
+import { LeastConnections } from './least-connections.ts';
+import { HashBalancer, type HashKey } from './hash-balancer.ts';
+import { HealthChecker } from './health-check.ts';
+import { statusMatcher, type ProxyRouteConfig } from './route-config.ts';
+import { parseUpstreamUrl } from './upstream-target.ts';
+import { UpstreamError, type UpstreamConnection } from './upstream-connection.ts';
+import { downstreamResponseFields, upstreamRequestHead } from './forward-head.ts';
+
+const EMPTY = Buffer.alloc(0);
+// Responses up to this length are gathered whole before they go to the client (one write).
+const MAX_GATHERED_BODY_BYTES = 256 * 1024;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+export interface RouteContext {
+  logger: Logger;
+  /** Whether an address is a trusted proxy (trusted_proxies). */
+  trusted: (address: string) => boolean;
+  /** Our name in Via. */
+  viaName: string;
+}
+
+export interface RouteFigures {
+  path: string;
+  strategy: string;
+  backends: BackendFigures[];
+}
+
+function balancerFor(config: ProxyRouteConfig): Balancer {
+  switch (config.strategy) {
+    case 'round_robin':
+      return new RoundRobin();
+    case 'least_connections':
+      return new LeastConnections();
+    case 'ip_hash':
+      return new HashBalancer({ kind: 'ip' });
+    case 'hash': {
+      const k = config.hash_key ?? 'path';
+      const key: HashKey = k === 'path' ? { kind: 'path' } : k === 'ip' ? { kind: 'ip' } : k.startsWith('header:') ? { kind: 'header', name: k.slice(7) } : { kind: 'cookie', name: k.slice(7) };
+      return new HashBalancer(key);
+    }
+  }
+}
+
+/** The Upgrade a request asks for (RFC 9110 §7.8): "Connection: upgrade" and Upgrade, HTTP/1.1 only. */
+function upgradeOf(req: Request): string | null {
+  if (req.httpVersion !== '1.1') return null;
+  const upgrade = req.header('upgrade');
+  if (upgrade === undefined) return null;
+  const connection = req.header('connection') ?? '';
+  return connection.split(',').some((t) => t.trim().toLowerCase() === 'upgrade') ? upgrade : null;
+}
+
+export class ProxyRoute {
+  readonly config: ProxyRouteConfig;
+  readonly backends: Backend[];
+  /** The prefix without its final "/": "/api/" and "/api" both match /api and /api/… only. */
+  readonly #prefix: string;
+  readonly #balancer: Balancer;
+  readonly #ctx: RouteContext;
+  readonly #health: HealthChecker | null;
+
+  constructor(config: ProxyRouteConfig, ctx: RouteContext) {
+    this.config = config;
+    this.#ctx = ctx;
+    this.#prefix = config.path.endsWith('/') ? config.path.slice(0, -1) : config.path;
+    this.#balancer = balancerFor(config);
+    let ca: Buffer | undefined;
+    if (config.ca !== null) {
+      try {
+        ca = readFileSync(config.ca);
+      } catch (error) {
+        throw new Error(`proxy ${config.path}: ca ${config.ca} cannot be read: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    this.backends = config.to.map(({ url, weight }) => {
+      const target = parseUpstreamUrl(url);
+      if ('problem' in target) throw new Error(target.problem);
+      return new Backend(
+        target,
+        weight,
+        { connectTimeoutMs: config.connect_timeout * 1000, ca, maxIdle: config.keepalive, idleTimeoutMs: config.keepalive_timeout * 1000, maxRequests: config.keepalive_requests },
+        config.max_fails,
+        config.fail_timeout * 1000,
+      );
+    });
+    const hc = config.health_check;
+    this.#health =
+      hc === null
+        ? null
+        : new HealthChecker(this.backends, {
+            path: hc.path,
+            intervalMs: hc.interval * 1000,
+            timeoutMs: hc.timeout * 1000,
+            expect: statusMatcher(hc.expect_status),
+            rise: hc.rise,
+            fall: hc.fall,
+            ca,
+            host: config.host === 'keep' || config.host === 'upstream' ? undefined : config.host,
+            onChange: (b, healthy, reason) => (healthy ? ctx.logger.info(`proxy ${config.path}: ${b.target.url} is healthy again (${reason})`) : ctx.logger.warn(`proxy ${config.path}: ${b.target.url} failed its health check, taken out (${reason})`)),
+          });
+    this.#health?.start();
+  }
+
+  /** Whether a request path belongs to this route. */
+  matches(path: string): boolean {
+    const p = this.#prefix;
+    return path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === 0x2f || p.endsWith('/'));
+  }
+
+  /** One round of active health checks now (tests; the timer runs them otherwise). */
+  checkHealth(): void {
+    this.#health?.checkAll();
+  }
+
+  close(): void {
+    this.#health?.stop();
+    for (const b of this.backends) b.pool.close();
+  }
+
+  figures(): RouteFigures {
+    const now = Date.now();
+    return { path: this.config.path, strategy: this.config.strategy, backends: this.backends.map((b) => b.figures(now)) };
+  }
+
+  async handle(req: Request, res: Response): Promise<void> {
+    // CONNECT would make us a tunnel to anywhere (RFC 9110 §9.3.6): not what a reverse proxy is for.
+    if (req.method === 'CONNECT') throw new HttpError(405, 'CONNECT is not proxied', { headers: { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' } });
+    const upgrade = upgradeOf(req);
+    const replayable = IDEMPOTENT.has(req.method) && !req.hasBody && upgrade === null;
+    const subject: BalanceSubject = { clientAddress: clientAddressOf(req), path: req.path, header: (n) => req.header(n) };
+    const tried = new Set<Backend>();
+    let last: UpstreamError | null = null;
+    let lastBackend: Backend | null = null;
+    for (let attempt = 0; ; attempt++) {
+      const backend = this.#balancer.pick(this.backends, subject, tried, Date.now());
+      if (backend === null) break;
+      tried.add(backend);
+      if (attempt > 0) backend.retries++;
+      let outcome = await this.#attempt(backend, req, res, upgrade, false);
+      if (outcome instanceof UpstreamError && replayable && outcome.reused && !outcome.responseStarted && !res.headersSent) {
+        // A pooled connection the backend had closed: say it again on a new one (not a failure).
+        outcome = await this.#attempt(backend, req, res, upgrade, true);
+      }
+      if (!(outcome instanceof UpstreamError)) return;
+      if (outcome.kind === 'client') return; // the client left; there is nobody to answer
+      backend.failed(Date.now());
+      last = outcome;
+      lastBackend = backend;
+      const retry = replayable && !outcome.responseStarted && !res.headersSent && attempt < this.config.retries && candidates(this.backends, tried, Date.now()).length > 0;
+      this.#ctx.logger.warn(`proxy ${this.config.path}: upstream ${backend.target.url} failed for ${req.method} ${req.target}: ${outcome.message}${retry ? ' (retrying on another backend)' : ''}`);
+      if (!retry) break;
+    }
+    if (last === null) {
+      this.#ctx.logger.warn(`proxy ${this.config.path}: no backend available for ${req.method} ${req.target} (all down or failing health checks)`);
+      throw new HttpError(503, 'No backend server is available right now.', { headers: { 'Retry-After': String(Math.max(1, Math.ceil(this.config.fail_timeout))) } });
+    }
+    if (last.kind === 'timeout') throw new HttpError(504, 'The server behind this address did not answer in time.', { expose: true, cause: last });
+    void lastBackend;
+    throw new HttpError(502, 'The server behind this address failed to answer properly.', { expose: true, cause: last });
+  }
+
+  /** The path and query sent upstream. */
+  #upstreamTarget(req: Request): string {
+    let path = req.path;
+    if (this.config.strip_prefix) {
+      path = path.slice(this.#prefix.length);
+      if (!path.startsWith('/')) path = '/' + path;
+    }
+    return req.query === '' && !req.target.endsWith('?') ? path : `${path}?${req.query}`;
+  }
+
+  /** One try on one backend: 'done' when the client got its answer (or is gone), else the error. */
+  #attempt(backend: Backend, req: Request, res: Response, upgrade: string | null, fresh: boolean): Promise<'done' | UpstreamError> {
+    const config = this.config;
+    return new Promise((resolve) => {
+      backend.pool.acquire((error, conn) => {
+        if (error !== null || conn === null) return resolve(error ?? new UpstreamError('connect', 'no connection', false, false));
+        if (res.aborted) {
+          conn.abort();
+          return resolve('done');
+        }
+        const host = config.host === 'keep' ? req.host || backend.target.authority : config.host === 'upstream' ? backend.target.authority : config.host;
+        const head = upstreamRequestHead(req.rawHeaders, {
+          method: req.method,
+          target: this.#upstreamTarget(req),
+          host,
+          clientHost: req.host,
+          peerAddress: req.remoteAddress,
+          peerTrusted: this.#ctx.trusted(req.remoteAddress),
+          secure: req.secure,
+          receivedVersion: req.httpVersion,
+          viaName: this.#ctx.viaName,
+          contentLength: req.contentLength,
+          upgrade,
+        });
+        backend.active++;
+        backend.requests++;
+        let status = 0;
+        let settled = false;
+        let held: Buffer[] | null = null;
+        const flush = (): void => {
+          const chunks = held;
+          held = null;
+          if (chunks === null || res.finished || res.aborted) return;
+          res.write(EMPTY); // the head
+          let ok = true;
+          for (const c of chunks) ok = res.write(c);
+          if (!ok) {
+            conn.pause();
+            void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
+          }
+        };
+        const settle = (outcome: 'done' | UpstreamError): void => {
+          if (settled) return;
+          settled = true;
+          backend.active--;
+          resolve(outcome);
+        };
+        conn.exchange(
+          { head, method: req.method, body: req.hasBody ? req.body : null, chunked: req.contentLength === -1, timeoutMs: config.timeout * 1000 },
+          {
+            onInform: (s, fields) => {
+              // 100 Continue is ours to send (when the body is read); 1xx to a 1.0 client never.
+              if (s === 100 || s === 101 || req.httpVersion === '1.0' || res.headersSent) return;
+              try {
+                res.inform(s, toRecord(downstreamResponseFields(fields, this.#ctx.viaName)));
+              } catch {
+                // an interim response is advice: one we cannot pass on is dropped
+              }
+            },
+            onHead: (h) => {
+              status = h.status;
+              if (h.status === 101 && upgrade !== null) {
+                this.#tunnel(conn, h, req, res, backend);
+                backend.succeeded(101);
+                settle('done');
+                return;
+              }
+              if (h.status === 101) {
+                settle(new UpstreamError('protocol', `${backend.target.url} switched protocols without being asked`, true, false));
+                conn.abort();
+                return;
+              }
+              this.#sendHead(res, h);
+              if (h.framing === 'none' || (h.framing === 'length' && h.contentLength === 0)) return;
+              held = [];
+              // A small body of known length is gathered and sent with its head in one write (as
+              // nginx buffers responses); its size bounds the memory. Any other body: the bytes of
+              // the same read are held until the parser is done with it, then the head goes out with
+              // them (a stream such as SSE must not wait for its next event).
+              if (h.framing !== 'length' || h.contentLength > MAX_GATHERED_BODY_BYTES) queueMicrotask(flush);
+            },
+            onData: (chunk) => {
+              if (held !== null) {
+                held.push(chunk);
+                return;
+              }
+              if (res.aborted) {
+                conn.abort();
+                settle('done');
+                return;
+              }
+              if (!res.write(chunk)) {
+                conn.pause();
+                void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
+              }
+            },
+            onEnd: () => {
+              backend.succeeded(status);
+              if (!res.finished && !res.headersSent && status === 101) return settle('done');
+              const last = held;
+              held = null;
+              // A response that came whole in one read goes out as one write: head and body.
+              if (!res.finished) res.end(last === null || last.length === 0 ? undefined : last.length === 1 ? last[0]! : Buffer.concat(last));
+              settle('done');
+            },
+            onError: (e) => {
+              if (res.headersSent) {
+                // Too late for an error page: the client sees the connection close mid-body.
+                if (!res.finished) res.abort(e);
+                if (e.kind !== 'client') {
+                  backend.failed(Date.now());
+                  this.#ctx.logger.warn(`proxy ${config.path}: upstream ${backend.target.url} failed mid-response for ${req.method} ${req.target}: ${e.message}`);
+                }
+                settle('done');
+                return;
+              }
+              settle(e);
+            },
+          },
+        );
+      }, fresh || upgrade !== null);
+    });
+  }
+
+  #sendHead(res: Response, h: ResponseHead): void {
+    res.status = h.status;
+    const fields = downstreamResponseFields(h.rawHeaders, this.#ctx.viaName);
+    for (let i = 0; i < fields.length; i += 2) res.appendHeader(fields[i]!, fields[i + 1]!);
+    if (h.framing === 'length') res.setHeader('Content-Length', h.contentLength);
+    else if (h.framing === 'none') {
+      // HEAD and 304 keep the length the backend announced (RFC 9110 §8.6); 204 has none.
+      const cl = h.rawHeaders.findIndex((n, i) => i % 2 === 0 && n.toLowerCase() === 'content-length');
+      if (cl !== -1 && h.status !== 204) res.setHeader('Content-Length', h.rawHeaders[cl + 1]!.split(',')[0]!.trim());
+    }
+  }
+
+  /** 101 from the backend: the client gets its own 101, then bytes flow both ways untouched. */
+  #tunnel(conn: UpstreamConnection, h: ResponseHead, req: Request, res: Response, backend: Backend): void {
+    const { socket: upstream, head: early } = conn.detach();
+    const fields = toRecord(downstreamResponseFields(h.rawHeaders, this.#ctx.viaName));
+    const upgrade = h.rawHeaders.findIndex((n, i) => i % 2 === 0 && n.toLowerCase() === 'upgrade');
+    fields['Upgrade'] = upgrade === -1 ? (upgradeOf(req) ?? '') : h.rawHeaders[upgrade + 1]!;
+    try {
+      res.switchProtocols(fields, (client: Socket, clientEarly: Buffer) => {
+        if (early.length > 0) client.write(early);
+        if (clientEarly.length > 0) upstream.write(clientEarly);
+        const close = (): void => {
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on('error', close);
+        upstream.on('error', close);
+        client.on('close', close);
+        upstream.on('close', close);
+        client.pipe(upstream);
+        upstream.pipe(client);
+        return { shutdown: () => (client.end(), upstream.end()) };
+      });
+    } catch (error) {
+      upstream.destroy();
+      this.#ctx.logger.warn(`proxy ${this.config.path}: upgrade through ${backend.target.url} for ${req.target} failed: ${(error as Error).message}`);
+      if (!res.headersSent) res.send(502, 'Bad Gateway\n');
+    }
+  }
+}
+
+function toRecord(fields: readonly string[]): Record<string, HeaderValue> {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i < fields.length; i += 2) (out[fields[i]!] ??= []).push(fields[i + 1]!);
+  return out;
+}

@@ -1,0 +1,157 @@
+// The upstream client: keep-alive pool (reuse, max requests per connection, idle timeout, no pool),
+// HTTPS backends with certificate verification and a private CA; and a property test that any
+// request we accept reaches the backend with equivalent framing and content.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { httpUpstream, proxySite } from '../support/proxy-helpers.ts';
+import { makeCert, tempDir } from '../support/tls-helpers.ts';
+
+async function connectionsSeen(upstream: Awaited<ReturnType<typeof httpUpstream>>): Promise<() => number> {
+  let n = 0;
+  upstream.server.on('connection', () => n++);
+  return () => n;
+}
+
+describe('keep-alive pool', () => {
+  test('sequential requests reuse one connection', async (t) => {
+    const up = await httpUpstream();
+    const count = await connectionsSeen(up);
+    const site = await proxySite([{ path: '/', to: [up.url] }]);
+    t.after(async () => (await site.close(), await up.close()));
+    for (let i = 0; i < 10; i++) assert.equal((await fetch(`${site.url}/${i}`)).status, 200);
+    assert.equal(count(), 1);
+  });
+
+  test('keepalive_requests bounds the exchanges per connection; keepalive 0 keeps none', async (t) => {
+    const up = await httpUpstream();
+    const count = await connectionsSeen(up);
+    const site = await proxySite([
+      { path: '/three/', to: [up.url], keepalive_requests: 3 },
+      { path: '/none/', to: [up.url], keepalive: 0 },
+    ]);
+    t.after(async () => (await site.close(), await up.close()));
+    for (let i = 0; i < 10; i++) await (await fetch(`${site.url}/three/${i}`)).text();
+    assert.equal(count(), 4);
+    for (let i = 0; i < 5; i++) await (await fetch(`${site.url}/none/${i}`)).text();
+    assert.equal(count(), 9);
+  });
+
+  test('an idle pooled connection is closed after keepalive_timeout', async (t) => {
+    const up = await httpUpstream();
+    const count = await connectionsSeen(up);
+    const site = await proxySite([{ path: '/', to: [up.url], keepalive_timeout: 0.2 }]);
+    t.after(async () => (await site.close(), await up.close()));
+    await (await fetch(`${site.url}/a`)).text();
+    assert.equal(site.handler.proxy!.figures()[0]!.backends[0]!.idleConnections, 1);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(site.handler.proxy!.figures()[0]!.backends[0]!.openConnections, 0);
+    await (await fetch(`${site.url}/b`)).text();
+    assert.equal(count(), 2);
+  });
+});
+
+describe('HTTPS backends', () => {
+  test('verified against the system CAs by default (a private CA fails, 502); trusted with ca', async (t) => {
+    const dir = await tempDir(t);
+    const ca = makeCert({ commonName: 'Test CA', isCa: true });
+    const leaf = makeCert({ issuer: ca, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
+    const caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, ca.certPem);
+    const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => res.end(`tls ${req.url}`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const site = await proxySite([
+      { path: '/plain/', to: [url], retries: 0 },
+      { path: '/trusted/', to: [url], ca: caFile },
+    ]);
+    t.after(async () => {
+      await site.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+    assert.equal((await fetch(`${site.url}/plain/x`)).status, 502);
+    assert.ok(site.logger.lines.some((l) => l.includes(url) && /certificate|CERT|self.signed|issuer/i.test(l)), site.logger.lines.join('\n'));
+    const r = await fetch(`${site.url}/trusted/x`);
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), 'tls /trusted/x');
+  });
+});
+
+describe('framing towards the backend (property)', () => {
+  const token = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,8}$/).filter((n) => !/^(host|content-length|transfer-encoding|connection|keep-alive|te|upgrade|trailer|expect|via|forwarded|x-forwarded-.*|proxy-connection)$/i.test(n));
+  const request = fc.record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
+    path: fc.stringMatching(/^\/[a-z0-9/._~-]{0,20}$/),
+    query: fc.option(fc.stringMatching(/^[a-z0-9=&]{0,12}$/), { nil: undefined }),
+    fields: fc.uniqueArray(fc.tuple(token, fc.stringMatching(/^[!-~]([ !-~]{0,16}[!-~])?$/)), { maxLength: 5, selector: ([n]) => n.toLowerCase() }),
+    body: fc.uint8Array({ maxLength: 2000 }),
+    chunked: fc.boolean(),
+    chunk: fc.integer({ min: 1, max: 700 }),
+    cuts: fc.array(fc.nat(), { maxLength: 6 }),
+  });
+
+  test('any request we accept reaches the upstream with the same method, target, fields and body', async (t) => {
+    const up = await httpUpstream((_req, res) => res.end('ok'));
+    const site = await proxySite([{ path: '/', to: [up.url] }]);
+    t.after(async () => (await site.close(), await up.close()));
+    const samples = fc.sample(request, { seed: 20261206, numRuns: 40 });
+    for (const r of samples) {
+      const body = Buffer.from(r.body);
+      const target = r.path + (r.query === undefined ? '' : `?${r.query}`);
+      let head = `${r.method} ${target} HTTP/1.1\r\nHost: proxied.test\r\n`;
+      for (const [n, v] of r.fields) head += `${n}: ${v}\r\n`;
+      const parts: Buffer[] = [];
+      if (r.chunked) {
+        head += 'Transfer-Encoding: chunked\r\n';
+        for (let at = 0; at < body.length; at += r.chunk) {
+          const piece = body.subarray(at, at + r.chunk);
+          parts.push(Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n'));
+        }
+        parts.push(Buffer.from('0\r\n\r\n'));
+      } else {
+        if (body.length > 0 || r.method !== 'GET') head += `Content-Length: ${body.length}\r\n`;
+        parts.push(body);
+      }
+      const bytes = Buffer.concat([Buffer.from(head + 'Connection: close\r\n\r\n', 'latin1'), ...parts]);
+      const before = up.seen.length;
+      await sendSplit(site.port, bytes, r.cuts);
+      assert.equal(up.seen.length, before + 1, `not forwarded: ${head}`);
+      const seen = up.seen.at(-1)!;
+      assert.equal(seen.method, r.method);
+      assert.equal(seen.url, target);
+      assert.ok(seen.body.equals(body), 'body differs');
+      for (const [n, v] of r.fields) assert.equal(seen.headers[n.toLowerCase()], v, n);
+      // Exactly one framing: a length, or chunked; never both (RFC 9112 §6.1).
+      const cl = seen.headers['content-length'];
+      const te = seen.headers['transfer-encoding'];
+      assert.ok(!(cl !== undefined && te !== undefined), 'both Content-Length and Transfer-Encoding');
+      if (r.chunked) assert.equal(te, 'chunked');
+      else if (body.length > 0) assert.equal(cl, String(body.length));
+      assert.equal(seen.headers.host, 'proxied.test');
+    }
+  });
+});
+
+/** Writes bytes in pieces cut at the given points, waits for the whole answer and the close. */
+function sendSplit(port: number, bytes: Buffer, cuts: number[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    const out: Buffer[] = [];
+    socket.on('data', (c: Buffer) => out.push(c));
+    socket.on('end', () => resolve(Buffer.concat(out).toString('latin1')));
+    socket.on('error', reject);
+    const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b);
+    let prev = 0;
+    for (const p of points) {
+      socket.write(bytes.subarray(prev, p));
+      prev = p;
+    }
+    socket.write(bytes.subarray(prev));
+  });
+}
