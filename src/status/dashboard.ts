@@ -86,6 +86,7 @@ ${card('Event-loop delay', 'loop', 'loop-sub')}
 <section class="panel" id="routes-panel" hidden>
 <h2>Routes <span>· of the app, by pattern</span></h2>
 <div class="scroll"><table id="routes"></table></div>
+</section>
 <section class="panel" id="upstreams-panel" hidden>
 <h2>Upstreams <span>· proxy backends</span></h2>
 <div class="scroll"><table id="upstreams"></table></div>
