@@ -31,8 +31,10 @@ import { UpstreamError, type UpstreamConnection } from './upstream-connection.ts
 import { downstreamResponseFields, upstreamRequestHead } from './forward-head.ts';
 
 const EMPTY = Buffer.alloc(0);
-// Responses up to this length are gathered whole before they go to the client (one write).
-const MAX_GATHERED_BODY_BYTES = 256 * 1024;
+// Responses up to this length are gathered whole before they go to the client (one write). Past
+// it the body streams as it comes: gathering 100 KiB cost a copy of it (Buffer.concat was 12% of
+// the proxy's CPU at 100 KiB), while a body this small usually arrives in the head's own read.
+const MAX_GATHERED_BODY_BYTES = 32 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export interface RouteContext {
