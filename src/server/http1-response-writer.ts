@@ -146,16 +146,23 @@ export class Http1ResponseWriter implements ResponseWire {
     return this.#sink.write(data);
   }
 
-  endBody(last: Buffer | null): void {
+  endBody(last: Buffer | null, trailers: readonly string[] | null = null): void {
     if (!this.#chunked || this.#noBody) {
+      // A Content-Length or close-delimited body has no trailer section: trailers are dropped.
       if (last !== null) this.#sink.write(last);
       return;
     }
-    // The last chunk and the end of the body in one writev.
+    // The last chunk and the end of the body in one writev; trailers are the field lines after the
+    // last chunk (RFC 9112 §7.1.2).
     this.#sink.cork();
     try {
       if (last !== null) this.writeBody(last);
-      this.#sink.write(LAST_CHUNK, 'latin1');
+      if (trailers === null || trailers.length === 0) this.#sink.write(LAST_CHUNK, 'latin1');
+      else {
+        let lines = '0\r\n';
+        for (let i = 0; i < trailers.length; i += 2) lines += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
+        this.#sink.write(`${lines}\r\n`, 'latin1');
+      }
     } finally {
       this.#sink.uncork();
     }

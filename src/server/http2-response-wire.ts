@@ -77,12 +77,13 @@ export class Http2ResponseWire implements ResponseWire {
     return this.#host.stream.write(data);
   }
 
-  endBody(last: Buffer | null): void {
+  endBody(last: Buffer | null, trailers: readonly string[] | null = null): void {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#host.gone) return;
     if (last !== null) this.#host.stream.write(last);
-    this.#host.stream.end();
+    // §8.1: trailers are a HEADERS frame with END_STREAM after the DATA.
+    this.#host.stream.end(trailers ?? undefined);
   }
 
   inform(status: number, fields: readonly string[]): void {

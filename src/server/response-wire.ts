@@ -74,8 +74,10 @@ export interface ResponseWire {
   sendHead(res: WireResponse, flags: number, length: string, prepared: PreparedFields | string | null, body: Buffer | null): boolean;
   /** A piece of content after sendHead(HEAD_STREAMED or a declared length); false: wait for onDrain. */
   writeBody(data: Buffer): boolean;
-  /** The content is complete (after sendHead without a body), with `last` as its last piece. */
-  endBody(last: Buffer | null): void;
+  /** The content is complete (after sendHead without a body), with `last` as its last piece and
+   * `trailers` (name, value, …; checked by the caller) as the trailer section where the framing
+   * has one (HTTP/1.1 chunked, HTTP/2), else dropped (RFC 9110 §6.5). */
+  endBody(last: Buffer | null, trailers?: readonly string[] | null): void;
   /** An interim (1xx) response with the given fields (name, value, …), checked by the caller. */
   inform(status: number, fields: readonly string[]): void;
   /** The response is complete (all bytes handed to the peer). */

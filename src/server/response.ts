@@ -17,6 +17,13 @@ const NONE: readonly string[] = Object.freeze([]);
 const CHECKED_FIELDS = new WeakSet<readonly string[]>();
 // keepOnError(): the union of a kept list and another, by identity of both (made once each).
 const KEPT_UNIONS = new WeakMap<readonly string[], WeakMap<readonly string[], readonly string[]>>();
+// RFC 9110 §6.5.1: fields a recipient needs before the content (framing, routing, controls,
+// authentication, how to process the content) must not be trailers.
+const NOT_TRAILERS = new Set([
+  'content-length', 'transfer-encoding', 'trailer', 'host', 'connection', 'keep-alive', 'upgrade', 'te',
+  'content-type', 'content-encoding', 'content-range', 'cache-control', 'expires', 'age', 'date',
+  'location', 'retry-after', 'vary', 'set-cookie', 'www-authenticate', 'authorization', 'proxy-authenticate',
+]);
 
 export type HeaderValue = string | number | readonly string[];
 
@@ -36,6 +43,7 @@ export class Response {
   #declaredLength = -1;
   #writable: Writable | null = null;
   #keptOnError: readonly string[] = NONE;
+  #trailers: string[] | null = null;
 
   constructor(wire: ResponseWire, method: string) {
     this.#wire = wire;
@@ -200,15 +208,43 @@ export class Response {
     return this.#wire.writeBody(data);
   }
 
+  /**
+   * Adds trailer fields (RFC 9110 §6.5), sent after the body where the framing has a place for them:
+   * over HTTP/2, and over HTTP/1.1 when the body is chunked (no Content-Length of the handler's;
+   * a body given whole to end() is then sent chunked too). Elsewhere they are dropped, as a client
+   * may drop them anyway: nothing essential belongs in a trailer. Called before the head goes out,
+   * it also announces their names in a Trailer field (§6.6.2). Fields the recipient needs before the
+   * content (framing, routing, Content-Type, Set-Cookie, …: §6.5.1) are refused.
+   */
+  addTrailers(fields: Record<string, HeaderValue>): this {
+    if (this.#finished) throw new Error('addTrailers after end');
+    const list = (this.#trailers ??= []);
+    for (const [name, value] of Object.entries(fields)) {
+      if (NOT_TRAILERS.has(name.toLowerCase())) throw new TypeError(`${name} cannot be a trailer field (RFC 9110 §6.5.1)`);
+      for (const v of typeof value === 'object' ? value : [String(value)]) {
+        if (unsafeFieldValue(v) || unsafeFieldValue(name) || name === '') throw new TypeError(`Invalid trailer ${JSON.stringify(name)}`);
+        list.push(name, v);
+      }
+    }
+    if (!this.#headersSent) {
+      const names: string[] = [];
+      for (let i = 0; i < list.length; i += 2) if (!names.some((n) => n.toLowerCase() === list[i]!.toLowerCase())) names.push(list[i]!);
+      this.setHeader('Trailer', names.join(', '));
+    }
+    return this;
+  }
+
   /** Ends the response, optionally with a last (or only) piece of body. */
   end(chunk?: string | Buffer): void {
     if (this.#finished) return;
     const data = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (!this.#headersSent) {
+    if (!this.#headersSent && this.#trailers === null) {
       // The whole body is known: framed with Content-Length (unless the handler set one) and sent
       // with its head.
       this.#sendHead(data === undefined ? 0 : data.length, data ?? EMPTY);
     } else {
+      // Trailers need a framing with a place after the body: the head goes out as a stream's.
+      if (!this.#headersSent) this.#sendHead(-1, null);
       // The last piece goes out with the end of the framing (one write where the wire can).
       let last: Buffer | null = null;
       if (data !== undefined && data.length > 0 && !this.#noBody) {
@@ -216,7 +252,7 @@ export class Response {
         this.#bodyBytes += data.length;
         last = data;
       }
-      this.#wire.endBody(last);
+      this.#wire.endBody(last, this.#noBody ? null : this.#trailers);
     }
     this.#finished = true;
     if (this.#declaredLength > this.#bodyBytes) {
