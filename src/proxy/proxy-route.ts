@@ -291,6 +291,17 @@ export class ProxyRoute {
                 void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
               }
             },
+            onTrailers: (fields) => {
+              // Passed on where the client's framing has a place for them (chunked, HTTP/2);
+              // fields that may not be trailers (RFC 9110 §6.5.1) are dropped, one by one.
+              for (let i = 0; i < fields.length; i += 2) {
+                try {
+                  res.addTrailers({ [fields[i]!]: fields[i + 1]! });
+                } catch {
+                  // not a field a trailer may carry
+                }
+              }
+            },
             onEnd: () => {
               backend.succeeded(status);
               if (!res.finished && !res.headersSent && status === 101) return settle('done');

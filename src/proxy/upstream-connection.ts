@@ -37,6 +37,8 @@ export interface ExchangeSink {
   onInform(status: number, fields: string[]): void;
   onHead(head: ResponseHead): void;
   onData(chunk: Buffer): void;
+  /** The trailer section of a chunked response (name, value, …), before onEnd. */
+  onTrailers?(fields: string[]): void;
   onEnd(): void;
   onError(error: UpstreamError): void;
 }
@@ -90,7 +92,7 @@ export class UpstreamConnection {
         this.#sink?.onHead(head);
       },
       onData: (chunk) => this.#sink?.onData(chunk),
-      onTrailers: () => {}, // trailers are not forwarded (docs/proxy.md)
+      onTrailers: (fields) => this.#sink?.onTrailers?.(fields),
       onEnd: () => this.#exchangeDone(),
       onError: (error: ParseError) =>
         this.#fail(
