@@ -13,6 +13,7 @@ import { Request, type BodySource, type PeerInfo } from './request.ts';
 import { Response } from './response.ts';
 import type { SwitchHandler, SwitchedProtocol, WireResponse } from './response-wire.ts';
 import { Http1ResponseWriter, type Http1Sink } from './http1-response-writer.ts';
+import { runHandler, type HandlerFailureSink } from './run-handler.ts';
 import type { IncomingHead } from './incoming-head.ts';
 import { cutStatus } from './cut-status.ts';
 import type { SessionLimits } from '../http2/limits.ts';
@@ -121,7 +122,7 @@ class SocketPeer implements PeerInfo {
   }
 }
 
-export class Connection implements ParserSink, BodySource, Http1Sink, ServerConnection {
+export class Connection implements ParserSink, BodySource, Http1Sink, ServerConnection, HandlerFailureSink {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   // Not readonly: a switched connection lets go of its parser (and the last request's strings in it).
@@ -330,21 +331,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
       res.send(417, 'Expectation Failed: only 100-continue is supported\n');
       return;
     }
-    let result: void | Promise<void>;
-    try {
-      result = this.#host.handler(req, res);
-    } catch (error) {
-      this.#handlerFailed(error, req, res);
-      return;
-    }
-    if (result !== undefined && typeof result.then === 'function') {
-      result.then(
-        () => {
-          if (!res.finished && !res.headersSent && !this.#closed) this.#handlerFailed(new Error('handler finished without a response'), req, res);
-        },
-        (error: unknown) => this.#handlerFailed(error, req, res),
-      );
-    }
+    runHandler(this.#host.handler, req, res, this);
   }
 
   /**
@@ -359,6 +346,9 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     let connection = '';
     let settings: string | null = null;
     for (let i = 0; i < raw.length; i += 2) {
+      // Every bodiless request on an h2c port passes here: only names of the three lengths are lower-cased.
+      const n = raw[i]!.length;
+      if (n !== 7 && n !== 10 && n !== 14) continue;
       const name = raw[i]!.toLowerCase();
       if (name === 'upgrade') upgrade += `,${raw[i + 1]!}`;
       else if (name === 'connection') connection += `,${raw[i + 1]!}`;
@@ -695,7 +685,8 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     else this.resumeReading();
   }
 
-  #handlerFailed(error: unknown, req: Request, res: Response): void {
+  /** @internal runHandler's: the handler threw, rejected, or settled without answering. */
+  handlerFailed(error: unknown, req: Request, res: Response): void {
     this.#host.reportError(error, req);
     if (this.#closed || res !== this.#res) return;
     if (res.headersSent) {

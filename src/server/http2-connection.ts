@@ -21,6 +21,7 @@ import { Response } from './response.ts';
 import type { IncomingHead } from './incoming-head.ts';
 import type { ConnectionHost, ServerConnection } from './connection.ts';
 import { Http2ResponseWire, type Http2WireHost } from './http2-response-wire.ts';
+import { runHandler, type HandlerFailureSink } from './run-handler.ts';
 import type { WireResponse } from './response-wire.ts';
 
 const TIME_ORIGIN = performance.timeOrigin;
@@ -62,7 +63,7 @@ function incomingHead(h: StreamHead): IncomingHead {
 }
 
 /** One request stream: its Request's body source and its Response's wire host. */
-class Exchange implements BodySource, Http2WireHost {
+class Exchange implements BodySource, Http2WireHost, HandlerFailureSink {
   readonly stream: ServerStream;
   readonly req: Request;
   readonly res: Response;
@@ -148,6 +149,12 @@ class Exchange implements BodySource, Http2WireHost {
 
   abort(error: Error): void {
     this.#conn.aborted(this, error);
+  }
+
+  // ---- HandlerFailureSink (runHandler) ----
+
+  handlerFailed(error: unknown): void {
+    this.#conn.handlerFailed(this, error);
   }
 }
 
@@ -294,21 +301,7 @@ export class Http2Connection implements ServerConnection {
       this.#answerEarly(ex, 417, 'only 100-continue is supported');
       return;
     }
-    let result: void | Promise<void>;
-    try {
-      result = this.#host.handler(req, res);
-    } catch (error) {
-      this.#handlerFailed(ex, error);
-      return;
-    }
-    if (result !== undefined && typeof result.then === 'function') {
-      result.then(
-        () => {
-          if (!res.finished && !res.headersSent && !ex.gone) this.#handlerFailed(ex, new Error('handler finished without a response'));
-        },
-        (error: unknown) => this.#handlerFailed(ex, error),
-      );
-    }
+    runHandler(this.#host.handler, req, res, ex);
   }
 
   #onData(stream: ServerStream, chunk: Buffer): void {
@@ -473,7 +466,8 @@ export class Http2Connection implements ServerConnection {
     }
   }
 
-  #handlerFailed(ex: Exchange, error: unknown): void {
+  /** The handler of `ex` threw, rejected, or settled without answering. */
+  handlerFailed(ex: Exchange, error: unknown): void {
     this.#host.reportError(error, ex.req);
     const res = ex.res;
     if (ex.gone || res.finished) return;
