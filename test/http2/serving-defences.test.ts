@@ -135,3 +135,17 @@ test('a bad preface on the h2c port: neither HTTP/2 nor HTTP/1.1, the connection
   await raw.closed;
   await stillServes(port);
 });
+
+test('headers_timeout carries over: a connection that sends the preface and no request is closed with GOAWAY', async (t) => {
+  const server = createServer({ handler: (req, res) => res.send(200, `ok ${req.path}`), http2Cleartext: true, timeouts: { headersTimeoutMs: 300 } });
+  const { port } = (await server.listen({ port: 0, host: '127.0.0.1' })) as AddressInfo;
+  t.after(() => server.close(200));
+  const raw = new RawH2(port);
+  const started = Date.now();
+  raw.send(new TestClient().preface());
+  await raw.closed;
+  const took = Date.now() - started;
+  assert.equal(raw.goaway()?.code, ERROR_CODE.NO_ERROR);
+  assert.ok(took >= 250 && took < 3000, `closed after ${took} ms`);
+  await stillServes(port);
+});
