@@ -20,7 +20,7 @@ import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, stat
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, PRODUCT_NODE_FLAGS, answering, cpuMs, fmt, freePort, median, runWrk, table } from './lib.mjs';
+import { BENCH_DIR, PRODUCT_NODE_FLAGS, answering, cpuMs, fmt, freePort, median, runWrk, stopProcess, table } from './lib.mjs';
 
 const CLI = join(BENCH_DIR, '../dist/src/cli.js');
 const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -42,17 +42,6 @@ function makeDocroot() {
   return dir;
 }
 
-function stopProcess(child, signal = 'SIGTERM') {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill(signal);
-  });
-}
 
 /** argv for a process, under taskset on CPU 0 when pinned (taskset execs: the pid stays the server's). */
 function command(pinned, file, args) {

@@ -16,8 +16,8 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, measure, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
-import { findNginx, freePort, nginxConfig, startNginx } from './https.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, cpuMs, fmt, measure, peakRssMiB, runWrk, startServer, stopProcess, table, freePort } from './lib.mjs';
+import { findNginx, nginxConfig, startNginx } from './https.mjs';
 
 const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
@@ -67,16 +67,7 @@ async function startCli({ dir, certFile, keyFile, root }) {
     if (child.exitCode !== null) throw new Error('the CLI exited at start; see its log in the bench folder');
     await new Promise((r) => setTimeout(r, 50));
   }
-  const stop = () =>
-    new Promise((done) => {
-      if (child.exitCode !== null) return done();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        done();
-      });
-      child.kill('SIGTERM');
-    });
+  const stop = () => stopProcess(child);
   return { port, pid: child.pid, stop };
 }
 

@@ -9,11 +9,10 @@
 // Run alone: node bench/https.mjs [--duration=SECONDS] [--rounds=N]
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, haveWrk, measure, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, haveWrk, measure, peakRssMiB, runWrk, startServer, stopProcess, table, freePort } from './lib.mjs';
 
 const NGINX_CANDIDATES = ['nginx', '/usr/sbin/nginx'];
 
@@ -21,16 +20,6 @@ export function findNginx() {
   return NGINX_CANDIDATES.find((bin) => spawnSync(bin, ['-v']).error === undefined) ?? null;
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** nginx.conf for one worker serving `root` over TLS on `port`; with http2, `listen … http2` (nginx
  * 1.22 takes it as a listen parameter) and a second, cleartext h2c server on port + 1. */
@@ -76,16 +65,8 @@ export async function startNginx(bin, { dir, certFile, keyFile, root }, config =
   if (test.status !== 0) throw new Error(`nginx rejected the generated config: ${test.stderr}`);
   const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   const child = pinned ? spawn('taskset', ['-c', '0', bin, '-p', dir, '-c', conf], { stdio: 'ignore' }) : spawn(bin, ['-p', dir, '-c', conf], { stdio: 'ignore' });
-  const stop = () =>
-    new Promise((done) => {
-      if (child.exitCode !== null) return done();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        done();
-      });
-      child.kill('SIGQUIT'); // graceful shutdown (with daemon off, the master is our child)
-    });
+  // SIGQUIT: nginx's graceful shutdown (with daemon off, the master is our child).
+  const stop = () => stopProcess(child, 'SIGQUIT', 3000);
   // Wait until it accepts connections.
   const { connect } = await import('node:net');
   for (let i = 0; i < 100; i++) {

@@ -25,6 +25,19 @@ export function haveWrk() {
   return spawnSync('wrk', ['--version']).error === undefined;
 }
 
+/** Stops a child process: `signal`, then SIGKILL after graceMs; resolves once it has exited. */
+export function stopProcess(child, signal = 'SIGTERM', graceMs = 5000) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
 /** Forks a server script; resolves with {port, pid, stop()} once it reports its port over IPC.
  * nodeFlags go to node itself (PRODUCT_NODE_FLAGS for our servers). */
 export function startServer(script, { env = {}, args = [], cpu = '0', nodeFlags = [] } = {}) {
@@ -43,15 +56,7 @@ export function startServer(script, { env = {}, args = [], cpu = '0', nodeFlags 
       resolve({
         port: msg.port,
         pid: child.pid,
-        stop: () =>
-          new Promise((done) => {
-            const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-            child.once('exit', () => {
-              clearTimeout(kill);
-              done();
-            });
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopProcess(child),
       });
     });
   });

@@ -16,8 +16,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { BENCH_DIR, fmt, startServer, table } from './lib.mjs';
-import { freePort, waitForPort } from './static.mjs';
+import { BENCH_DIR, fmt, freePort, startServer, table } from './lib.mjs';
+import { waitForPort } from './static.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
 const N = Number(args.n ?? 2000);

@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, haveNginx, waitForPort } from './static.mjs';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, measure, median, peakRssMiB, startServer, table } from './lib.mjs';
+import { haveNginx, waitForPort } from './static.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, freePort, measure, median, peakRssMiB, startServer, table } from './lib.mjs';
 
 
 async function startNginx(upstreamPort) {

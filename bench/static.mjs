@@ -5,11 +5,10 @@
 // Each (case, server) pair gets a fresh server process, so peak RSS belongs to that case alone.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, measure, peakRssMiB, runWrk, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, measure, peakRssMiB, runWrk, startServer, table, freePort } from './lib.mjs';
 
 export const CASES = [
   { name: '1 KiB file', path: '/file-1k.txt' },
@@ -31,16 +30,6 @@ function makeDocroot() {
   return dir;
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export function waitForPort(port, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { PINNING, PRODUCT_NODE_FLAGS, fmt, runWrk, table } from './lib.mjs';
+import { PINNING, PRODUCT_NODE_FLAGS, fmt, runWrk, stopProcess, table } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const SERVER = fileURLToPath(new URL('./servers/stress-site.mjs', import.meta.url));
@@ -55,12 +55,7 @@ function startStressServer(docroot, env = {}) {
       resolve({
         port: msg.port,
         pid: child.pid,
-        stop: () =>
-          new Promise((done) => {
-            const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => done(clearTimeout(kill)));
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopProcess(child),
       });
     });
   });

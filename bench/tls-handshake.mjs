@@ -14,7 +14,7 @@ import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, freePort, median, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PRODUCT_NODE_FLAGS, cpuMs, fmt, freePort, median, startServer, stopProcess, table } from './lib.mjs';
 
 const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
@@ -71,15 +71,7 @@ http {
   return {
     port,
     pid: worker,
-    stop: () =>
-      new Promise((done) => {
-        const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          done();
-        });
-        child.kill('SIGQUIT');
-      }),
+    stop: () => stopProcess(child, 'SIGQUIT', 3000),
   };
 }
 
