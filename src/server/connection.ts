@@ -13,12 +13,12 @@ import { Request, type BodySource, type PeerInfo } from './request.ts';
 import { Response } from './response.ts';
 import type { SwitchHandler, SwitchedProtocol, WireResponse } from './response-wire.ts';
 import { Http1ResponseWriter, type Http1Sink } from './http1-response-writer.ts';
-import { runHandler, type HandlerFailureSink } from './run-handler.ts';
+import { runHandler, type Handler, type HandlerFailureSink } from './run-handler.ts';
 import type { IncomingHead } from './incoming-head.ts';
 import { cutStatus } from './cut-status.ts';
 import type { SessionLimits } from '../http2/limits.ts';
 
-export type Handler = (req: Request, res: Response) => void | Promise<void>;
+export type { Handler } from './run-handler.ts';
 
 export interface ConnectionTimeouts {
   /** From the first byte of a request to the end of its head (slowloris defence). */

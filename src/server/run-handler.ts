@@ -2,9 +2,11 @@
 // that settles with no response sent all reach the connection's handlerFailed (which answers 500
 // when it still can). A response whose connection or stream is gone (res.aborted) owes nothing.
 
-import type { Handler } from './connection.ts';
 import type { Request } from './request.ts';
 import type { Response } from './response.ts';
+
+/** A request handler, whatever the protocol under it. */
+export type Handler = (req: Request, res: Response) => void | Promise<void>;
 
 export interface HandlerFailureSink {
   handlerFailed(error: unknown, req: Request, res: Response): void;
