@@ -32,6 +32,16 @@ export interface ParserSink {
   onError(error: ParseError): void;
 }
 
+/**
+ * Sees each line of a request head as it is parsed, before it is checked: the request line, every
+ * field line and the empty line that ends the head, as bytes [start, end) of buf without the LF
+ * (with the CR when the line had one). How `--trace` shows a learner the exact bytes, refused ones
+ * too; set only while someone watches.
+ */
+export interface HeadTap {
+  headLine(buf: Buffer, start: number, end: number): void;
+}
+
 export interface ParserLimits {
   /** Longest request line accepted, in bytes (414 beyond). */
   maxRequestLineBytes: number;

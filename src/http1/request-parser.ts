@@ -19,10 +19,10 @@ import { MAX_CHUNK_LINE_BYTES, chunkSizeOf } from './chunked.ts';
 import { commonFieldName } from './field-names.ts';
 import { type TargetForm, isValidHost, targetForm } from './target.ts';
 
-import { DEFAULT_PARSER_LIMITS, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
+import { DEFAULT_PARSER_LIMITS, type HeadTap, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
 
 // The parser's vocabulary lives in request-head.ts; importers keep using this module.
-export { DEFAULT_PARSER_LIMITS, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
+export { DEFAULT_PARSER_LIMITS, type HeadTap, type ParserLimits, type ParserSink, type RequestHead } from './request-head.ts';
 export type { TargetForm } from './target.ts';
 
 // RFC 9112 §2.2: ignore at least one empty line before a request line; we allow a few, not unbounded.
@@ -95,6 +95,8 @@ export class RequestParser {
   readonly #sink: ParserSink;
   readonly #limits: ParserLimits;
   #state: State = S_REQUEST_LINE;
+  /** Sees the head's lines as they come (HeadTap); null unless someone traces. */
+  tap: HeadTap | null = null;
 
   // A line that began in an earlier chunk: bytes [0, #lineLen) of #lineBuf.
   #lineBuf: Buffer = EMPTY;
@@ -275,6 +277,7 @@ export class RequestParser {
       end = this.#lineLen;
       this.#lineLen = 0;
     }
+    if (this.tap !== null && this.#state <= S_HEADERS) this.tap.headLine(buf, start, end);
     // RFC 9112 §2.2: lines end in CRLF. A bare LF is refused rather than tolerated: lenient line
     // endings are a classic request-smuggling lever between servers that disagree.
     if (end === start || buf[end - 1] !== CR) {

@@ -3,8 +3,8 @@
 // until the current response is complete (RFC 9112 §9.3.2: responses in request order).
 
 import type { Socket } from 'node:net';
-import { RequestParser, type ParserLimits, type ParserSink, type RequestHead } from '../http1/request-parser.ts';
-import type { ParseError } from '../http1/errors.ts';
+import { RequestParser, type HeadTap, type ParserLimits, type ParserSink, type RequestHead } from '../http1/request-parser.ts';
+import { PARSE_ERRORS, type ParseError } from '../http1/errors.ts';
 import { serializeHead } from '../http1/response-head.ts';
 import { currentHttpDate } from './date-header.ts';
 import { loopNow } from './loop-clock.ts';
@@ -17,6 +17,9 @@ import { runHandler, type Handler, type HandlerFailureSink } from './run-handler
 import type { IncomingHead } from './incoming-head.ts';
 import { cutStatus } from './cut-status.ts';
 import type { SessionLimits } from '../http2/limits.ts';
+import { ExchangeTrace } from '../trace/exchange-trace.ts';
+import type { TraceHub } from '../trace/trace-hub.ts';
+import type { DecisionArgs, DecisionCode } from '../trace/decisions.ts';
 
 export type { Handler } from './run-handler.ts';
 
@@ -61,6 +64,10 @@ export interface ConnectionHost {
   readonly handler: Handler;
   readonly secure: boolean;
   readonly draining: boolean;
+  /** Who watches the exchanges (--trace, the inspector); null when nobody can. */
+  readonly trace: TraceHub | null;
+  /** A number for a new connection, unique in this process (trace records name it). */
+  connectionId(): number;
   now(): number;
   /** A handler threw or rejected after the response started, or before it could be answered. */
   reportError(error: unknown, req: Request | null): void;
@@ -122,7 +129,7 @@ class SocketPeer implements PeerInfo {
   }
 }
 
-export class Connection implements ParserSink, BodySource, Http1Sink, ServerConnection, HandlerFailureSink {
+export class Connection implements ParserSink, BodySource, Http1Sink, ServerConnection, HandlerFailureSink, HeadTap {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   // Not readonly: a switched connection lets go of its parser (and the last request's strings in it).
@@ -166,6 +173,9 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
   // A protocol switch (RFC 9110 §7.8) asked for, then done: from then on the socket is not ours.
   #upgrade: PendingSwitch | null = null;
   #switched: SwitchedProtocol | null = null;
+  // While someone watches: the lines of the head being parsed (HeadTap), and this connection's number.
+  #capture: string[] | null = null;
+  #traceId = 0;
   readonly #dataListener = (chunk: Buffer): void => this.#onData(chunk);
   readonly #drainListener = (): void => this.#onDrain();
   readonly #endListener = (): void => this.#onPeerEnd();
@@ -218,6 +228,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
   #onData(chunk: Buffer): void {
     if (this.#closing) return; // lingering: read and drop
     if (this.#res === null && !this.#parser.midMessage && !this.#awaitingDrain) {
+      if (this.#host.trace !== null) this.#armTrace(this.#host.trace);
       this.#stampRequestStart();
       this.#setDeadlineAt(D_HEADERS, this.#requestStart + this.#host.timeouts.headersTimeoutMs);
     }
@@ -317,6 +328,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     this.#clientDone = !head.keepAlive;
     const req = new Request(head, this, (this.#peer ??= new SocketPeer(this.#socket, this.#host.secure)), this.#requestStart, this.#requestStartHr, this.#requests);
     this.#writer.http10 = head.versionMinor === 0;
+    this.#writer.trace = this.#capture === null ? null : this.#beginTrace(req);
     const res = new Response(this.#writer, head.method);
     this.#req = req;
     this.#res = res;
@@ -328,6 +340,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
 
     // RFC 9110 §10.1.1: an expectation we cannot meet gets 417.
     if (head.expect !== '' && head.expect !== '100-continue') {
+      req.trace?.decide('expect-417', head.expect);
       res.send(417, 'Expectation Failed: only 100-continue is supported\n');
       return;
     }
@@ -402,7 +415,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
   onError(error: ParseError): void {
     const res = this.#res;
     if (res === null) {
-      this.#sendMinimal(error.status, error.message);
+      this.#sendMinimal(error.status, error.message, this.#refusalTrace(null, PARSE_ERRORS[error.code][2], 'parse-error', error.status, error.message));
       return;
     }
     // The body of the request in progress was malformed.
@@ -410,7 +423,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     this.#closing = true;
     if (!res.headersSent) {
       this.#res = null;
-      this.#sendMinimal(error.status, error.message);
+      this.#sendMinimal(error.status, error.message, this.#refusalTrace(this.#req, PARSE_ERRORS[error.code][2], 'parse-error', error.status, error.message));
     } else if (res.finished) this.#closeGracefully();
   }
 
@@ -434,6 +447,10 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     const req = this.#req;
     if (req === null || this.#continueSent || !req.expectsContinue || this.#res?.headersSent === true) return;
     this.#continueSent = true;
+    if (req.trace !== null) {
+      req.trace.decide('continue');
+      req.trace.interim('HTTP/1.1 100 Continue\r\n\r\n');
+    }
     this.#socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
   }
 
@@ -474,14 +491,24 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
 
   keepAliveAfter(): boolean {
     const req = this.#req;
-    if (req === null || this.#closing || this.#host.draining || !req.keepAlive) return false;
+    if (req === null) return false;
+    const trace = req.trace;
+    if (this.#closing) return trace === null ? false : this.#explainClose(trace, 'close-error');
+    if (this.#host.draining) return trace === null ? false : this.#explainClose(trace, 'close-draining');
+    if (!req.keepAlive) return trace === null ? false : this.#explainClose(trace, req.httpVersion === '1.0' ? 'close-http10' : 'close-requested');
     if (!req.bodyComplete && !req.bodyRequested) {
       // RFC 9110 §10.1.1: a client waiting on 100-continue may or may not send the body now; only a
       // close makes the next request unambiguous. Otherwise drain a short body, close on a long one.
-      if (req.expectsContinue && !this.#continueSent) return false;
-      if (req.contentLength < 0 || req.contentLength > MAX_DRAIN_BYTES) return false;
+      if (req.expectsContinue && !this.#continueSent) return trace === null ? false : this.#explainClose(trace, 'close-continue');
+      if (req.contentLength < 0 || req.contentLength > MAX_DRAIN_BYTES) return trace === null ? false : this.#explainClose(trace, 'close-unread-body');
     }
+    trace?.decide('keep-alive', req.httpVersion);
     return true;
+  }
+
+  #explainClose(trace: ExchangeTrace, code: 'close-error' | 'close-draining' | 'close-http10' | 'close-requested' | 'close-continue' | 'close-unread-body'): false {
+    trace.decide(code);
+    return false;
   }
 
   finish(finished: WireResponse): void {
@@ -545,6 +572,11 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     if (this.#closed) return;
     this.#clearDeadline();
     const socket = this.#socket;
+    const trace = pending.req?.trace ?? null;
+    if (trace !== null) {
+      trace.decide('switch', /^upgrade: *([^\r\n]*)/im.exec(pending.head)?.[1] ?? 'another protocol');
+      trace.responseHead(pending.head, performance.now());
+    }
     socket.write(pending.head, 'latin1');
     this.#uncork();
     const rest = this.#parser.takePending();
@@ -615,14 +647,14 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     switch (kind) {
       case D_HEADERS:
         // RFC 9110 §15.5.9: 408 for a request that did not arrive in time.
-        if (this.#res === null) this.#sendMinimal(408, 'Timed out reading the request');
+        if (this.#res === null) this.#sendMinimal(408, 'Timed out reading the request', this.#refusalTrace(null, null, 'timeout-headers', this.#host.timeouts.headersTimeoutMs / 1000));
         else this.#cut();
         return;
       case D_REQUEST:
         this.#req?.failBody(new Error('timed out reading the request body'));
         if (this.#res !== null && !this.#res.headersSent) {
           this.#res = null;
-          this.#sendMinimal(408, 'Timed out reading the request body');
+          this.#sendMinimal(408, 'Timed out reading the request body', this.#refusalTrace(this.#req, null, 'timeout-request', this.#host.timeouts.requestTimeoutMs / 1000));
         } else this.#cut();
         return;
       case D_IDLE:
@@ -664,6 +696,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     // Bytes of the next request may already be here (pipelined, whole or in part): its clock starts
     // now. One clock read per step: on the keep-alive hot path they add up.
     this.#stampRequestStart();
+    if (this.#host.trace !== null) this.#armTrace(this.#host.trace);
     const started = this.#requests;
     this.#inResume = true;
     this.#parser.resume();
@@ -706,13 +739,77 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
   }
 
   /** A response written by the connection itself (parse errors, timeouts): always closes. */
-  #sendMinimal(status: number, message: string): void {
+  #sendMinimal(status: number, message: string, trace: ExchangeTrace | null = null): void {
     if (this.#closed) return;
     this.#closing = true;
     const body = `${status} ${reasonPhrase(status)}: ${message}\n`;
     const fields = `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n`;
-    this.#socket.write(serializeHead(status, this.#host.serverName, fields, currentHttpDate()) + body, 'latin1');
+    const head = serializeHead(status, this.#host.serverName, fields, currentHttpDate());
+    this.#socket.write(head + body, 'latin1');
+    if (trace !== null) {
+      trace.status = status;
+      trace.responseHead(head, performance.now());
+      trace.body(Buffer.from(body, 'latin1'));
+      trace.decide('close-error');
+      trace.lastByteHr = performance.now();
+      this.#host.trace?.publish(trace);
+    }
     this.#closeGracefully();
+  }
+
+  // ---- tracing (src/trace/): only while someone watches ----
+
+  /** A message begins: record its head's lines if someone watches now, else stop recording. */
+  #armTrace(hub: TraceHub): void {
+    if (hub.watching) {
+      if (this.#capture === null || this.#capture.length > 0) this.#capture = [];
+      this.#parser.tap = this;
+    } else if (this.#capture !== null) {
+      this.#capture = null;
+      this.#parser.tap = null;
+    }
+  }
+
+  /** HeadTap: a line of the head being parsed, kept with its line end (a bare LF stays bare). */
+  headLine(buf: Buffer, start: number, end: number): void {
+    this.#capture?.push(`${buf.toString('latin1', start, end)}\n`);
+  }
+
+  #newTrace(): ExchangeTrace {
+    if (this.#traceId === 0) this.#traceId = this.#host.connectionId();
+    const trace = new ExchangeTrace('http/1.1', this.#traceId, this.#requestStartHr);
+    trace.requestHead = this.#capture === null ? '' : this.#capture.join('');
+    if (this.#capture !== null) this.#capture = [];
+    const peer = (this.#peer ??= new SocketPeer(this.#socket, this.#host.secure));
+    trace.remote = `${peer.remoteAddress}:${peer.remotePort}`;
+    trace.secure = this.#host.secure;
+    return trace;
+  }
+
+  #beginTrace(req: Request): ExchangeTrace {
+    const trace = this.#newTrace();
+    trace.headersHr = performance.now();
+    trace.method = req.method;
+    trace.target = req.target;
+    trace.host = req.host;
+    trace.requestFields = req.rawHeaders;
+    req.trace = trace;
+    return trace;
+  }
+
+  /** The trace of an answer the connection gives itself: the request's, or one for a head that never became a request. */
+  #refusalTrace<C extends DecisionCode>(req: Request | null, source: string | null, code: C, ...args: DecisionArgs<C>): ExchangeTrace | null {
+    let trace = req?.trace ?? null;
+    if (trace === null) {
+      if (this.#capture === null) return null;
+      trace = this.#newTrace();
+      const line = /^([^ \r\n]*) ([^ \r\n]*)/.exec(trace.requestHead);
+      trace.method = line?.[1] ?? '';
+      trace.target = line?.[2] ?? '';
+    }
+    if (source === null) trace.decide(code, ...args);
+    else trace.decideFrom(source, code, ...args);
+    return trace;
   }
 
   #closeGracefully(): void {

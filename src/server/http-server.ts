@@ -23,6 +23,7 @@ import type { Response } from './response.ts';
 import { ConnectionsPerAddress } from '../access/connection-limit.ts';
 import { exhaustionCode, throttledLog } from '../app/exhaustion.ts';
 import { connectionBudget, descriptorLimit, descriptorReserve } from './fd-budget.ts';
+import type { TraceHub } from '../trace/trace-hub.ts';
 
 export interface ServerOptions {
   handler: Handler;
@@ -45,6 +46,9 @@ export interface ServerOptions {
   http2Cleartext?: boolean;
   /** Bounds of each HTTP/2 session (src/http2/limits.ts); maxHeaderListSize defaults to limits.maxHeaderBytes. */
   http2Limits?: Partial<SessionLimits>;
+  /** Where completed exchanges are reported while someone watches (--trace, the inspector:
+   * src/trace/); absent, nothing is ever recorded. */
+  trace?: TraceHub;
 }
 
 
@@ -89,6 +93,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   readonly maxConnections: number;
   readonly http2Limits: Partial<SessionLimits>;
   readonly h2cUpgrade: H2cUpgrade | null;
+  readonly trace: TraceHub | null;
   readonly #http2: boolean;
   readonly #backlog: number | undefined;
   readonly #net: NetServer;
@@ -101,6 +106,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   // h2c: sockets whose first bytes are being read to tell an HTTP/2 preface from HTTP/1.1.
   readonly #sniffing = new Set<Socket>();
   #totalHttp2 = 0;
+  #connectionIds = 0;
   #sweeper: NodeJS.Timeout | null = null;
   #draining = false;
   #totalConnections = 0;
@@ -110,6 +116,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   constructor(options: ServerOptions) {
     super();
     this.handler = options.handler;
+    this.trace = options.trace ?? null;
     this.serverName = options.serverName ?? 'httpcraft';
     this.limits = { ...DEFAULT_PARSER_LIMITS, ...options.limits, tlsHandshakeHint: options.tls === undefined };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -280,7 +287,17 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
   }
 
   responded(req: Request, res: Response): void {
+    const trace = req.trace;
+    if (trace !== null) {
+      trace.status = res.status;
+      trace.lastByteHr = performance.now();
+      this.trace?.publish(trace);
+    }
     this.emit('response', req, res);
+  }
+
+  connectionId(): number {
+    return ++this.#connectionIds;
   }
 
   closed(connection: ServerConnection): void {

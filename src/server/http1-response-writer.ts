@@ -9,6 +9,7 @@ import { headPrefixBytes, putLatin1, statusLine } from '../http1/response-head.t
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 import { currentHttpDate } from './date-header.ts';
 import { dropsField, framingName, HEAD_CLOSE, HEAD_NO_BODY, HEAD_STREAMED, type PreparedFields, type ResponseWire, type SwitchHandler, type WireResponse } from './response-wire.ts';
+import type { ExchangeTrace } from '../trace/exchange-trace.ts';
 
 /** What the writer needs from its connection. */
 export interface Http1Sink {
@@ -55,6 +56,8 @@ export class Http1ResponseWriter implements ResponseWire {
   readonly #sink: Http1Sink;
   /** The request being answered is HTTP/1.0 (set by the connection per request). */
   http10 = false;
+  /** The exchange's record while someone watches (set by the connection per request), else null. */
+  trace: ExchangeTrace | null = null;
   // The head being written, as decided by sendHead.
   #chunked = false;
   #noBody = false;
@@ -125,16 +128,37 @@ export class Http1ResponseWriter implements ResponseWire {
       else this.#chunked = true;
     }
     this.#connLine = !keepAlive ? 'Connection: close\r\n' : this.http10 ? 'Connection: keep-alive\r\n' : '';
+    if (this.trace !== null) this.#explain(this.trace, res, flags, length);
     return keepAlive;
+  }
+
+  /** The framing and connection decisions of #decide, in words (only while someone traces). */
+  #explain(trace: ExchangeTrace, res: WireResponse, flags: number, length: string): void {
+    if ((flags & HEAD_CLOSE) !== 0) trace.decide('close-response');
+    if (this.#noBody) {
+      if (res.status === 304 || res.status === 204 || res.status < 200) trace.decide('no-content-status', res.status);
+      else trace.decide('no-content-head');
+    } else if (this.#chunked) trace.decide('chunked');
+    else if ((flags & HEAD_STREAMED) !== 0) trace.decide('close-delimited');
+    else {
+      let declared = length;
+      const fields = res.headerList;
+      for (let i = 0; declared === '' && i < fields.length; i += 2) if (framingName(fields[i]!) === 'content-length') declared = fields[i + 1]!;
+      if (declared === '') declared = /^content-length: *(\d+)/im.exec(this.#prepared)?.[1] ?? '';
+      if (declared !== '') trace.decide('length', Number(declared));
+    }
   }
 
   #writeHeadAlone(res: WireResponse): void {
     const prefix = headPrefixBytes(res.status, this.#sink.serverName, currentHttpDate());
-    this.#sink.write(this.#headBuffer(res, prefix, this.#headSize(prefix)));
+    const head = this.#headBuffer(res, prefix, this.#headSize(prefix));
+    this.trace?.responseHead(head.toString('latin1'), performance.now());
+    this.#sink.write(head);
   }
 
 
   writeBody(data: Buffer): boolean {
+    this.trace?.body(data);
     if (this.#chunked) {
       this.#sink.cork();
       this.#sink.write(chunkHeader(data.length), 'latin1');
@@ -149,7 +173,10 @@ export class Http1ResponseWriter implements ResponseWire {
   endBody(last: Buffer | null, trailers: readonly string[] | null = null): void {
     if (!this.#chunked || this.#noBody) {
       // A Content-Length or close-delimited body has no trailer section: trailers are dropped.
-      if (last !== null) this.#sink.write(last);
+      if (last !== null) {
+        this.trace?.body(last);
+        this.#sink.write(last);
+      }
       return;
     }
     // The last chunk and the end of the body in one writev; trailers are the field lines after the
@@ -173,7 +200,9 @@ export class Http1ResponseWriter implements ResponseWire {
     if (this.http10) return;
     let lines = '';
     for (let i = 0; i < fields.length; i += 2) lines += `${fields[i]}: ${fields[i + 1]}\r\n`;
-    this.#sink.write(`${statusLine(status)}${lines}\r\n`, 'latin1');
+    const head = `${statusLine(status)}${lines}\r\n`;
+    this.trace?.interim(head);
+    this.#sink.write(head, 'latin1');
   }
 
   switchProtocols(res: WireResponse, protocols: readonly string[], fields: readonly string[], onSwitch: SwitchHandler): void {
@@ -199,12 +228,14 @@ export class Http1ResponseWriter implements ResponseWire {
       }
       const start = slabUsed;
       const headEnd = this.#headInto(res, slab, start, headSize, prefix);
+      if (this.trace !== null) this.#traceWhole(this.trace, slab.toString('latin1', start, headEnd), body);
       if (body.length > 0) slab.set(body, headEnd);
       this.#sink.write(slab.subarray(start, start + size));
       if (this.#sink.flushed !== true) slabUsed = start + size;
       return;
     }
     const head = this.#headBuffer(res, prefix, headSize);
+    if (this.trace !== null) this.#traceWhole(this.trace, head.toString('latin1'), body);
     if (body.length === 0) {
       this.#sink.write(head);
       return;
@@ -213,6 +244,11 @@ export class Http1ResponseWriter implements ResponseWire {
     this.#sink.write(head);
     this.#sink.write(body);
     this.#sink.uncork();
+  }
+
+  #traceWhole(trace: ExchangeTrace, head: string, body: Buffer): void {
+    trace.responseHead(head, performance.now());
+    trace.body(body);
   }
 
   /** Bytes of the decided head (RFC 9112 §4, §5) after the given prefix. */

@@ -11,6 +11,7 @@
 
 import type { Socket } from 'node:net';
 import { ERROR_CODE } from '../http2/errors.ts';
+import { PARSE_ERRORS } from '../http1/errors.ts';
 import { DEFAULT_HIGH_WATER_MARK, ServerSession, type RequestHead as StreamHead, type ServerStream } from '../http2/session.ts';
 import { cutStatus } from './cut-status.ts';
 import { reasonPhrase } from '../http1/status.ts';
@@ -23,6 +24,8 @@ import type { ConnectionHost, ServerConnection } from './connection.ts';
 import { Http2ResponseWire, type Http2WireHost } from './http2-response-wire.ts';
 import { runHandler, type HandlerFailureSink } from './run-handler.ts';
 import type { WireResponse } from './response-wire.ts';
+import { ExchangeTrace, type FrameNote } from '../trace/exchange-trace.ts';
+import { H2FrameTap } from '../trace/h2-frame-tap.ts';
 
 const TIME_ORIGIN = performance.timeOrigin;
 // After GOAWAY on a closing connection, keep reading (and dropping) this long so the client's
@@ -30,11 +33,21 @@ const TIME_ORIGIN = performance.timeOrigin;
 const LINGER_MS = 2000;
 // RFC 9113 §6.5.3: a peer that never acknowledges our SETTINGS may be told SETTINGS_TIMEOUT.
 const SETTINGS_ACK_TIMEOUT_MS = 10_000;
+// Frames of a traced connection not yet given to an exchange (stream 0's, or a stream's before its
+// request exists): the oldest go first past this many.
+const MAX_PENDING_FRAMES = 64;
 
 const D_NONE = 0;
 const D_IDLE = 1; // no stream open: keep_alive_timeout, or the preface's header timeout at first
 const D_WRITE = 2; // the socket does not drain
 const D_LINGER = 3;
+
+/** Fields (name, value, …) as "name: value" lines, for a trace. */
+export function fieldLines(fields: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < fields.length; i += 2) out += `${fields[i]}: ${fields[i + 1]}\n`;
+  return out;
+}
 
 /** The head of one request stream as Request reads it (IncomingHead). */
 function incomingHead(h: StreamHead): IncomingHead {
@@ -95,6 +108,10 @@ class Exchange implements BodySource, Http2WireHost, HandlerFailureSink {
     return this.#conn.socketFlushed;
   }
 
+  get trace(): ExchangeTrace | null {
+    return this.req.trace;
+  }
+
   // ---- BodySource: the window is granted as the handler reads (§5.2) ----
 
   pauseReading(): void {
@@ -114,6 +131,10 @@ class Exchange implements BodySource, Http2WireHost, HandlerFailureSink {
     // RFC 9110 §10.1.1 over HTTP/2: an interim 100 on the stream.
     if (this.#continueSent || !this.req.expectsContinue || this.res.headersSent || this.gone) return;
     this.#continueSent = true;
+    if (this.req.trace !== null) {
+      this.req.trace.decide('continue');
+      this.req.trace.interim(':status: 100\n\n');
+    }
     this.stream.respond(100);
   }
 
@@ -176,6 +197,14 @@ export class Http2Connection implements ServerConnection {
   #unsent = 0;
   #deadline = 0;
   #deadlineKind = D_NONE;
+  // Tracing (src/trace/), set when someone watched as the connection began: its frames both ways.
+  readonly #inTap: H2FrameTap | null = null;
+  readonly #outTap: H2FrameTap | null = null;
+  #pendingFrames: FrameNote[] = [];
+  readonly #tracedStreams = new Map<number, ExchangeTrace>();
+  #traceId = 0;
+  // How the connection came to speak HTTP/2, for its exchanges' decisions.
+  readonly #how: 'h2-alpn' | 'h2-prior-knowledge' | 'h2c-upgrade';
   readonly #flushLater = (): void => {
     this.#flushScheduled = false;
     this.#flush();
@@ -194,6 +223,11 @@ export class Http2Connection implements ServerConnection {
       localPort: socket.localPort ?? 0,
       secure: host.secure,
     };
+    this.#how = upgrade !== null ? 'h2c-upgrade' : host.secure ? 'h2-alpn' : 'h2-prior-knowledge';
+    if (host.trace !== null && host.trace.watching) {
+      this.#inTap = new H2FrameTap('in', (note) => this.#onFrame(note));
+      this.#outTap = new H2FrameTap('out', (note) => this.#onFrame(note));
+    }
     this.#session = new ServerSession(
       { limits: host.http2Limits, now: host.now() },
       {
@@ -253,6 +287,7 @@ export class Http2Connection implements ServerConnection {
   #onSocketData(chunk: Buffer): void {
     if (this.#ending && this.#session.closed) return; // lingering: read and drop
     this.#session.now = this.#host.now();
+    this.#inTap?.push(chunk);
     this.#inReceive = true;
     this.#session.receive(chunk);
     this.#inReceive = false;
@@ -286,6 +321,7 @@ export class Http2Connection implements ServerConnection {
   #onRequest(stream: ServerStream, head: IncomingHead): void {
     this.#requests++;
     const ex = new Exchange(this, stream, head, this.#peer, this.#requests);
+    if (this.#host.trace !== null && this.#host.trace.watching) this.#beginTrace(ex, head);
     stream.context = ex;
     this.#exchanges.add(ex);
     this.#clearDeadline();
@@ -338,6 +374,7 @@ export class Http2Connection implements ServerConnection {
   finished(ex: Exchange): void {
     if (ex.reported) return;
     ex.reported = true;
+    this.#endTrace(ex);
     this.#host.responded(ex.req, ex.res);
     // §8.1: the rest of a request body nobody reads is not worth receiving.
     if (!ex.req.bodyComplete) {
@@ -369,6 +406,7 @@ export class Http2Connection implements ServerConnection {
       const out = this.#session.takeOutput();
       if (out === null) break;
       let ok = true;
+      if (this.#outTap !== null) for (const b of out) this.#outTap.push(b);
       if (out.length === 1) ok = socket.write(out[0]!);
       else {
         socket.cork();
@@ -462,6 +500,15 @@ export class Http2Connection implements ServerConnection {
     if (!ex.reported) {
       ex.reported = true;
       ex.res.cutShort(status, ex.res.bodyBytes);
+      if (ex.req.trace !== null) {
+        const trace = ex.req.trace;
+        if (status === 408) trace.decide('timeout-request', this.#host.timeouts.requestTimeoutMs / 1000);
+        else if (status === 417) trace.decide('expect-417', ex.req.header('expect') ?? '');
+        else trace.decideFrom(PARSE_ERRORS.BODY_TOO_LARGE[2], 'parse-error', status, message);
+        ex.req.trace.responseHead(`:status: ${status}\n${fieldLines(fields)}\n`, performance.now());
+        ex.req.trace.body(body);
+      }
+      this.#endTrace(ex);
       this.#host.responded(ex.req, ex.res);
     }
   }
@@ -495,7 +542,53 @@ export class Http2Connection implements ServerConnection {
     ex.reported = true;
     const res = ex.res;
     res.cutShort(cutStatus(this.#cutByUs, res.headersSent, res.status), this.#closed ? this.#unsent : ex.stream.bufferedAmount);
+    this.#endTrace(ex);
     this.#host.responded(ex.req, res);
+  }
+
+  // ---- tracing (src/trace/): only while someone watches ----
+
+  #beginTrace(ex: Exchange, head: IncomingHead): void {
+    if (this.#traceId === 0) this.#traceId = this.#host.connectionId();
+    const trace = new ExchangeTrace('h2', this.#traceId, ex.req.startHr);
+    const stream = ex.stream.id;
+    trace.stream = stream;
+    trace.remote = `${this.#peer.remoteAddress}:${this.#peer.remotePort}`;
+    trace.secure = this.#peer.secure;
+    trace.method = head.method;
+    trace.target = head.target;
+    trace.host = head.host;
+    trace.requestFields = head.rawHeaders;
+    // RFC 9113 §8.3.1: the pseudo-header fields first, then the regular ones, as HPACK decoded them.
+    trace.requestHead = `:method: ${head.method}\n:scheme: ${this.#peer.secure ? 'https' : 'http'}\n:authority: ${head.host}\n:path: ${head.target}\n${fieldLines(head.rawHeaders)}\n`;
+    trace.headersHr = performance.now();
+    trace.decide(this.#how);
+    ex.req.trace = trace;
+    if (this.#inTap === null) return;
+    this.#tracedStreams.set(stream, trace);
+    const rest: FrameNote[] = [];
+    for (const note of this.#pendingFrames) (note.stream === stream ? trace.frame(note) : rest.push(note));
+    this.#pendingFrames = rest;
+  }
+
+  /** The exchange is reported: the connection's own frames seen meanwhile go with it. */
+  #endTrace(ex: Exchange): void {
+    const trace = ex.req.trace;
+    if (trace === null) return;
+    this.#tracedStreams.delete(trace.stream);
+    if (this.#pendingFrames.length === 0) return;
+    const rest: FrameNote[] = [];
+    for (const note of this.#pendingFrames) (note.stream === 0 ? trace.frame(note) : rest.push(note));
+    this.#pendingFrames = rest;
+  }
+
+  #onFrame(note: FrameNote): void {
+    const trace = note.stream === 0 ? undefined : this.#tracedStreams.get(note.stream);
+    if (trace !== undefined) trace.frame(note);
+    else {
+      if (this.#pendingFrames.length >= MAX_PENDING_FRAMES) this.#pendingFrames.shift();
+      this.#pendingFrames.push(note);
+    }
   }
 
   #idleOrNone(): void {

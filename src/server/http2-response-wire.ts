@@ -7,6 +7,7 @@
 import type { ServerStream } from '../http2/session.ts';
 import { currentHttpDate } from './date-header.ts';
 import { dropsField, framingName, HEAD_NO_BODY, type PreparedFields, type ResponseWire, type WireResponse } from './response-wire.ts';
+import type { ExchangeTrace } from '../trace/exchange-trace.ts';
 
 /** What a stream's wire needs from the exchange it belongs to (http2-connection.ts). */
 export interface Http2WireHost {
@@ -16,6 +17,8 @@ export interface Http2WireHost {
   readonly gone: boolean;
   /** The socket holds no unwritten bytes. */
   readonly socketFlushed: boolean;
+  /** The exchange's record while someone watches, else null. */
+  readonly trace: ExchangeTrace | null;
   onDrain(callback: () => void): void;
   finish(res: WireResponse): void;
   abort(error: Error): void;
@@ -56,6 +59,16 @@ export class Http2ResponseWire implements ResponseWire {
   sendHead(res: WireResponse, flags: number, length: string, prepared: PreparedFields | string | null, body: Buffer | null): boolean {
     const fields = this.#fields(res, length, prepared);
     const stream = this.#host.stream;
+    const trace = this.#host.trace;
+    if (trace !== null) {
+      let lines = `:status: ${res.status}\n`;
+      for (let i = 0; i < fields.length; i += 2) lines += `${fields[i]!.toLowerCase()}: ${fields[i + 1]}\n`;
+      trace.responseHead(`${lines}\n`, performance.now());
+      if ((flags & HEAD_NO_BODY) === 0) trace.decide('h2-framing');
+      else if (res.status === 304 || res.status === 204 || res.status < 200) trace.decide('no-content-status', res.status);
+      else trace.decide('no-content-head');
+      if (body !== null) trace.body(body);
+    }
     // HEAD, 204, 304, or a body known to be empty: the head ends the stream (§8.1).
     if ((flags & HEAD_NO_BODY) !== 0 || (body !== null && body.length === 0)) {
       this.#ended = true;
@@ -74,6 +87,7 @@ export class Http2ResponseWire implements ResponseWire {
 
   writeBody(data: Buffer): boolean {
     if (this.#ended || this.#host.gone) return false;
+    this.#host.trace?.body(data);
     return this.#host.stream.write(data);
   }
 
@@ -81,12 +95,21 @@ export class Http2ResponseWire implements ResponseWire {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#host.gone) return;
-    if (last !== null) this.#host.stream.write(last);
+    if (last !== null) {
+      this.#host.trace?.body(last);
+      this.#host.stream.write(last);
+    }
     // §8.1: trailers are a HEADERS frame with END_STREAM after the DATA.
     this.#host.stream.end(trailers ?? undefined);
   }
 
   inform(status: number, fields: readonly string[]): void {
+    const trace = this.#host.trace;
+    if (trace !== null) {
+      let lines = `:status: ${status}\n`;
+      for (let i = 0; i < fields.length; i += 2) lines += `${fields[i]!.toLowerCase()}: ${fields[i + 1]}\n`;
+      trace.interim(`${lines}\n`);
+    }
     if (!this.#host.gone) this.#host.stream.respond(status, fields);
   }
 

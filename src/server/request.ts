@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { TargetForm } from '../http1/target.ts';
 import type { IncomingHead } from './incoming-head.ts';
 import { HttpError } from '../app/http-error.ts';
+import type { ExchangeTrace } from '../trace/exchange-trace.ts';
 
 /** What a request needs from its connection; kept narrow so requests can be tested alone. */
 export interface BodySource {
@@ -57,6 +58,9 @@ export class Request {
   trailers: readonly string[] = NO_TRAILERS;
   /** The pattern of the route that matched ("/notes/:id"), for metrics and logs; null when none did. */
   route: string | null = null;
+  /** This exchange's record while someone watches (--trace, the inspector), else null: decisions are
+   * recorded as `req.trace?.decide(…)` (src/trace/decisions.ts). */
+  trace: ExchangeTrace | null = null;
 
   readonly #head: IncomingHead;
   readonly #source: BodySource;
