@@ -21,6 +21,10 @@ import type { BuiltServer } from './worker-main.ts';
 import { receiveFromPrimary } from '../live-reload/cluster.ts';
 import { loadApp } from '../app/app-loader.ts';
 import { enableTempJournal, removeDeadTemps } from '../uploads/temp-journal.ts';
+import { TraceHub } from '../trace/trace-hub.ts';
+import { formatExchange } from '../trace/console-trace.ts';
+import { parseTraceFilter } from '../trace/trace-filter.ts';
+import { ansi, plain } from '../log/colors.ts';
 
 export { logFileFor };
 
@@ -65,6 +69,16 @@ export function createConfiguredLogger(config: Config, slot?: string): Logger {
   return logger;
 }
 
+/** --trace: every exchange (or those trace_filter selects) printed on stdout, colored on a terminal. */
+function traceToConsole(hub: TraceHub, config: Config): void {
+  const filter = config.trace_filter === null ? null : parseTraceFilter(config.trace_filter);
+  if (typeof filter === 'string') throw new Error(`trace_filter: ${filter}`); // refused when the config was loaded
+  const paint = shouldColor(config.colored_logging, process.stdout, process.env) ? ansi : plain;
+  hub.subscribe((record) => {
+    if (filter === null || filter.matches(record)) process.stdout.write(formatExchange(record, paint));
+  });
+}
+
 /**
  * The config file the primary loaded, for its workers (a worker gets the resolved configuration,
  * not the command line): the static server must never serve it.
@@ -99,6 +113,10 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   // --app: loaded by every process that serves (each worker its own copy), before listening.
   const app = config.app === null ? null : await loadApp(config.app, { logger, documentRoot: config.document_root });
   if (app !== null) site.app = app.middleware;
+  // Who watches the exchanges: --trace below, inspector pages (status routes). Nobody, nothing is recorded.
+  const traceHub = new TraceHub();
+  if (slot !== undefined) traceHub.worker = Number(slot);
+  if (config.trace) traceToConsole(traceHub, config);
   const handler = createSiteHandler(site);
   recorder.cache = handler.cache; // the dashboard's cache hit rate
   recorder.upstreams = handler.proxy; // per-backend figures (status page, /metrics)
@@ -124,7 +142,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
       }
     });
   }
-  const server = createServer(serverOptions(config, handler, https?.tls));
+  const server = createServer({ ...serverOptions(config, handler, https?.tls), trace: traceHub });
   recorder.attach(server, { record: config.enable_server_status });
   const logHeaders = config.access_log_format !== 'common';
   // server.now(): the clock requests are stamped with (monotonic, read once per loop turn), so the

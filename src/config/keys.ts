@@ -84,6 +84,8 @@ export const KEYS = [
   { key: 'log_rotate', group: 'logging', kind: { type: 'enum', values: ['none', 'daily'] }, default: 'none', description: 'Also rotate the log files when the local date changes.' },
   { key: 'log_keep', group: 'logging', kind: COUNT(0, 1000), default: 5, description: 'Rotated log files kept (file.1 is the newest).' },
   { key: 'log_compress', group: 'logging', kind: BOOL, default: false, description: 'Gzip rotated log files (file.1.gz, …).' },
+  { key: 'trace', group: 'logging', kind: BOOL, default: false, description: 'Print every exchange on the console as a learner reads it: both heads as raw bytes (\\r\\n visible), a body summary, timings, HTTP/2 frames, and why the response is what it is, each reason with its RFC section or config key (docs/trace.md).' },
+  { key: 'trace_filter', group: 'logging', kind: TEXT_OR_NULL, default: null, description: 'Trace only the exchanges that match: path globs (/api/*), methods (POST) and statuses (404, 4xx), separated by spaces or commas; one term of each kind given must match.' },
   // ── engine ───────────────────────────────────────────────────────────────────────────────────
   { key: 'connection_queue', group: 'engine', kind: COUNT(1, 65535), default: 511, description: 'Backlog of listen(): connections the kernel queues before accept.' },
   { key: 'request_timeout', group: 'engine', kind: TIMEOUT, default: 30, description: 'Seconds a client has to send a whole request (head and body).' },

@@ -15,6 +15,7 @@ import { fromJson, fromText, isPathWord } from './kinds.ts';
 import { defaultConfig, type Config, type SourceMap } from './schema.ts';
 import { checkFilesystem } from './check-paths.ts';
 import { checkAccessConfig } from '../access/config-check.ts';
+import { parseTraceFilter } from '../trace/trace-filter.ts';
 
 export interface LoadInput {
   argv: readonly string[];
@@ -289,6 +290,10 @@ function crossChecks(config: Config, sources: SourceMap): ConfigError[] {
   const badIndex = indexes.find((name) => name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name));
   if (indexes.length === 0 || badIndex !== undefined) {
     errors.push(new ConfigError('index_file', sources.index_file, `${showValue(badIndex ?? '')} is not a file name; expected one or more names such as "index.html,index.htm"`));
+  }
+  if (config.trace_filter !== null) {
+    const filter = parseTraceFilter(config.trace_filter);
+    if (typeof filter === 'string') errors.push(new ConfigError('trace_filter', sources.trace_filter, `${showValue(config.trace_filter)}: ${filter}`));
   }
   return errors;
 }

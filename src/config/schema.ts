@@ -40,6 +40,8 @@ export interface Config {
   log_rotate: 'none' | 'daily';
   log_keep: number;
   log_compress: boolean;
+  trace: boolean;
+  trace_filter: string | null;
   // engine (seconds and bytes)
   connection_queue: number;
   request_timeout: number;
