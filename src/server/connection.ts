@@ -727,6 +727,7 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
       return;
     }
     this.#closing = true;
+    req.trace?.decide('handler-failed');
     try {
       // The handler's headers (a length, a type) describe the answer it failed to give, not this one.
       res.clearHeaders();

@@ -523,6 +523,7 @@ export class Http2Connection implements ServerConnection {
       ex.stream.reset(ERROR_CODE.INTERNAL_ERROR);
       return;
     }
+    ex.req.trace?.decide('handler-failed');
     try {
       res.clearHeaders();
       res.send(500, 'Internal Server Error\n');
