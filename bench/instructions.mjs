@@ -3,7 +3,9 @@
 // client is this process), answers exactly N keep-alive requests on one connection, then exits; the
 // total Ir (instructions executed, start-up included) is printed per workload.
 //
-//   node bench/instructions.mjs [--n=20000] [--only=memory,static,close,big,logged,tls,tls-full] [--out=DIR]
+//   node bench/instructions.mjs [--n=20000] [--only=memory,static,close,big,logged,tls,tls-full] [--out=DIR] [--trace-hub]
+//
+// --trace-hub attaches a TraceHub that nobody watches (as the CLI always does): compare with and without.
 //
 // The server runs with the launcher's --max-semi-space-size=1 and V8's --predictable (one thread: no
 // concurrent compilation or GC whose interleaving would move the count from run to run).
@@ -55,7 +57,10 @@ async function serve(kind, count) {
     const { prepareHttps } = await import('../dist/src/tls/https.js');
     tls = (await prepareHttps({ certFile: args.cert, keyFile: args.key, pfxFile: null, password: null })).tls;
   }
-  const server = createServer({ handler, serverName: 'httpcraft', ...(tls === undefined ? {} : { tls }) });
+  // --trace-hub: a TraceHub attached and nobody watching it, as the CLI always runs (issue 18: the
+  // recording hooks must cost nothing then).
+  const trace = args['trace-hub'] === undefined ? undefined : new (await import('../dist/src/trace/trace-hub.js')).TraceHub();
+  const server = createServer({ handler, serverName: 'httpcraft', ...(tls === undefined ? {} : { tls }), ...(trace === undefined ? {} : { trace }) });
   let logger = null;
   if (kind === 'logged') {
     const { createLogger } = await import('../dist/src/log/logger.js');
@@ -85,7 +90,7 @@ async function main() {
     const count = COUNTS[kind];
     const out = join(dir, `callgrind.${kind}.out`);
     const logFd = openSync(join(dir, `access.${kind}.log`), 'w');
-    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count}`, `--root=${root}`, `--cert=${cert.certFile}`, `--key=${cert.keyFile}`], { stdio: ['ignore', logFd, 'pipe'] });
+    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count}`, `--root=${root}`, `--cert=${cert.certFile}`, `--key=${cert.keyFile}`, ...(args['trace-hub'] === undefined ? [] : ['--trace-hub=1'])], { stdio: ['ignore', logFd, 'pipe'] });
     closeSync(logFd);
     let stderr = '';
     const port = await new Promise((resolve, reject) => {

@@ -291,7 +291,7 @@ export class HttpServer extends EventEmitter<ServerEvents> implements Connection
     if (trace !== null) {
       trace.status = res.status;
       trace.lastByteHr = performance.now();
-      this.trace?.publish(trace);
+      if (!trace.deferred) this.trace?.publish(trace);
     }
     this.emit('response', req, res);
   }

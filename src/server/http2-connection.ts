@@ -202,6 +202,8 @@ export class Http2Connection implements ServerConnection {
   readonly #outTap: H2FrameTap | null = null;
   #pendingFrames: FrameNote[] = [];
   readonly #tracedStreams = new Map<number, ExchangeTrace>();
+  // Traces of streams that closed during this flush: published once their last frames are tapped.
+  #closedTraces: ExchangeTrace[] = [];
   #traceId = 0;
   // How the connection came to speak HTTP/2, for its exchanges' decisions.
   readonly #how: 'h2-alpn' | 'h2-prior-knowledge' | 'h2c-upgrade';
@@ -311,8 +313,12 @@ export class Http2Connection implements ServerConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearDeadline();
-    for (const ex of this.#exchanges) this.#cutShort(ex, 'connection closed');
+    for (const ex of this.#exchanges) {
+      this.#cutShort(ex, 'connection closed');
+      if (ex.req.trace?.deferred === true) this.#closedTraces.push(ex.req.trace);
+    }
     this.#exchanges.clear();
+    this.#publishClosed();
     this.#host.closed(this);
   }
 
@@ -361,6 +367,7 @@ export class Http2Connection implements ServerConnection {
     const ex = stream.context as Exchange | undefined;
     if (ex === undefined) return;
     stream.context = undefined;
+    if (ex.req.trace?.deferred === true) this.#closedTraces.push(ex.req.trace);
     // A stream that closed with its response complete was reported by finished(); any other was cut.
     this.#cutShort(ex, 'stream closed');
     this.#exchanges.delete(ex);
@@ -418,6 +425,7 @@ export class Http2Connection implements ServerConnection {
         this.#setDeadline(D_WRITE, this.#host.timeouts.writeStallTimeoutMs);
       }
     }
+    if (this.#closedTraces.length > 0) this.#publishClosed();
     // A connection error (ours or the peer's): GOAWAY is out, nothing more is read.
     if (this.#session.closed && !this.#ending) this.#end();
   }
@@ -566,21 +574,30 @@ export class Http2Connection implements ServerConnection {
     trace.decide(this.#how);
     ex.req.trace = trace;
     if (this.#inTap === null) return;
+    trace.deferred = true;
     this.#tracedStreams.set(stream, trace);
     const rest: FrameNote[] = [];
     for (const note of this.#pendingFrames) (note.stream === stream ? trace.frame(note) : rest.push(note));
     this.#pendingFrames = rest;
   }
 
-  /** The exchange is reported: the connection's own frames seen meanwhile go with it. */
+  /** The exchange is reported. A trace with frames waits for its stream's close (#publishClosed). */
   #endTrace(ex: Exchange): void {
     const trace = ex.req.trace;
-    if (trace === null) return;
-    this.#tracedStreams.delete(trace.stream);
-    if (this.#pendingFrames.length === 0) return;
-    const rest: FrameNote[] = [];
-    for (const note of this.#pendingFrames) (note.stream === 0 ? trace.frame(note) : rest.push(note));
-    this.#pendingFrames = rest;
+    if (trace !== null && !trace.deferred) this.#tracedStreams.delete(trace.stream);
+  }
+
+  /** Streams closed and their frames written: their traces go out, with the connection's own frames seen meanwhile. */
+  #publishClosed(): void {
+    const traces = this.#closedTraces;
+    this.#closedTraces = [];
+    for (const trace of traces) {
+      this.#tracedStreams.delete(trace.stream);
+      const rest: FrameNote[] = [];
+      for (const note of this.#pendingFrames) (note.stream === 0 ? trace.frame(note) : rest.push(note));
+      this.#pendingFrames = rest;
+      this.#host.trace?.publish(trace);
+    }
   }
 
   #onFrame(note: FrameNote): void {

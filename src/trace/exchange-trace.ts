@@ -79,6 +79,9 @@ export class ExchangeTrace {
   requestBodyBytes = 0;
   responseBodyBytes = 0;
   contentType = '';
+  /** Published by its connection rather than when the response is reported: an HTTP/2 stream's last
+   * frames are written after its response is complete, and its record should show them. */
+  deferred = false;
   headersHr = -1;
   firstByteHr = -1;
   lastByteHr = -1;
