@@ -22,7 +22,7 @@ import { receiveFromPrimary } from '../live-reload/cluster.ts';
 import { loadApp } from '../app/app-loader.ts';
 import { enableTempJournal, removeDeadTemps } from '../uploads/temp-journal.ts';
 import { TraceHub } from '../trace/trace-hub.ts';
-import { formatExchange } from '../trace/console-trace.ts';
+import { formatExchange, formatFrame } from '../trace/console-trace.ts';
 import { parseTraceFilter } from '../trace/trace-filter.ts';
 import { ansi, plain } from '../log/colors.ts';
 
@@ -74,8 +74,17 @@ function traceToConsole(hub: TraceHub, config: Config): void {
   const filter = config.trace_filter === null ? null : parseTraceFilter(config.trace_filter);
   if (typeof filter === 'string') throw new Error(`trace_filter: ${filter}`); // refused when the config was loaded
   const paint = shouldColor(config.colored_logging, process.stdout, process.env) ? ansi : plain;
+  // A WebSocket's frames are printed when the exchange that opened it (its 101) was.
+  const switched = new Set<number>();
   hub.subscribe((record) => {
-    if (filter === null || filter.matches(record)) process.stdout.write(formatExchange(record, paint));
+    if (filter !== null && !filter.matches(record)) return;
+    if (record.status === 101) switched.add(record.connection);
+    process.stdout.write(formatExchange(record, paint));
+  });
+  hub.subscribeFrames((record) => {
+    if (!switched.has(record.connection)) return;
+    process.stdout.write(formatFrame(record, paint));
+    if (record.opcode === 'CLOSE' && record.dir === 'out') switched.delete(record.connection);
   });
 }
 

@@ -794,6 +794,8 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
     trace.target = req.target;
     trace.host = req.host;
     trace.requestFields = req.rawHeaders;
+    const hub = this.#host.trace;
+    if (hub !== null) trace.afterSwitch = (note) => hub.frame(trace.connection, note);
     req.trace = trace;
     return trace;
   }

@@ -7,6 +7,7 @@
 import { plain, statusStyle, type Paint } from '../log/colors.ts';
 import { reasonPhrase } from '../http1/status.ts';
 import type { TraceRecord } from './exchange-trace.ts';
+import type { FrameRecord } from './trace-hub.ts';
 
 /** A byte as a learner should see it: printable ASCII as itself, anything else escaped. */
 function visibleChar(code: number): string {
@@ -90,4 +91,12 @@ export function formatExchange(r: TraceRecord, paint: Paint = plain): string {
     for (const d of r.decisions) out.push(`    • ${d.text}${d.source === '' ? '' : paint('gray', `  (${d.source})`)}`);
   }
   return `${out.join('\n')}\n\n`;
+}
+
+/** One WebSocket frame after its exchange's 101 (RFC 6455 §5.2), on one line. */
+export function formatFrame(f: FrameRecord, paint: Paint = plain): string {
+  const flags = [f.fin ? 'FIN' : '', f.compressed ? 'RSV1' : ''].filter((x) => x !== '').join(' ');
+  const worker = f.worker > 0 ? `worker ${f.worker}, ` : '';
+  const payload = f.length === 0 ? '' : f.opcode === 'CLOSE' && f.sample.length >= 2 ? `: code ${(f.sample.charCodeAt(0) << 8) | f.sample.charCodeAt(1)} ${visibleBytes(f.sample.slice(2))}` : `: ${visibleBytes(f.sample)}${f.length > f.sample.length ? '…' : ''}`;
+  return `${paint('gray', `── websocket (${worker}connection ${f.connection})`)} ${f.dir === 'in' ? '→' : '←'} ${f.opcode}${flags === '' ? '' : ` [${flags}]`}${f.masked ? ' masked' : ''}, ${f.length} bytes${payload}\n`;
 }

@@ -5,6 +5,7 @@
 // site does any work (`req.trace?.decide(…)` does not evaluate its arguments).
 
 import { describeDecision, type DecisionArgs, type DecisionCode, type DecisionRecord } from './decisions.ts';
+import type { WsFrameNote } from './ws-frame-tap.ts';
 
 /** Body bytes kept for the summary (shown as hex and text). */
 export const BODY_SAMPLE_BYTES = 32;
@@ -26,6 +27,9 @@ export interface FrameNote {
   /** HEADERS and CONTINUATION: the HPACK-encoded block as hex (cut at 64 bytes). */
   readonly hpack?: string;
 }
+
+/** What follows an exchange that switched protocols (a WebSocket's frames), for the same watchers. */
+export type AfterSwitch = (note: WsFrameNote) => void;
 
 /** An exchange as readers get it: plain data (JSON for the inspector and across the cluster). */
 export interface TraceRecord {
@@ -82,6 +86,8 @@ export class ExchangeTrace {
   /** Published by its connection rather than when the response is reported: an HTTP/2 stream's last
    * frames are written after its response is complete, and its record should show them. */
   deferred = false;
+  /** Set by the connection while someone watches: where a switched protocol reports its frames. */
+  afterSwitch: AfterSwitch | null = null;
   headersHr = -1;
   firstByteHr = -1;
   lastByteHr = -1;

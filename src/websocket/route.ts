@@ -106,6 +106,7 @@ export class WebSocketRoute {
       head,
       { protocol, extensions, deflate: deflate === null || d === false ? null : new PerMessageDeflate({ params: deflate, threshold: d.threshold, memLevel: d.memLevel, level: d.level }) },
       this.#settings,
+      req.trace?.afterSwitch ?? null,
     );
     this.clients.add(ws);
     ws.once('close', () => this.clients.delete(ws));

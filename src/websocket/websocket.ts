@@ -4,6 +4,8 @@
 
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { WsFrameTap } from '../trace/ws-frame-tap.ts';
+import type { AfterSwitch } from '../trace/exchange-trace.ts';
 import { Receiver, type ReceiverSink } from './receiver.ts';
 import { encodeClose, encodeFrame, encodeTextFrame } from './frame-writer.ts';
 import { OP_BINARY, OP_PING, OP_PONG, OP_TEXT, MAX_CONTROL_PAYLOAD } from './frame-parser.ts';
@@ -119,9 +121,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   // The receiver's sink and the ticker's watcher: one small object whose methods live on a shared
   // prototype, instead of a closure per event per socket (10,000 idle sockets pay for each one).
   readonly #inner: Inner;
+  // --trace: the frames both ways, when someone watched as the socket opened (src/trace/).
+  readonly #tapIn: WsFrameTap | null = null;
+  readonly #tapOut: WsFrameTap | null = null;
 
-  constructor(socket: Socket, head: Buffer, negotiated: Negotiated, settings: WebSocketSettings) {
+  constructor(socket: Socket, head: Buffer, negotiated: Negotiated, settings: WebSocketSettings, traced: AfterSwitch | null = null) {
     super();
+    if (traced !== null) {
+      this.#tapIn = new WsFrameTap('in', traced);
+      this.#tapOut = new WsFrameTap('out', traced);
+    }
     this.#socket = socket;
     this.#settings = settings;
     this.#deflate = negotiated.deflate;
@@ -285,6 +294,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   #onData(chunk: Buffer): void {
     this.#heardSincePing = true;
+    // Before the receiver: it unmasks the payload in place, and the tap unmasks what it keeps itself.
+    this.#tapIn?.push(chunk);
     if (!this.#receiver.stopped) this.#receiver.push(chunk);
   }
 
@@ -402,6 +413,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       return;
     }
     const done = (error?: Error | null): void => resolve(error == null);
+    if (this.#tapOut !== null) for (const b of frame) this.#tapOut.push(b);
     if (frame.length === 1) {
       socket.write(frame[0]!, done);
       return;

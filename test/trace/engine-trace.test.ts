@@ -178,3 +178,37 @@ test('--trace-filter: one term of every kind given must match; path globs ignore
   assert.match(parseTraceFilter('4x') as string, /"4x" is neither a path glob/);
   assert.match(parseTraceFilter('  ') as string, /is empty/);
 });
+
+test('a WebSocket opened while someone watches: its 101 is an exchange, then every frame both ways, unmasked', async (t) => {
+  const { Router } = await import('../../src/app/router.ts');
+  const { default: WsClient } = await import('ws');
+  const router = new Router();
+  router.websocket('/ws', (ws) => void ws.on('message', (data: Buffer) => ws.send(`echo ${data.toString()}`)), { perMessageDeflate: false });
+  const hub = new TraceHub();
+  const records: TraceRecord[] = [];
+  const frames: Array<import('../../src/trace/trace-hub.ts').FrameRecord> = [];
+  hub.subscribe((r) => records.push(r));
+  hub.subscribeFrames((f) => frames.push(f));
+  const server = createServer({ handler: router.handle, trace: hub });
+  const address = await server.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => server.close(100));
+  const port = typeof address === 'string' ? 0 : address.port;
+  const client = new WsClient(`ws://127.0.0.1:${port}/ws`);
+  await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
+  const reply = new Promise<string>((resolve) => client.once('message', (d: Buffer) => resolve(d.toString())));
+  client.send('hi');
+  assert.equal(await reply, 'echo hi');
+  client.close(1000, 'bye');
+  await new Promise((resolve) => client.once('close', resolve));
+  const deadline = Date.now() + 3000;
+  while (frames.filter((f) => f.opcode === 'CLOSE').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(records[0]!.status, 101);
+  assert.ok(records[0]!.decisions.some((d) => d.code === 'switch' && d.text.includes('websocket')));
+  assert.deepEqual(frames.map((f) => `${f.dir} ${f.opcode}${f.fin ? ' FIN' : ''}${f.masked ? ' masked' : ''} ${f.length} ${f.sample}`), [
+    'in TEXT FIN masked 2 hi',
+    'out TEXT FIN 7 echo hi',
+    'in CLOSE FIN masked 5 \x03\xe8bye',
+    'out CLOSE FIN 2 \x03\xe8',
+  ]);
+  assert.ok(frames.every((f) => f.connection === records[0]!.connection));
+});
