@@ -66,3 +66,8 @@ export { runWorker, type ServerBuilder, type BuiltServer } from './cluster/worke
 export { onStatsRequest, requestClusterSnapshots, clusterSnapshot } from './cluster/worker-stats.ts';
 export type { WorkerReport } from './cluster/ipc.ts';
 export type { ListenTarget } from './cluster/listen-target.ts';
+export { TraceHub, type TraceSink, type FrameRecord, type FrameSink } from './trace/trace-hub.ts';
+export { ExchangeTrace, type TraceRecord, type FrameNote } from './trace/exchange-trace.ts';
+export { DECISIONS, describeDecision, type DecisionCode, type DecisionRecord } from './trace/decisions.ts';
+export { formatExchange, formatFrame, visibleBytes } from './trace/console-trace.ts';
+export { parseTraceFilter, type TraceFilter } from './trace/trace-filter.ts';
