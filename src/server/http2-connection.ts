@@ -49,8 +49,11 @@ export function fieldLines(fields: readonly string[]): string {
   return out;
 }
 
+/** An HTTP/2 request's head; `hostAdded`: the last field is a Host made from :authority (the trace leaves it out). */
+type StreamIncomingHead = IncomingHead & { readonly hostAdded?: boolean };
+
 /** The head of one request stream as Request reads it (IncomingHead). */
-function incomingHead(h: StreamHead): IncomingHead {
+function incomingHead(h: StreamHead): StreamIncomingHead {
   const fields = h.fields;
   let expect = '';
   let hasHost = false;
@@ -72,6 +75,7 @@ function incomingHead(h: StreamHead): IncomingHead {
     host: h.authority,
     expect,
     keepAlive: true,
+    hostAdded: !hasHost && h.authority !== '',
   };
 }
 
@@ -227,8 +231,9 @@ export class Http2Connection implements ServerConnection {
     };
     this.#how = upgrade !== null ? 'h2c-upgrade' : host.secure ? 'h2-alpn' : 'h2-prior-knowledge';
     if (host.trace !== null && host.trace.watching) {
-      this.#inTap = new H2FrameTap('in', (note) => this.#onFrame(note));
-      this.#outTap = new H2FrameTap('out', (note) => this.#onFrame(note));
+      const counter = { next: 0 };
+      this.#inTap = new H2FrameTap('in', (note) => this.#onFrame(note), counter);
+      this.#outTap = new H2FrameTap('out', (note) => this.#onFrame(note), counter);
     }
     this.#session = new ServerSession(
       { limits: host.http2Limits, now: host.now() },
@@ -324,7 +329,7 @@ export class Http2Connection implements ServerConnection {
 
   // ---- session events ----
 
-  #onRequest(stream: ServerStream, head: IncomingHead): void {
+  #onRequest(stream: ServerStream, head: StreamIncomingHead): void {
     this.#requests++;
     const ex = new Exchange(this, stream, head, this.#peer, this.#requests);
     if (this.#host.trace !== null && this.#host.trace.watching) this.#beginTrace(ex, head);
@@ -557,7 +562,7 @@ export class Http2Connection implements ServerConnection {
 
   // ---- tracing (src/trace/): only while someone watches ----
 
-  #beginTrace(ex: Exchange, head: IncomingHead): void {
+  #beginTrace(ex: Exchange, head: StreamIncomingHead): void {
     if (this.#traceId === 0) this.#traceId = this.#host.connectionId();
     const trace = new ExchangeTrace('h2', this.#traceId, ex.req.startHr);
     const stream = ex.stream.id;
@@ -567,9 +572,11 @@ export class Http2Connection implements ServerConnection {
     trace.method = head.method;
     trace.target = head.target;
     trace.host = head.host;
-    trace.requestFields = head.rawHeaders;
+    // The fields as they came: without the Host made from :authority for the handlers.
+    const fields = head.hostAdded === true ? head.rawHeaders.slice(0, -2) : head.rawHeaders;
+    trace.requestFields = fields;
     // RFC 9113 §8.3.1: the pseudo-header fields first, then the regular ones, as HPACK decoded them.
-    trace.requestHead = `:method: ${head.method}\n:scheme: ${this.#peer.secure ? 'https' : 'http'}\n:authority: ${head.host}\n:path: ${head.target}\n${fieldLines(head.rawHeaders)}\n`;
+    trace.requestHead = `:method: ${head.method}\n:scheme: ${this.#peer.secure ? 'https' : 'http'}\n:authority: ${head.host}\n:path: ${head.target}\n${fieldLines(fields)}\n`;
     trace.headersHr = performance.now();
     trace.decide(this.#how);
     ex.req.trace = trace;

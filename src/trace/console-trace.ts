@@ -60,12 +60,13 @@ export function formatExchange(r: TraceRecord, paint: Paint = plain): string {
   const worker = r.worker > 0 ? `worker ${r.worker}, ` : '';
   out.push(paint('bold', `── #${r.id} ${r.method} ${visibleBytes(r.target)} → ${r.status} ${reasonPhrase(r.status)}`) + paint('gray', `  (${worker}${where}, connection ${r.connection}, from ${r.remote})`));
   const isH2 = r.protocol === 'h2';
-  out.push(paint('cyan', `→ request head${isH2 ? ' (HPACK decoded)' : ''}, ${r.requestHead.length} bytes`));
+  // Over HTTP/2 the heads are fields (their bytes are the HPACK blocks in the frame list).
+  out.push(paint('cyan', isH2 ? '→ request fields, HPACK decoded' : `→ request head, ${r.requestHead.length} bytes`));
   for (const line of headLines(r.requestHead)) out.push(`  ${paint('cyan', line)}`);
   const style = statusStyle(r.status);
   if (r.responseHead === '') out.push(paint(style, '← no response head was sent'));
   else {
-    out.push(paint(style, `← response head${isH2 ? ' (before HPACK)' : ''}, ${r.responseHead.length} bytes`));
+    out.push(paint(style, isH2 ? '← response fields, before HPACK encoding' : `← response head, ${r.responseHead.length} bytes`));
     for (const line of headLines(r.responseHead)) out.push(`  ${paint(style, line)}`);
   }
   if (r.responseBodyBytes === 0) out.push('  body: none');

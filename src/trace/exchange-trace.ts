@@ -22,6 +22,8 @@ export interface FrameNote {
   readonly flags: readonly string[];
   readonly stream: number;
   readonly length: number;
+  /** Order on its connection (both directions count): a record lists its frames by it. */
+  readonly seq: number;
   /** What the frame says, briefly ("SETTINGS_MAX_CONCURRENT_STREAMS=100", "increment 65535"). */
   readonly detail: string;
   /** HEADERS and CONTINUATION: the HPACK-encoded block as hex (cut at 64 bytes). */
@@ -180,7 +182,7 @@ export class ExchangeTrace {
       bodySample: this.#sample === null ? '' : this.#sample.toString('latin1'),
       timings: { headers: ms(this.headersHr), firstByte: ms(this.firstByteHr), lastByte: ms(this.lastByteHr) },
       decisions: this.#decisions.map((d) => describeDecision(d.code, d.args, d.source)),
-      frames: this.#frames.slice(),
+      frames: this.#frames.slice().sort((x, y) => x.seq - y.seq),
     };
   }
 }

@@ -71,6 +71,11 @@ function describe(type: number, flags: number, kept: Buffer, length: number): { 
   }
 }
 
+/** Numbers frames in the order the taps of one connection see them (its two directions share it). */
+export interface FrameCounter {
+  next: number;
+}
+
 export class H2FrameTap {
   readonly #dir: 'in' | 'out';
   readonly #onFrame: (note: FrameNote) => void;
@@ -86,9 +91,12 @@ export class H2FrameTap {
   #keptBytes = 0;
 
   /** `dir` 'in' reads a client's bytes (its preface first), 'out' ours. */
-  constructor(dir: 'in' | 'out', onFrame: (note: FrameNote) => void) {
+  readonly #counter: FrameCounter;
+
+  constructor(dir: 'in' | 'out', onFrame: (note: FrameNote) => void, counter: FrameCounter = { next: 0 }) {
     this.#dir = dir;
     this.#onFrame = onFrame;
+    this.#counter = counter;
     this.#skip = dir === 'in' ? CLIENT_PREFACE_BYTES : 0;
   }
 
@@ -138,6 +146,7 @@ export class H2FrameTap {
       flags: flagNames(type, this.#flags),
       stream: this.#stream,
       length: this.#length,
+      seq: this.#counter.next++,
       detail,
       ...(hpack === undefined ? {} : { hpack }),
     });

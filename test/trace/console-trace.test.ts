@@ -88,11 +88,11 @@ test('HTTP/2 exchanges list their frames with direction, flags, stream and HPACK
   const text = formatExchange(record({
     protocol: 'h2', stream: 1,
     frames: [
-      { dir: 'in', type: 'HEADERS', flags: ['END_STREAM', 'END_HEADERS'], stream: 1, length: 3, detail: 'field block of 3 bytes', hpack: '828684' },
-      { dir: 'out', type: 'DATA', flags: ['END_STREAM'], stream: 1, length: 2, detail: '' },
+      { dir: 'in', type: 'HEADERS', flags: ['END_STREAM', 'END_HEADERS'], stream: 1, length: 3, seq: 0, detail: 'field block of 3 bytes', hpack: '828684' },
+      { dir: 'out', type: 'DATA', flags: ['END_STREAM'], stream: 1, length: 2, seq: 1, detail: '' },
     ],
   }));
   assert.match(text, /h2 stream 1, connection 3/);
-  assert.match(text, /→ request head \(HPACK decoded\)/);
+  assert.match(text, /→ request fields, HPACK decoded\n/);
   assert.match(text, /→ HEADERS stream 1 \[END_STREAM END_HEADERS\] 3 bytes {2}field block of 3 bytes\n {8}hpack: 828684\n {4}← DATA stream 1 \[END_STREAM\] 2 bytes/);
 });
