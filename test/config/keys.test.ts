@@ -23,7 +23,7 @@ const CONTRACT: Record<string, unknown> = {
   cache_control: [], enable_compression: true, compression_min_size: 1024, security_headers: {},
   cors_allow_methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'], cors_allow_headers: [], cors_expose_headers: [],
   cors_allow_credentials: false, cors_max_age: 600,
-  access_log_format: 'common', log_max_size: 10485760, log_rotate: 'none', log_keep: 5, log_compress: false,
+  access_log_format: 'common', log_max_size: 10485760, log_rotate: 'none', log_keep: 5, log_compress: false, trace: false, trace_filter: null,
   access_log: 'stdout',
   ssl_pfx: null, min_tls_version: 'TLSv1.2', ssl_ciphers: null, redirect_http_port: null, hsts_max_age: 0, state_dir: '.httpcraft',
   upload_dir: null, upload_overwrite: false, upload_path: '/submit', upload_in_listing: true, enable_mkdir: false,
