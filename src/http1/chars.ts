@@ -7,8 +7,8 @@ function table(accept: (byte: number) => boolean): Uint8Array {
   return t;
 }
 
-export const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
-export const isAlpha = (b: number): boolean => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+export const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39; // RFC 5234 §B.1 DIGIT
+export const isAlpha = (b: number): boolean => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a); // RFC 5234 §B.1 ALPHA
 
 // RFC 9110 §5.6.2
 //   tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"

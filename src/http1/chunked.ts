@@ -8,7 +8,7 @@ const DQUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
- * Validates chunk extensions in buf[start, end), the bytes after the chunk size.
+ * Validates chunk extensions in buf[start, end), the bytes after the chunk size (RFC 9112 §7.1.1).
  *   chunk-ext     = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
  *   chunk-ext-val = token / quoted-string
  * Extensions carry no meaning for us; they are checked so that junk after a size is refused.
@@ -79,7 +79,7 @@ export function chunkSizeOf(buf: Uint8Array, start: number, end: number): number
   return size;
 }
 
-/** The index after the closing DQUOTE of a quoted-string whose content starts at i, or -1. */
+/** The index after the closing DQUOTE of a quoted-string (RFC 9110 §5.6.4) whose content starts at i, or -1. */
 function quotedStringEnd(buf: Uint8Array, i: number, end: number): number {
   while (i < end) {
     const b = buf[i]!;

@@ -70,6 +70,7 @@ function indexOfByte(buf: Buffer, byte: number, from: number, end: number): numb
 const MAX_REUSED_BYTES = 64;
 
 // The methods nearly every request uses, as constants: no string is made for them per request.
+// Compared byte for byte: a method is case-sensitive (RFC 9110 §9.1), so "get" is not GET.
 function methodName(buf: Buffer, start: number, end: number): string {
   const n = end - start;
   if (n === 3 && buf[start] === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54) return 'GET';
@@ -303,7 +304,8 @@ export class RequestParser {
   }
 
   /** Limits for a line still being received, so that an endless line is refused early; `first` is
-   * the line's first byte when this is its beginning, else -1. */
+   * the line's first byte when this is its beginning, else -1. A request line past the limit gets
+   * 414 (RFC 9112 §3), a header section 431 (RFC 6585 §5); a TLS record is refused at once. */
   #checkLineLimit(lineBytes: number, first: number): boolean {
     switch (this.#state) {
       case S_REQUEST_LINE:
@@ -391,7 +393,8 @@ export class RequestParser {
     this.#state = S_HEADERS;
   }
 
-  /** The error for a request line the one-pass check refused, in a fixed order of checks. */
+  /** The error for a request line the one-pass check refused, in a fixed order of checks (the
+   * grammar of RFC 9112 §3: method SP request-target SP HTTP-version). */
   #badRequestLine(buf: Buffer, start: number, end: number): void {
     const sp1 = indexOfByte(buf, SP, start, end);
     const sp2 = sp1 === -1 ? -1 : indexOfByte(buf, SP, sp1 + 1, end);

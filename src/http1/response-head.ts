@@ -76,7 +76,8 @@ export function putLatin1(buf: Buffer, at: number, s: string): number {
   return at + n;
 }
 
-/** True when a header value could split the head (CR, LF or NUL): refused as a programming error. */
+/** True when a header value could split the head (CR, LF or NUL, "invalid and dangerous" in a field
+ * value, RFC 9110 §5.5): refused as a programming error. */
 export function unsafeFieldValue(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);

@@ -129,7 +129,8 @@ export class ResponseParser {
     return s !== S_IDLE && s !== S_DEAD && s !== S_UPGRADED && (s !== S_STATUS_LINE || this.#lineLen > 0 || this.#informs > 0);
   }
 
-  /** Arms the parser for the response to a request with this method. */
+  /** Arms the parser for the response to a request with this method (a response to HEAD has no
+   * content, RFC 9112 §6.3 rule 1). */
   expect(method: string): void {
     if (this.#state !== S_IDLE) throw new Error(`ResponseParser.expect() while ${this.midMessage ? 'a response is being parsed' : 'not idle'}`);
     this.#isHead = method === 'HEAD';
@@ -265,6 +266,8 @@ export class ResponseParser {
     this.#lineLen = total;
   }
 
+  // The bounds of a line still being received: a recipient parses defensively, within a reasonable
+  // buffer size (RFC 9110 §2.3).
   #checkLineLimit(lineBytes: number): boolean {
     switch (this.#state) {
       case S_STATUS_LINE:

@@ -53,7 +53,8 @@ function hostEnd(s: string): number {
   return i === 0 ? -1 : i;
 }
 
-/** True when s[from..] is ":" followed by digits (at least minDigits, at most 5). */
+/** True when s[from..] is ":" followed by digits (at least minDigits, at most 5): RFC 3986 §3.2.3
+ * port = *DIGIT. */
 function isPort(s: string, from: number, minDigits: number): boolean {
   if (s.charCodeAt(from) !== COLON) return false;
   const digits = s.length - from - 1;

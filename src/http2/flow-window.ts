@@ -26,7 +26,8 @@ export class SendWindow {
     return this.#size > 0 ? this.#size : 0;
   }
 
-  /** A WINDOW_UPDATE or an INITIAL_WINDOW_SIZE delta; false when the window would pass 2^31-1. */
+  /** A WINDOW_UPDATE or an INITIAL_WINDOW_SIZE delta (§6.9.2); false when the window would pass
+   * 2^31-1, a FLOW_CONTROL_ERROR (§6.9.1). */
   grow(delta: number): boolean {
     const next = this.#size + delta;
     if (next > MAX_WINDOW_SIZE) return false;
@@ -55,7 +56,8 @@ export class ReceiveWindow {
     return this.#left;
   }
 
-  /** DATA received (its whole flow-controlled length); false when it is more than the window allows. */
+  /** DATA received (its whole flow-controlled length); false when it is more than the window allows
+   * (§6.9.1: a FLOW_CONTROL_ERROR). */
   receive(n: number): boolean {
     if (n > this.#left) return false;
     this.#left -= n;

@@ -90,9 +90,11 @@ type State = 0 | 1 | 2 | 3 | 4;
 const EMPTY = Buffer.alloc(0);
 const PRIORITY_BYTES = 5;
 
+// §4.1: the reserved bit before a 31-bit field is ignored when receiving.
 const read31 = (b: Buffer, at: number): number => ((b[at]! & 0x7f) << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
-const read32 = (b: Buffer, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+const read32 = (b: Buffer, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0; // §6.4, §6.8 Error Code
 
+// §6.3: E (1 bit), Stream Dependency (31), Weight (8, one less than the weight).
 function readPriority(b: Buffer, at: number): Priority {
   return { exclusive: (b[at]! & 0x80) !== 0, dependency: read31(b, at), weight: b[at + 4]! + 1 };
 }
@@ -265,6 +267,7 @@ export class FrameParser {
     return n;
   }
 
+  // §4.1: Length (24), Type (8), Flags (8), R (1), Stream Identifier (31).
   #readHeader(b: Buffer, at: number): void {
     this.#length = (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
     this.#type = b[at + 3]!;
@@ -351,7 +354,8 @@ export class FrameParser {
     if (this.#skip > 0) this.#state = S_SKIP;
   }
 
-  // One complete frame whose payload is b[start, end), the header already checked.
+  // One complete frame whose payload is b[start, end), the header already checked: what its payload
+  // decides (padding §6.1, §6.2; self-dependency §5.3.1 of RFC 7540; a zero increment §6.9).
   #frame(b: Buffer, start: number, end: number): void {
     const sid = this.#streamId;
     const flags = this.#flags;
@@ -443,6 +447,8 @@ export class FrameParser {
     if ((flags & FLAG.END_HEADERS) !== 0) this.#blockEnd();
   }
 
+  // §4.3: the field block is complete (END_HEADERS); a HEADERS priority on itself is a stream error
+  // (RFC 7540 §5.3.1), reported after the block so that HPACK still sees it.
   #blockEnd(): void {
     const parts = this.#blockParts;
     const block = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.#blockBytes);
@@ -469,6 +475,7 @@ export class FrameParser {
   }
 }
 
+// §4.2, §6.5.2: SETTINGS_MAX_FRAME_SIZE is between 2^14 and 2^24-1.
 function checkedFrameSize(size: number): number {
   if (!Number.isInteger(size) || size < DEFAULT_MAX_FRAME_SIZE || size > MAX_ALLOWED_FRAME_SIZE) {
     throw new RangeError(`maxFrameSize must be an integer in ${DEFAULT_MAX_FRAME_SIZE}..${MAX_ALLOWED_FRAME_SIZE}, got ${size}`);

@@ -32,13 +32,17 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new RangeError(what);
 }
 
+// §5.1.1: stream identifiers are 31 bits; 0 is the connection.
 const checkStream = (id: number, allowZero: boolean): void =>
   check(Number.isInteger(id) && id >= (allowZero ? 0 : 1) && id <= MAX_STREAM_ID, `stream id ${id} out of range`);
 
+// §7: error codes are 32-bit fields.
 const checkCode = (code: number): void => check(Number.isInteger(code) && code >= 0 && code <= 0xffff_ffff, `error code ${code} is not 32-bit`);
 
+// §6.1: Pad Length is one octet.
 const checkPad = (pad: number): void => check(Number.isInteger(pad) && pad >= 0 && pad <= MAX_PAD_LENGTH, `pad length ${pad} out of 0..255`);
 
+// §4.1: the reserved bit before a 31-bit field MUST remain unset when sending.
 function put31(target: Buffer, at: number, value: number): void {
   target.writeUInt32BE(value & MAX_STREAM_ID, at);
 }

@@ -25,7 +25,7 @@ export function looksLikeHttp1(firstByte: number, mismatchAt: number): boolean {
 export type PrefaceMatch = 'preface' | 'partial' | 'http1' | 'invalid';
 
 /**
- * Classifies the first bytes a client sent: the whole preface, a prefix of it (wait for more), an
+ * Classifies the first bytes a client sent (§3.4): the whole preface, a prefix of it (wait for more), an
  * HTTP/1.x request, or neither. For an IO shell choosing between the HTTP/1.1 and HTTP/2 parsers.
  */
 export function classifyPreface(bytes: Buffer): PrefaceMatch {

@@ -171,7 +171,7 @@ export function isConnectionSpecific(lowerName: string): boolean {
   return CONNECTION_SPECIFIC.has(lowerName);
 }
 
-/** isConnectionSpecific for a name in any case; most names are ruled out by their length alone. */
+/** isConnectionSpecific (§8.2.2) for a name in any case; most names are ruled out by their length alone. */
 export function isConnectionSpecificName(name: string): boolean {
   const n = name.length;
   if (n !== 7 && n !== 10 && n !== 16 && n !== 17) return false;

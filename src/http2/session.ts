@@ -177,7 +177,7 @@ export class ServerStream {
     this.#session.end(this.#rec, trailers ?? null);
   }
 
-  /** RST_STREAM with this code (default CANCEL); queued body bytes are dropped. */
+  /** RST_STREAM (§6.4) with this code (default CANCEL, §7); queued body bytes are dropped. */
   reset(code: number = ERROR_CODE.CANCEL): void {
     this.#session.reset(this.#rec, code);
   }
@@ -365,7 +365,7 @@ export class ServerSession {
     this.#notify();
   }
 
-  /** Ends the connection now: GOAWAY with this code (a timeout of the shell's, say), no more input. */
+  /** Ends the connection now: GOAWAY (§6.8) with this code (a timeout of the shell's, say), no more input. */
   terminate(code: number = ERROR_CODE.NO_ERROR, reason = ''): void {
     this.#connectionError(code, reason);
   }
@@ -435,6 +435,8 @@ export class ServerSession {
     if (this.#closedStreams.get(e.streamId) !== 'rst-sent') this.#resetUnknown(e.streamId, e.code);
   }
 
+  // §5.1.1: a client's streams are odd and opened in increasing order, so an even id, or one above
+  // every id seen, names a stream still idle (§5.1).
   #isIdle(id: number): boolean {
     return id > this.#lastStreamId || id % 2 === 0;
   }
@@ -489,6 +491,7 @@ export class ServerSession {
     this.#cb.onRequest(rec2.handle, head);
   }
 
+  // §5.1: HEADERS opens an idle stream (half-closed (remote) with END_STREAM).
   #open(id: number, endStream: boolean, contentLength: number): StreamRecord {
     const t = transition('idle', endStream ? 'recv-headers-es' : 'recv-headers');
     const rec: StreamRecord = {
@@ -585,6 +588,7 @@ export class ServerSession {
     }
   }
 
+  // The error the §5.1 table gave, as far as it reaches (§5.4).
   #transitionError(rec: StreamRecord, scope: 'stream' | 'connection', code: ErrorCodeName, what: string): void {
     if (scope === 'connection') return this.#connectionError(ERROR_CODE[code], `${what} on stream ${rec.id} in state ${rec.state}`);
     this.#streamError(rec, ERROR_CODE[code]);
@@ -660,14 +664,14 @@ export class ServerSession {
 
   // --- stream ends ---
 
-  // A stream error the client caused: RST_STREAM; the rate of these counts with rapid reset.
+  // A stream error the client caused (§5.4.2): RST_STREAM; the rate of these counts with rapid reset.
   #streamError(rec: StreamRecord, code: number): void {
     if (!this.#resets.take(this.now)) return this.#calm('too many stream errors');
     if (rec.delivered) this.#cb.onStreamReset?.(rec.handle, code);
     if (rec.live) this.#reset(rec, code);
   }
 
-  // A stream error on a stream not (or no longer) in the table.
+  // A stream error (§5.4.2) on a stream not (or no longer) in the table.
   #resetUnknown(id: number, code: number): void {
     if (!this.#resets.take(this.now)) return this.#calm('too many stream errors');
     this.#rst(id, code);
@@ -732,10 +736,12 @@ export class ServerSession {
     }
   }
 
+  // A peer abusing the protocol (§10.5): a connection error ENHANCE_YOUR_CALM (§7).
   #calm(reason: string): void {
     this.#connectionError(ERROR_CODE.ENHANCE_YOUR_CALM, reason);
   }
 
+  // §5.4.1: GOAWAY with the last stream we processed, then no more input; every open stream ends.
   #connectionError(code: number, reason: string): void {
     if (this.#dead) return;
     this.#dead = true;
@@ -782,6 +788,7 @@ export class ServerSession {
       sent: (rec) => rec.sent,
       respond: (rec, status, fields, endStream) => {
         if (!rec.live || this.#dead) return false;
+        // §8.1: interim (1xx) heads, then one final head; an interim head cannot end the stream.
         if (rec.responded) throw new Error(`stream ${rec.id}: respond() after the final response head`);
         if (!Number.isInteger(status) || status < 100 || status > 999 || (status < 200 && endStream)) throw new RangeError(`stream ${rec.id}: bad status ${status}`);
         this.#respond(rec, status, fields, endStream);
@@ -854,7 +861,8 @@ export class ServerSession {
   }
 
   // A block encoded with 9 octets of headroom (a view of the encoder's buffer, copied here): one
-  // frame, batched with the frames around it when small, or HEADERS + CONTINUATION.
+  // frame, batched with the frames around it when small, or HEADERS + CONTINUATION when it is larger
+  // than the peer's SETTINGS_MAX_FRAME_SIZE (§4.2, §6.2, §6.10).
   #pushHeaders(id: number, withHeadroom: Buffer, endStream: boolean): void {
     const maxFrame = this.#peer.maxFrameSize;
     const length = withHeadroom.length - FRAME_HEADER_BYTES;
@@ -919,7 +927,8 @@ export class ServerSession {
     for (const rec of drained) if (rec.live) this.#cb.onWritable?.(rec.handle);
   }
 
-  // One DATA frame (or the end of the stream) from rec; returns the payload bytes sent.
+  // One DATA frame (or the end of the stream) from rec; returns the payload bytes sent. No larger
+  // than both send windows allow (§6.9.1) nor than the peer's frame size (§4.2).
   #sendFrom(rec: StreamRecord, budget: number): number {
     if (rec.pendingBytes === 0) {
       // Everything is out: the end, as trailers (HEADERS + END_STREAM) or an empty DATA + END_STREAM.
@@ -980,6 +989,7 @@ export class ServerSession {
     return chunk.length;
   }
 
+  // §6.1: DATA, unpadded, END_STREAM on the last.
   #dataFrame(id: number, data: Buffer, endStream: boolean): void {
     const flags = endStream ? FLAG.END_STREAM : 0;
     if (data.length <= COPY_DATA_BYTES) {
@@ -998,7 +1008,7 @@ export class ServerSession {
     this.#notify();
   }
 
-  // A control frame the peer's behaviour made us queue: bounded while it does not read.
+  // A control frame the peer's behaviour made us queue: bounded while it does not read (§10.5).
   #control(length: number, write: (b: Buffer, at: number) => number): void {
     if (this.#dead) return;
     if (++this.#queuedControl > this.#limits.maxQueuedControlFrames) return this.#calm('control frames queued while the client does not read');

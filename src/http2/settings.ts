@@ -59,6 +59,7 @@ const ENCODE_ORDER: ReadonlyArray<readonly [keyof Settings, number]> = [
   ['noRfc7540Priorities', SETTING_ID.NO_RFC7540_PRIORITIES],
 ];
 
+// A setting's value as sent, within what §6.5.2 allows for it.
 function wireValue(key: keyof Settings, value: number | boolean): number {
   if (typeof value === 'boolean') return value ? 1 : 0;
   // "No limit" has no encoding; the largest value is the nearest thing to it.

@@ -28,9 +28,9 @@ export type Transition =
   | { readonly next: StreamState }
   | { readonly error: 'stream' | 'connection'; readonly code: ErrorCodeName };
 
-const to = (next: StreamState): Transition => ({ next });
-const streamError = (code: ErrorCodeName): Transition => ({ error: 'stream', code });
-const connectionError = (code: ErrorCodeName): Transition => ({ error: 'connection', code });
+const to = (next: StreamState): Transition => ({ next }); // §5.1: a permitted transition
+const streamError = (code: ErrorCodeName): Transition => ({ error: 'stream', code }); // §5.4.2
+const connectionError = (code: ErrorCodeName): Transition => ({ error: 'connection', code }); // §5.4.1
 
 type Row = Readonly<Record<StreamEvent, Transition>>;
 
@@ -96,6 +96,7 @@ const TABLE: Readonly<Record<StreamState, Row>> = {
   },
 };
 
+/** §5.1: what the event does to a stream in this state. */
 export function transition(state: StreamState, event: StreamEvent): Transition {
   return TABLE[state][event];
 }

@@ -278,6 +278,7 @@ export class FrameParser {
     else this.#startPayload();
   }
 
+  // §5.4: a text or binary frame begins a message; a control frame (§5.5) is gathered whole.
   #startPayload(): void {
     const opcode = this.#opcode;
     if (opcode >= 0x8) {
@@ -293,6 +294,7 @@ export class FrameParser {
     if (this.#remaining === 0) this.#endFrame();
   }
 
+  // §5.3: octet i of the payload is unmasked with octet i mod 4 of the key.
   #payload(chunk: Buffer, pos: number): number {
     const take = Math.min(this.#remaining, chunk.length - pos);
     const view = pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take);
@@ -313,6 +315,7 @@ export class FrameParser {
     return pos + take;
   }
 
+  // §5.4: the frame with FIN ends its message; a control frame is handed out whole (§5.5).
   #endFrame(): void {
     this.#state = S_INFO;
     if (this.#opcode >= 0x8) {

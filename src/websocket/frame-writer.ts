@@ -6,12 +6,13 @@ import { OP_CLOSE } from './frame-parser.ts';
 
 const MAX_COPY_BYTES = 16 * 1024;
 
-/** Bytes of the header of a frame with this payload length (unmasked). */
+/** Bytes of the header of a frame with this payload length (unmasked): §5.2, a 7-bit length, or
+ * 126 and 16 bits, or 127 and 64 bits. */
 export function headerSize(length: number): number {
   return length < 126 ? 2 : length < 0x10000 ? 4 : 10;
 }
 
-/** Writes the header at `at` in buf; returns the offset after it. */
+/** Writes the header (§5.2: FIN, RSV1, opcode, MASK 0, the length) at `at` in buf; returns the offset after it. */
 export function writeHeader(buf: Buffer, at: number, opcode: number, fin: boolean, rsv1: boolean, length: number): number {
   buf[at] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
   if (length < 126) {
@@ -29,7 +30,7 @@ export function writeHeader(buf: Buffer, at: number, opcode: number, fin: boolea
   return at + 10;
 }
 
-/** One whole frame: [bytes] when small, [header, payload] when the payload is large (no copy). */
+/** One whole frame (§5.2): [bytes] when small, [header, payload] when the payload is large (no copy). */
 export function encodeFrame(opcode: number, payload: Buffer, rsv1 = false, fin = true): Buffer[] {
   const h = headerSize(payload.length);
   if (payload.length > MAX_COPY_BYTES) {

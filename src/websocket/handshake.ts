@@ -44,6 +44,8 @@ export function hasToken(value: string | undefined, token: string): boolean {
 }
 
 
+// §4.2.1: a handshake that does not match gets an HTTP error (400), never a 101; a version we do
+// not speak gets 426 with the version we do (§4.2.2).
 function refuse(message: string, status: 400 | 426 = 400, fields: Record<string, string> = {}): HandshakeResult {
   return { ok: false, status, message, fields };
 }

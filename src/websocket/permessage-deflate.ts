@@ -68,7 +68,8 @@ function intern(s: string): string {
 /** Checks options once, at route creation: a bad one is a programming error, reported by name. */
 export function deflateOptions(options: PerMessageDeflateOptions | true): Required<PerMessageDeflateOptions> {
   const o = { ...DEFAULT_DEFLATE_OPTIONS, ...(options === true ? {} : options) };
-  // zlib cannot make an 8-bit raw DEFLATE window (it uses 9), so 8 is never ours to promise.
+  // §7.1.2.1, §7.1.2.2: window bits are 8–15; zlib cannot make an 8-bit raw DEFLATE window (it
+  // uses 9), so 8 is never ours to promise. memLevel, level and threshold are zlib's and ours.
   for (const key of ['serverMaxWindowBits', 'clientMaxWindowBits'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 9 || o[key] > 15) throw new RangeError(`perMessageDeflate.${key} must be an integer from 9 to 15, not ${o[key]}`);
   }
@@ -78,6 +79,7 @@ export function deflateOptions(options: PerMessageDeflateOptions | true): Requir
   return o;
 }
 
+// §5: the server picks among the offers; we answer the first permessage-deflate offer we can accept.
 export function negotiateDeflate(offers: readonly ExtensionOffer[], options: Required<PerMessageDeflateOptions>): Negotiated | null {
   for (const offer of offers) {
     if (offer.name !== 'permessage-deflate') continue;

@@ -105,6 +105,7 @@ export class Receiver implements FrameSink {
     this.#add(data);
   }
 
+  // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection with 1007 (§7.4.1).
   onMessageEnd(): void {
     const data = this.#take();
     if (!this.#compressed) {
@@ -135,12 +136,14 @@ export class Receiver implements FrameSink {
     });
   }
 
+  // RFC 6455 §5.5.1 close, §5.5.2 ping, §5.5.3 pong.
   onControl(opcode: number, payload: Buffer): void {
     if (opcode === OP_PING) this.#sink.onPing(payload);
     else if (opcode === OP_PONG) this.#sink.onPong(payload);
     else if (opcode === OP_CLOSE) this.#close(payload);
   }
 
+  // The frame parser failed the connection (RFC 6455 §7.1.7) with this code.
   onError(code: number, message: string): void {
     this.#stopped = true;
     this.#sink.onError(new WebSocketError(code, message));

@@ -86,7 +86,7 @@ export class WebSocketRoute {
       return;
     }
     const origin = this.#options.origin;
-    // §10.2: the Origin check is the server's to make (browsers always send Origin).
+    // RFC 6455 §10.2: the Origin check is the server's to make (browsers always send Origin).
     if (origin !== undefined && !origin(req.header('origin'), req)) {
       refuse(res, 403, 'this origin may not open a WebSocket here', {});
       return;
@@ -112,7 +112,7 @@ export class WebSocketRoute {
     ws.once('close', () => this.clients.delete(ws));
     const returned = this.#handler(ws, req);
     if (returned !== undefined && typeof returned.then === 'function') {
-      // §7.4.1: 1011, the server met a condition that kept it from going on.
+      // RFC 6455 §7.4.1: 1011, the server met a condition that kept it from going on.
       returned.then(undefined, (error: unknown) => {
         if (ws.listenerCount('error') > 0) ws.emit('error', error instanceof Error ? error : new Error(String(error)));
         ws.close(CLOSE_INTERNAL, 'internal error');

@@ -16,7 +16,7 @@ export class Utf8Validator {
   #lo = 0x80;
   #hi = 0xbf;
 
-  /** Validates the next bytes; false as soon as they cannot continue valid UTF-8. */
+  /** Validates the next bytes; false as soon as they cannot continue valid UTF-8 (RFC 3629 §4). */
   write(buf: Uint8Array): boolean {
     let need = this.#need;
     let lo = this.#lo;
@@ -73,7 +73,8 @@ export class Utf8Validator {
 }
 
 /** The end of the last complete character (n when the chunk ends on a boundary): a lead byte in the
- * last three bytes whose sequence runs past the end starts the tail. */
+ * last three bytes whose sequence runs past the end starts the tail (its high bits give the length
+ * of its sequence, RFC 3629 §3). */
 function boundary(buf: Uint8Array): number {
   const n = buf.length;
   for (let back = 1; back <= 3 && back <= n; back++) {

@@ -74,7 +74,8 @@ type ReadyState = 0 | 1 | 2 | 3;
 const DONE = Promise.resolve(false);
 const MAX_REASON_BYTES = 123;
 
-/** Encodes a message frame once, to write to any number of sockets (uncompressed). */
+/** Encodes a message frame once, to write to any number of sockets (uncompressed; one unfragmented
+ * data frame, §5.6). */
 export function encodeMessage(data: string | Buffer | Uint8Array, options: SendOptions = {}): EncodedMessage {
   const binary = options.binary ?? typeof data !== 'string';
   let frame: Buffer[];
@@ -173,7 +174,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * Sends a message. Resolves true once its bytes are handed to the kernel (await it to respect
    * backpressure), false when it was not sent: the socket is not open, or this send would pass
    * maxBufferedBytes with bytes already waiting (the peer does not read: the connection is then
-   * closed with 1008). It never rejects.
+   * closed with 1008). It never rejects. The message goes out as one data frame (§5.6).
    */
   send(data: string | Buffer | Uint8Array, options?: SendOptions): Promise<boolean> {
     if (this.#state !== OPEN) return DONE;
@@ -207,6 +208,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     return this.#sendControl(OP_PONG, data);
   }
 
+  // §5.5: a control frame carries at most 125 bytes.
   #sendControl(opcode: number, data: string | Buffer): boolean {
     const payload = toBuffer(data);
     if (payload.length > MAX_CONTROL_PAYLOAD) throw new RangeError('a control frame payload is at most 125 bytes (RFC 6455 §5.5)');
@@ -277,6 +279,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       this.ws.#onCloseFrame(code, reason);
     }
 
+    // The receiver failed the connection (§7.1.7).
     onError(error: WebSocketError): void {
       this.ws.#fail(error);
     }
@@ -310,7 +313,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.#socket.end();
   }
 
-  /** The peer broke the protocol: close with the error's code (1002, 1007, 1009, …), report it. */
+  /** The peer broke the protocol (§7.1.7 Fail the WebSocket Connection): close with the error's
+   * code (1002, 1007, 1009, …), report it. */
   #fail(error: WebSocketError): void {
     this.#receiver.stop();
     if (!this.#closeSent) {
@@ -347,7 +351,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   // ---- sending ----
 
-  /** Whether a send of `size` bytes may be buffered; past the limit the connection is closed 1008. */
+  /** Whether a send of `size` bytes may be buffered; past the limit the connection is closed 1008
+   * (a policy violation, §7.4.1). */
   #admit(size: number): boolean {
     const buffered = this.bufferedAmount;
     if (buffered === 0 || buffered + size <= this.#settings.maxBufferedBytes) return true;
@@ -359,6 +364,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     return false;
   }
 
+  // RFC 7692 §6: RSV1 on the message's (only) frame marks it compressed.
   #sendCompressed(payload: Buffer, binary: boolean, deflate: PerMessageDeflate): Promise<boolean> {
     return new Promise((resolve) => {
       let compressed: Buffer | null = null;
@@ -462,6 +468,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
 const EMPTY = Buffer.alloc(0);
 
+// §5.5: a control frame carries at most 125 bytes, so a close reason at most 123 (after the code).
 function truncateReason(message: string): string {
   if (Buffer.byteLength(message) <= MAX_REASON_BYTES) return message;
   let s = message.slice(0, MAX_REASON_BYTES);

@@ -62,6 +62,7 @@ export class HpackDecoder {
     this.#limit = options.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE;
     this.#table = new DynamicTable(this.#limit);
     this.#maxListSize = options.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
+    // RFC 7541 §7.4: a decoder sets a limit on the length of the string literals it accepts.
     this.#maxString = options.maxStringLength ?? 2 * Math.max(this.#maxListSize, this.#limit);
     this.#maxFields = options.maxFieldCount ?? Infinity;
   }
@@ -91,7 +92,8 @@ export class HpackDecoder {
     return this.#table.entries();
   }
 
-  /** Decodes one complete header block, block[start, end). */
+  /** Decodes one complete header block, block[start, end). A decoding error is a connection error
+   * COMPRESSION_ERROR (RFC 9113 §4.3): the decoder is out of step for good and keeps returning it. */
   decode(block: Buffer, start = 0, end = block.length): string[] | HpackError {
     if (this.#failed !== null) return this.#failed;
     const code = this.#decode(block, start, end);
@@ -184,6 +186,7 @@ export class HpackDecoder {
     return over ?? fields!;
   }
 
+  // §2.3.3: indices 1–61 are the static table, then the dynamic table newest first; past it, none.
   #indexedName(index: number): string | null {
     if (index <= STATIC_TABLE_LENGTH) return STATIC_TABLE[index - 1]![0];
     const i = index - STATIC_TABLE_LENGTH - 1;

@@ -108,6 +108,7 @@ export class DynamicTable {
     this.#oldest = 0;
   }
 
+  // §4.3, §4.4: entries leave from the end (the oldest) until the table fits.
   #evictTo(limit: number): void {
     while (this.#size > limit) {
       const slot = this.#oldest;

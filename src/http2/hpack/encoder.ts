@@ -64,6 +64,7 @@ export class HpackEncoder {
     this.#indexAll = options.indexing === 'all';
     this.#neverIndex = options.neverIndex === undefined ? null : new Set(options.neverIndex);
     this.#table = new DynamicTable(protocol, (name, value, seq) => this.#evicted(name, value, seq));
+    // §4.2: an encoder may use less than the decoder's maximum, and says so with a size update.
     if (this.#limit < protocol) this.setMaxTableSize(protocol);
   }
 
@@ -183,6 +184,7 @@ export class HpackEncoder {
     else if (dyn.values.get(value) === seq) dyn.values.delete(value);
   }
 
+  // §6.3: a dynamic table size update is 001xxxxx, the size with a 5-bit prefix.
   #sizeUpdate(size: number): void {
     this.#table.setMaxSize(size);
     this.#pos = encodeInteger(this.#buf, this.#pos, size, 5, 0x20);

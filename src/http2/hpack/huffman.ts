@@ -118,6 +118,8 @@ export const HUFFMAN_EOS = -1;
 export const HUFFMAN_BAD_PADDING = -2;
 
 /**
+ * RFC 7541 §5.2: EOS inside the string, and padding longer than 7 bits or other than the most
+ * significant bits of EOS, are decoding errors.
  * Decodes src[start, end) into out from 0 (out has room for ⌊(end − start) · 8 / 5⌋ octets), or only
  * checks it when out is null. Returns the decoded length, or HUFFMAN_EOS / HUFFMAN_BAD_PADDING.
  */

@@ -53,6 +53,7 @@ export interface NameInfo {
 const NAMES = new Map<string, NameInfo>();
 const MAX_CACHED_NAMES = 1024;
 
+// The name lower-cased as HTTP/2 sends it (RFC 9113 §8.2.1), its static entries and its policy.
 export function nameInfo(name: string): NameInfo {
   let info = NAMES.get(name);
   if (info === undefined) {

@@ -20,8 +20,8 @@ export interface Cursor {
 }
 
 /**
- * Reads the integer whose first octet is buf[cursor.pos], with a `prefixBits`-bit prefix; advances the
- * cursor past it. Returns the value, or INTEGER_TRUNCATED / INTEGER_OVERFLOW.
+ * Reads the integer (§5.1) whose first octet is buf[cursor.pos], with a `prefixBits`-bit prefix;
+ * advances the cursor past it. Returns the value, or INTEGER_TRUNCATED / INTEGER_OVERFLOW.
  */
 export function decodeInteger(buf: Uint8Array, cursor: Cursor, end: number, prefixBits: number): number {
   let pos = cursor.pos;
@@ -47,8 +47,8 @@ export function decodeInteger(buf: Uint8Array, cursor: Cursor, end: number, pref
 }
 
 /**
- * Writes value with a `prefixBits`-bit prefix; `flags` are the representation's high bits of the first
- * octet. Returns the offset after it. The caller has room for 6 octets.
+ * Writes value (§5.1) with a `prefixBits`-bit prefix; `flags` are the representation's high bits of
+ * the first octet. Returns the offset after it. The caller has room for 6 octets.
  */
 export function encodeInteger(out: Uint8Array, pos: number, value: number, prefixBits: number, flags: number): number {
   const max = (1 << prefixBits) - 1;
