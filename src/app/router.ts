@@ -185,6 +185,7 @@ class RouteTable {
         res.writeHead(204).end();
         return undefined;
       }
+      req.trace?.decide('method-405', other.allow);
       throw new HttpError(405, `${method} is not allowed here`, { headers: { Allow: other.allow } });
     }
     for (const route of this.matchers) {
@@ -196,6 +197,7 @@ class RouteTable {
         res.writeHead(204).end();
         return undefined;
       }
+      req.trace?.decide('method-405', route.allow);
       throw new HttpError(405, `${method} is not allowed here`, { headers: { Allow: route.allow } });
     }
     if (next !== null) return next();
