@@ -98,6 +98,7 @@ export function statusRoutes(options: StatusRouteOptions): Middleware {
       res.writeHead(204).end();
       return undefined;
     }
+    if (method !== 'GET' && method !== 'HEAD') req.trace?.decide('method-405', ALLOW);
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`, { headers: { Allow: ALLOW } });
     switch (which) {
       case 1:

@@ -65,6 +65,7 @@ export const DECISIONS = {
   'listing': { source: key('directory_listing'), text: () => 'folder URL with no index file: a generated listing (directory_listing true)' },
   'no-listing': { source: key('directory_listing'), text: () => '404: a folder with no index file, and directory_listing is false' },
   'folder-redirect': { source: rfc(9110, '15.4.2'), text: (location: string) => `301 to ${location}: a folder's URL ends in "/", so that relative links in its page resolve inside it` },
+  'method-501': { source: rfc(9110, '15.6.2'), text: (method: string) => `501: no resource of this server implements ${method}` },
   'method-405': { source: rfc(9110, '15.5.6'), text: (allow: string) => `405: the method is not one this resource supports (Allow: ${allow})` },
   'cache-control': { source: key('browser_cache_time'), text: (value: string) => `Cache-Control: ${value}` },
 
