@@ -59,6 +59,12 @@ export function loadUsers(users: readonly UserConfig[], authFile: string | null)
   return out;
 }
 
+/** Why a rule refuses a request whoever signs in (for the trace). */
+function whyRefused(rule: AccessRule, write: boolean, address: string): string {
+  if ((rule.denyIps !== null && rule.denyIps(address)) || (rule.allowIps !== null && !rule.allowIps(address))) return `the address ${address} is not admitted`;
+  return `the rule lets nobody ${write ? 'write' : 'read'}`;
+}
+
 export function createAccessControl(options: AccessControlOptions): AccessControl | null {
   if (!accessControlConfigured(options)) return null;
   const users = loadUsers(options.users ?? [], options.authFile ?? null);
@@ -80,9 +86,12 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     if (signedIn !== null) req.locals.user = signedIn;
     const decision = decideRule(rule, write, signedIn, address);
     if (decision === 'allow') return;
+    if (decision === 'forbidden') req.trace?.decide('auth-403', rule.path, signedIn === null ? whyRefused(rule, write, address) : `${signedIn} may not ${write ? 'write' : 'read'} here`);
     if (decision === 'forbidden') throw new HttpError(403, signedIn === null ? 'Forbidden' : `${signedIn} may not ${write ? 'write' : 'read'} here`);
+    if (result.kind === 'blocked') req.trace?.decide('auth-429', options.maxFailures ?? 10);
     if (result.kind === 'blocked') throw new HttpError(429, 'Too many failed sign-ins from this address; try again later', { headers: { 'Retry-After': String(result.retryAfter) } });
     const badBearer = result.kind === 'bad' && result.scheme === 'bearer';
+    req.trace?.decide('auth-401', rule.path, result.kind === 'bad' ? 'the credentials sent are wrong' : 'no credentials came');
     throw new HttpError(401, result.kind === 'bad' ? 'Wrong user name or password' : 'Sign-in required', { headers: { 'WWW-Authenticate': auth.challenge(badBearer) } });
   };
 
@@ -94,7 +103,10 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     if (header === undefined && (rule === null || isPublicRule(rule, write))) return next();
     const address = clientAddressOf(req);
     // Refused whoever signs in (address rules, or a rule that admits nobody): 403 before any hash.
-    if (rule !== null && refusesEveryone(rule, write, address)) throw new HttpError(403, 'Forbidden');
+    if (rule !== null && refusesEveryone(rule, write, address)) {
+      req.trace?.decide('auth-403', rule.path, whyRefused(rule, write, address));
+      throw new HttpError(403, 'Forbidden');
+    }
     const result = auth.authenticate(header, address, req.peer, req.startTime);
     if (result instanceof Promise) {
       return result.then((r) => {

@@ -21,6 +21,8 @@ interface Who {
 }
 
 export interface AccessRule {
+  /** The rule's glob as configured (the trace names the rule by it). */
+  path: string;
   test: (path: string) => boolean;
   read: Who;
   write: Who;
@@ -62,6 +64,7 @@ export class PathRules {
   constructor(rules: readonly AccessRuleConfig[], signInByDefault: boolean) {
     const configured = rules.length === 0 && signInByDefault ? [{ path: '/**', read: ['@authenticated'], write: ['@authenticated'] }] : rules;
     this.#rules = configured.map((r) => ({
+      path: r.path,
       test: pathGlobMatcher(r.path),
       read: who(r.read),
       write: who(r.write),

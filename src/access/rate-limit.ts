@@ -28,6 +28,8 @@ export interface CompiledRule {
   readonly name: string;
   readonly per: 'ip' | 'user';
   readonly policy: BucketPolicy;
+  /** The rate in words ("5 per 60 s"), for the trace. */
+  readonly rate: string;
   readonly matches: (urlPath: string) => boolean;
   /** "/**" or "**": every path, so the path need not even be decoded. */
   readonly matchesAll: boolean;
@@ -58,6 +60,7 @@ export function compileRules(rules: readonly RateLimitRule[]): CompiledRule[] {
       name: rule.name,
       per: rule.per,
       policy: bucketPolicy(rate, rule.burst),
+      rate: `${rate.count} per ${rate.windowSeconds} s`,
       matches: pathGlobMatcher(rule.path),
       matchesAll: rule.path === '/**' || rule.path === '**',
       policyLine: Object.freeze(['RateLimit-Policy', `"${rule.name}";q=${rate.count};w=${rate.windowSeconds}`]),
@@ -93,7 +96,7 @@ export function rateLimitField(rule: CompiledRule, remaining: number, reset: num
 export function rateLimit(rules: readonly CompiledRule[], store: RateLimitStore): Middleware | null {
   if (rules.length === 0) return null;
   const decision = newDecision(); // reused: a synchronous store fills it and it is read at once
-  const apply = (res: Response, rule: CompiledRule, d: Decision | null, next: () => void | Promise<void>): void | Promise<void> => {
+  const apply = (req: Request, res: Response, rule: CompiledRule, key: string, d: Decision | null, next: () => void | Promise<void>): void | Promise<void> => {
     if (d === null) return next();
     // Appended, not set: nothing earlier in the chain sets them, and appending skips a scan.
     res.appendFields(rule.policyLine);
@@ -101,6 +104,7 @@ export function rateLimit(rules: readonly CompiledRule[], store: RateLimitStore)
     res.appendFields(rateLimitField(rule, d.remaining, d.resetSeconds));
     // An error page that replaces this response keeps them (error-response.ts): the request counted.
     if (!d.allowed) {
+      req.trace?.decide('rate-limit-429', rule.name, rule.rate, key);
       throw new HttpError(429, `Too many requests; retry in ${d.retryAfterSeconds} s.`, { headers: { 'Retry-After': String(d.retryAfterSeconds) } });
     }
     return next();
@@ -117,8 +121,8 @@ export function rateLimit(rules: readonly CompiledRule[], store: RateLimitStore)
     if (rule === undefined) return next();
     const key = keyFor(rule, req);
     const d = store.take(rule, key, decision, req.startHr);
-    if (d instanceof Promise) return d.then((result) => apply(res, rule, result, next));
-    return apply(res, rule, d, next);
+    if (d instanceof Promise) return d.then((result) => apply(req, res, rule, key, result, next));
+    return apply(req, res, rule, key, d, next);
   };
 }
 

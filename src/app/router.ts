@@ -157,6 +157,7 @@ class RouteTable {
   /** Answers the request, or calls next() (middleware mode) / throws 404 (handler mode) when no route serves its path. */
   dispatch(req: Request, res: Response, next: Next | null): void | Promise<void> {
     const method = req.method;
+    if (next === null && !this.implemented.has(method)) req.trace?.decide('method-501', method);
     if (next === null && !this.implemented.has(method)) throw new HttpError(501, `${method} is not implemented`);
     if (req.targetForm === 'asterisk') {
       if (next !== null) return next();
@@ -185,6 +186,7 @@ class RouteTable {
         res.writeHead(204).end();
         return undefined;
       }
+      req.trace?.decide('method-405', other.allow);
       throw new HttpError(405, `${method} is not allowed here`, { headers: { Allow: other.allow } });
     }
     for (const route of this.matchers) {
@@ -196,6 +198,7 @@ class RouteTable {
         res.writeHead(204).end();
         return undefined;
       }
+      req.trace?.decide('method-405', route.allow);
       throw new HttpError(405, `${method} is not allowed here`, { headers: { Allow: route.allow } });
     }
     if (next !== null) return next();

@@ -21,6 +21,22 @@ export const CODINGS: readonly Coding[] = ['br', 'gzip'];
  */
 export function negotiateEncoding(acceptEncoding: string | undefined, available: readonly Coding[]): Coding | 'identity' {
   if (acceptEncoding === undefined || available.length === 0) return 'identity';
+  const q = codingWeights(acceptEncoding);
+  const star = q.get('*');
+  let best: Coding | 'identity' = 'identity';
+  let bestQ = 0;
+  for (const coding of available) {
+    const w = q.get(coding) ?? star ?? 0;
+    if (w > bestQ) {
+      best = coding;
+      bestQ = w;
+    }
+  }
+  return best;
+}
+
+/** Each coding Accept-Encoding names, with its weight (q, 1 when not given); the highest of repeats. */
+function codingWeights(acceptEncoding: string): Map<string, number> {
   const q = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {
     const [rawName = '', ...params] = part.split(';');
@@ -34,17 +50,14 @@ export function negotiateEncoding(acceptEncoding: string | undefined, available:
     }
     q.set(name, Math.max(q.get(name) ?? 0, weight));
   }
-  const star = q.get('*');
-  let best: Coding | 'identity' = 'identity';
-  let bestQ = 0;
-  for (const coding of available) {
-    const w = q.get(coding) ?? star ?? 0;
-    if (w > bestQ) {
-      best = coding;
-      bestQ = w;
-    }
-  }
-  return best;
+  return q;
+}
+
+/** The weight Accept-Encoding gives `coding` (named, or through "*"); 0 when not acceptable. */
+export function codingWeight(acceptEncoding: string | undefined, coding: Coding): number {
+  if (acceptEncoding === undefined) return 0;
+  const q = codingWeights(acceptEncoding);
+  return q.get(coding) ?? q.get('*') ?? 0;
 }
 
 /** Cached variants are made once and served many times: a higher brotli quality pays off. */

@@ -46,6 +46,7 @@ export function cors(options: CorsOptions = {}): Middleware {
     const origin = req.header('origin');
     const preflight = req.method === 'OPTIONS' && origin !== undefined && req.header('access-control-request-method') !== undefined;
     if (origin === undefined || !origins.test(origin)) {
+      if (origin !== undefined) req.trace?.decide('cors-origin-refused', origin);
       if (preflight) {
         // Not an allowed origin: a plain 204 without CORS headers, which the browser reads as "no".
         res.writeHead(204).end();
@@ -64,6 +65,7 @@ export function cors(options: CorsOptions = {}): Middleware {
         res.appendHeader('Vary', 'Access-Control-Request-Headers');
       }
       res.setHeader('Access-Control-Max-Age', maxAge);
+      req.trace?.decide('cors-preflight', origin, req.header('access-control-request-method') ?? '');
       res.writeHead(204).end();
       return undefined;
     }

@@ -161,6 +161,7 @@ export class ProxyRoute {
       const backend = this.#balancer.pick(this.backends, subject, tried, Date.now());
       if (backend === null) break;
       tried.add(backend);
+      req.trace?.decide('proxy-route', this.config.path, backend.target.url, this.config.strategy);
       if (attempt > 0) backend.retries++;
       let outcome = await this.#attempt(backend, req, res, upgrade, false);
       if (outcome instanceof UpstreamError && replayable && outcome.reused && !outcome.responseStarted && !res.headersSent) {
@@ -174,12 +175,15 @@ export class ProxyRoute {
       lastBackend = backend;
       const retry = replayable && !outcome.responseStarted && !res.headersSent && attempt < this.config.retries && candidates(this.backends, tried, Date.now()).length > 0;
       this.#ctx.logger.warn(`proxy ${this.config.path}: upstream ${backend.target.url} failed for ${req.method} ${req.target}: ${outcome.message}${retry ? ' (retrying on another backend)' : ''}`);
+      if (retry) req.trace?.decide('proxy-retry', backend.target.url, outcome.message);
       if (!retry) break;
     }
     if (last === null) {
       this.#ctx.logger.warn(`proxy ${this.config.path}: no backend available for ${req.method} ${req.target} (all down or failing health checks)`);
+      req.trace?.decide('proxy-503');
       throw new HttpError(503, 'No backend server is available right now.', { headers: { 'Retry-After': String(Math.max(1, Math.ceil(this.config.fail_timeout))) } });
     }
+    req.trace?.decide(last.kind === 'timeout' ? 'proxy-504' : 'proxy-502', last.message);
     if (last.kind === 'timeout') throw new HttpError(504, 'The server behind this address did not answer in time.', { expose: true, cause: last });
     void lastBackend;
     throw new HttpError(502, 'The server behind this address failed to answer properly.', { expose: true, cause: last });

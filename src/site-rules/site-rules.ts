@@ -27,12 +27,13 @@ export interface SiteRuleOptions {
 export function siteRules(options: SiteRuleOptions): Middleware | null {
   const redirects = (options.redirects ?? []).map((r) => ({ ...r, pattern: compilePattern(r.from) }));
   const rewrites = (options.rewrites ?? []).map((r) => ({ ...r, pattern: compilePattern(r.from) }));
-  const headers = (options.headers ?? []).map((r) => ({ matches: pathGlobMatcher(r.path), fields: Object.freeze(Object.entries(r.headers).flat()) }));
+  const headers = (options.headers ?? []).map((r) => ({ path: r.path, matches: pathGlobMatcher(r.path), fields: Object.freeze(Object.entries(r.headers).flat()) }));
   if (redirects.length === 0 && rewrites.length === 0 && headers.length === 0) return null;
   return (req, res, next) => {
     const path = req.path;
     for (const h of headers) {
       if (!h.matches(path)) continue;
+      req.trace?.decide('path-headers', h.fields.filter((_, i) => i % 2 === 0).join(', '), h.path);
       for (let i = 0; i < h.fields.length; i += 2) {
         const name = h.fields[i]!;
         res.setHeader(name, h.fields[i + 1]!);
@@ -45,6 +46,7 @@ export function siteRules(options: SiteRuleOptions): Middleware | null {
       let location = fillTarget(r.to, captures);
       // The query goes along unless the target has its own.
       if (req.query !== '' && !location.includes('?')) location += `?${req.query}`;
+      req.trace?.decide('redirect', r.status, location, r.from);
       res.setHeader('Location', location);
       res.setHeader('Cache-Control', r.status === 301 || r.status === 308 ? 'max-age=3600' : 'no-store');
       res.send(r.status, `Redirecting to ${location}\n`);
@@ -54,6 +56,7 @@ export function siteRules(options: SiteRuleOptions): Middleware | null {
       const captures = r.pattern.match(path);
       if (captures === null) continue;
       rewritePath(req, fillTarget(r.to, captures));
+      req.trace?.decide('rewrite', req.path, r.from);
       break; // one rewrite per request: rules never chain (no loops to detect)
     }
     return next();
@@ -114,6 +117,7 @@ export function withFallback(files: Handler, options: FallbackOptions): Handler 
       const original = req.path;
       if (options.cleanUrls && !original.endsWith('/') && !original.slice(original.lastIndexOf('/') + 1).includes('.')) {
         req.rewrite(`${original}.html`, req.query);
+        req.trace?.decide('clean-url', req.path);
         try {
           return await files(req, res);
         } catch (again) {
@@ -123,6 +127,7 @@ export function withFallback(files: Handler, options: FallbackOptions): Handler 
       }
       if (fallbackPath === null || original === fallbackPath || !isNavigation(req)) throw error;
       req.rewrite(fallbackPath, req.query);
+      req.trace?.decide('spa-fallback', fallbackPath);
       return files(req, res);
     }
   };

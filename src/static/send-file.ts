@@ -17,6 +17,7 @@ import { evaluateConditionals, ifRangeApplies } from './conditional.ts';
 import { contentRange, multipartLayout, parseRange, unsatisfiedRange, type ByteRange, type MultipartLayout } from './range.ts';
 import { NOSNIFF, toPrepared, variantFor, type FileEntry, type Variant } from './representation.ts';
 import type { FsPath } from './fs-path.ts';
+import { explainCoding, explainConditionals, type CompressionSettings } from './explain.ts';
 
 const READ_CHUNK_BYTES = 256 * 1024;
 // Reads grow to this while the socket takes each chunk whole (a fast client: the kernel had room
@@ -29,6 +30,8 @@ export interface SendFileOptions {
   maxInMemoryBytes: number;
   /** Reports bytes added to the entry (a compressed variant made for this request). */
   onGrow: (req: Request, entry: FileEntry, bytes: number) => void;
+  /** enable_compression and compression_min_size, for the trace's reasons (explain.ts). */
+  compression?: CompressionSettings;
 }
 
 // Read buffers are recycled: a buffer goes back to the pool once the socket holds none of it (it was
@@ -161,12 +164,14 @@ export function sendFile(req: Request, res: Response, entry: FileEntry, options:
   if (entry.negotiable.length > 0 && range === undefined) {
     const coding = negotiateEncoding(req.header('accept-encoding'), entry.negotiable);
     if (coding !== 'identity') {
+      if (req.trace !== null) explainCoding(req.trace, req, entry, coding, false, options.compression);
       // A callback only when the variant has to be made (the first request for it).
       const v = entry.variants.get(coding) ?? variantFor(entry, coding, options.maxInMemoryBytes, (bytes) => options.onGrow(req, entry, bytes));
       if (v instanceof Promise) return v.then((variant) => sendVariant(req, res, entry, variant, range));
       return sendVariant(req, res, entry, v, range);
     }
   }
+  if (req.trace !== null) explainCoding(req.trace, req, entry, 'identity', range !== undefined, options.compression);
   return sendVariant(req, res, entry, entry.identity, range);
 }
 
@@ -174,11 +179,10 @@ function sendVariant(req: Request, res: Response, entry: FileEntry, variant: Var
   const sniff = !res.hasHeader('X-Content-Type-Options');
 
   if (hasConditionals(req)) {
-    const outcome = evaluateConditionals(
-      req.method,
-      { ifMatch: req.header('if-match'), ifNoneMatch: req.header('if-none-match'), ifModifiedSince: req.header('if-modified-since'), ifUnmodifiedSince: req.header('if-unmodified-since') },
-      { etag: variant.etag, lastModifiedMs: entry.mtimeMs },
-    );
+    const fields = { ifMatch: req.header('if-match'), ifNoneMatch: req.header('if-none-match'), ifModifiedSince: req.header('if-modified-since'), ifUnmodifiedSince: req.header('if-unmodified-since') };
+    const validators = { etag: variant.etag, lastModifiedMs: entry.mtimeMs };
+    const outcome = evaluateConditionals(req.method, fields, validators);
+    if (req.trace !== null) explainConditionals(req.trace, req.method, fields, validators, outcome);
     if (outcome === 'not-modified') {
       res.sendPrepared(304, variant.notModified, null);
       return;
@@ -186,12 +190,17 @@ function sendVariant(req: Request, res: Response, entry: FileEntry, variant: Var
     if (outcome === 'precondition-failed') throw new HttpError(412, 'Precondition Failed', { headers: { ETag: variant.etag } });
   }
 
-  if (range !== undefined && ifRangeApplies(req.header('if-range'), { etag: entry.identity.etag, lastModifiedMs: entry.mtimeMs })) {
+  if (range !== undefined && !ifRangeApplies(req.header('if-range'), { etag: entry.identity.etag, lastModifiedMs: entry.mtimeMs })) {
+    req.trace?.decide('range-if-range');
+  } else if (range !== undefined) {
     const parsed = parseRange(range, entry.size);
+    if (parsed.kind === 'ignore') req.trace?.decide('range-ignored');
     if (parsed.kind === 'unsatisfiable') {
+      req.trace?.decide('range-416', entry.size);
       throw new HttpError(416, 'Range Not Satisfiable', { headers: { 'Content-Range': unsatisfiedRange(entry.size), 'Accept-Ranges': 'bytes' } });
     }
     if (parsed.kind === 'ranges') {
+      req.trace?.decide('range', range);
       if (parsed.ranges.length === 1) return sendSingleRange(res, entry, parsed.ranges[0]!, sniff);
       return sendMultipart(res, entry, multipartLayout(parsed.ranges, entry.size, entry.contentType, randomBytes(12).toString('hex')), sniff);
     }

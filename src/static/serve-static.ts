@@ -14,7 +14,7 @@ import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
 import type { Handler } from '../server/connection.ts';
 import { HttpError } from '../app/http-error.ts';
-import { cacheControlFor, type CacheControlRule } from './cache-control.ts';
+import { cacheControlFor, pathGlobMatcher, type CacheControlRule } from './cache-control.ts';
 import { FileCache, type CacheStats } from './file-cache.ts';
 import { hasHiddenSegment, resolveServedPath, type Resolved, type ResolvedBytes } from './resolve-path.ts';
 import { buildEntry, injectionFor, signatureOf, statSiblings, type FileEntry, type HtmlInjection } from './representation.ts';
@@ -84,6 +84,10 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     browserCacheTime: options.browserCacheTime ?? 0,
     rules: options.cacheControl ?? [],
   });
+  // For the trace only: which key a file's Cache-Control came from (a cache_control rule, or the default).
+  const cacheRules = (options.cacheControl ?? []).map((rule) => pathGlobMatcher(rule.pattern));
+  const cacheControlSource = (urlPath: string): string =>
+    cacheRules.some((matches) => matches(urlPath)) ? 'config cache_control' : options.enableBrowserCaching === false ? 'config enable_browser_caching' : 'config browser_cache_time';
   const representation = {
     enableCompression: options.enableCompression ?? true,
     compressionMinSize: options.compressionMinSize ?? 1024,
@@ -105,12 +109,18 @@ export function serveStatic(options: StaticOptions): StaticHandler {
    * Stats a path, refusing (as not found) one whose real location is outside the root or protected.
    * The real path is read on this miss path only; cache hits never get here.
    */
-  const safeStat = async (filePath: FsPath): Promise<Stats | null> => {
+  const safeStat = async (filePath: FsPath, req: Request): Promise<Stats | null> => {
     try {
       const st = await stat(filePath);
       const real = await realPath(filePath);
-      if (!followSymlinks && !isUnder(real, root, rootPrefix)) return null;
-      if (protect.has(pathText(real))) return null;
+      if (!followSymlinks && !isUnder(real, root, rootPrefix)) {
+        req.trace?.decide('outside-root');
+        return null;
+      }
+      if (protect.has(pathText(real))) {
+        req.trace?.decide('protected-404');
+        return null;
+      }
       return st;
     } catch {
       return null;
@@ -131,11 +141,13 @@ export function serveStatic(options: StaticOptions): StaticHandler {
 
   // Made once, not per request: a cached entry is keyed by its request path, so a variant added to
   // it grows the cache slot of that path; an entry served without caching accounts for nothing.
+  const compression = { enabled: representation.enableCompression, minSize: representation.compressionMinSize };
   const sendCached: SendFileOptions = {
     maxInMemoryBytes: cache.maxEntryBytes,
     onGrow: (req, entry, bytes) => cache.resize(req.path, estimateBytes(entry) + bytes),
+    compression,
   };
-  const sendUncached: SendFileOptions = { maxInMemoryBytes: cache.maxEntryBytes, onGrow: () => {} };
+  const sendUncached: SendFileOptions = { maxInMemoryBytes: cache.maxEntryBytes, onGrow: () => {}, compression };
   const send = (req: Request, res: Response, entry: FileEntry, cached: boolean): void | Promise<void> =>
     sendFile(req, res, entry, cached ? sendCached : sendUncached);
 
@@ -150,6 +162,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       if (entry !== undefined) {
         if (now - entry.checkedAt < statIntervalMs) {
           cache.recordHit();
+          req.trace?.decide('memory-cache');
           return send(req, res, entry, true);
         }
         return revalidate(req, res, entry, key, now);
@@ -162,6 +175,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     if (await stillFresh(entry)) {
       entry.checkedAt = now;
       cache.recordHit();
+      req.trace?.decide('memory-cache');
       return send(req, res, entry, true);
     }
     cache.delete(key);
@@ -171,18 +185,29 @@ export function serveStatic(options: StaticOptions): StaticHandler {
   const fromDisk = async (req: Request, res: Response): Promise<void> => {
     const key = req.path;
     const resolved = resolveServedPath(root, req.path);
-    if (!resolved.ok) throw new HttpError(resolved.status, resolved.status === 400 ? 'Bad request path' : 'Not Found');
+    if (!resolved.ok) {
+      if (resolved.status === 404) req.trace?.decide('not-found');
+      throw new HttpError(resolved.status, resolved.status === 400 ? 'Bad request path' : 'Not Found');
+    }
     // Dotfiles are answered as absent (404), so their existence is not revealed.
-    if (!showHidden && hasHiddenSegment(resolved.segments)) throw new HttpError(404, 'Not Found');
+    if (!showHidden && hasHiddenSegment(resolved.segments)) {
+      req.trace?.decide('hidden-404');
+      throw new HttpError(404, 'Not Found');
+    }
     let filePath: FsPath = resolved.filePath;
     let urlPath = '/' + resolved.segments.join('/');
-    let st = await safeStat(filePath);
-    if (st === null) throw new HttpError(404, 'Not Found');
+    let st = await safeStat(filePath, req);
+    if (st === null) {
+      if (req.trace !== null && !req.trace.has('outside-root') && !req.trace.has('protected-404')) req.trace.decide('not-found');
+      throw new HttpError(404, 'Not Found');
+    }
     if (st.isDirectory()) {
       if (!req.path.endsWith('/')) {
         // A folder is addressed with its trailing slash, so relative links inside it resolve. Leading
         // slashes are collapsed: "//evil.example" must not become a protocol-relative redirect.
-        res.setHeader('Location', '/' + req.path.replace(/^\/+/, '') + '/' + (req.query === '' ? '' : `?${req.query}`));
+        const location = '/' + req.path.replace(/^\/+/, '') + '/' + (req.query === '' ? '' : `?${req.query}`);
+        req.trace?.decide('folder-redirect', location);
+        res.setHeader('Location', location);
         res.send(301, 'Moved Permanently\n');
         return;
       }
@@ -190,21 +215,27 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       let found: { path: FsPath; name: string; st: Stats } | null = null;
       for (const name of indexes) {
         const indexPath = joinName(filePath, name);
-        const indexStat = await safeStat(indexPath);
+        const indexStat = await safeStat(indexPath, req);
         if (indexStat !== null && indexStat.isFile()) {
           found = { path: indexPath, name, st: indexStat };
           break;
         }
       }
       if (found === null) {
-        if (options.directoryListing === true) return listDirectory(req, res, filePath, folderUrl, hrefPathOf(resolved));
+        if (options.directoryListing === true) {
+          req.trace?.decide('listing');
+          return listDirectory(req, res, filePath, folderUrl, hrefPathOf(resolved));
+        }
+        req.trace?.decide('no-listing');
         // The developer at this machine is told how to list the folder; anyone else learns nothing.
         throw new HttpError(404, isLoopback(req.remoteAddress) ? listingHint : 'Not Found');
       }
+      req.trace?.decide('index-file', found.name);
       filePath = found.path;
       urlPath = folderUrl + found.name;
       st = found.st;
     } else if (!st.isFile()) {
+      req.trace?.decide('not-found');
       throw new HttpError(404, 'Not Found'); // devices, sockets, fifos
     }
 
@@ -212,6 +243,12 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     if (cacheOn) cache.recordMiss();
     const now = Date.now();
     const repOptions = { ...representation, cacheControl: cacheControl(urlPath), maxInMemoryBytes: cache.maxEntryBytes };
+    req.trace?.decideFrom(cacheControlSource(urlPath), 'cache-control', repOptions.cacheControl);
+    if (req.trace !== null) {
+      if (!cacheOn) req.trace.decideFrom('config enable_cache', 'from-disk', 'the memory cache is off');
+      else if (!cache.admits(st.size)) req.trace.decide('from-disk', `its ${st.size} bytes are more than cache_file_max_bytes ${cache.maxEntryBytes}, so it is not cached`);
+      else req.trace.decideFrom('config enable_cache', 'from-disk', 'not in the memory cache yet; kept there for the next request');
+    }
     if (cacheOn && cache.admits(st.size)) {
       let body: Buffer;
       try {

@@ -88,13 +88,17 @@ export function statusRoutes(options: StatusRouteOptions): Middleware {
     const path = req.path;
     const which = path === statusPath ? 1 : path === metricsPath ? 2 : path === healthPath ? 3 : path === readyPath ? 4 : 0;
     if (which === 0) return next();
-    if (which < guardedBelow && !guard(req)) throw new HttpError(404, 'Not Found');
+    if (which < guardedBelow && !guard(req)) {
+      req.trace?.decide('status-hidden');
+      throw new HttpError(404, 'Not Found');
+    }
     const method = req.method;
     if (method === 'OPTIONS') {
       res.setHeader('Allow', ALLOW);
       res.writeHead(204).end();
       return undefined;
     }
+    if (method !== 'GET' && method !== 'HEAD') req.trace?.decide('method-405', ALLOW);
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`, { headers: { Allow: ALLOW } });
     switch (which) {
       case 1:

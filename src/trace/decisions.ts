@@ -52,21 +52,54 @@ export const DECISIONS = {
   'range-416': { source: rfc(9110, '15.5.17'), text: (size: number) => `416: no requested range starts inside the ${size}-byte file` },
   'range-if-range': { source: rfc(9110, '13.1.5'), text: () => '200 not 206: If-Range did not match the current validator, so the whole file is sent' },
   'range-ignored': { source: rfc(9110, '14.2'), text: () => '200 not 206: the Range field is not a bytes range this server understands, so it is ignored' },
-  'gzip': { source: key('compression_min_size'), text: (coding: string, type: string, min: number) => `${coding}: Accept-Encoding allows it and ${type} is compressible (at least compression_min_size ${min} bytes)` },
-  'precompressed': { source: rfc(9110, '8.4'), text: (coding: string, file: string) => `${coding}: served the precompressed sibling ${file}, which Accept-Encoding allows` },
+  'gzip': { source: key('compression_min_size'), text: (coding: string, q: number, type: string, min: number) => `${coding}: Accept-Encoding q=${q} and ${type} is compressible (compression_min_size ${min})` },
+  'precompressed': { source: rfc(9110, '8.4'), text: (coding: string, file: string, q: number) => `${coding}: served the precompressed sibling ${file} (Accept-Encoding q=${q})` },
   'identity': { source: rfc(9110, '12.5.3'), text: (why: string) => `not compressed: ${why}` },
   'hidden-404': { source: key('show_hidden_files'), text: () => '404 not 403: dotfiles are hidden (show_hidden_files false), and a 403 would tell that the file exists' },
   'protected-404': { source: key('state_dir'), text: () => '404: the server\'s own files (state folder, logs, config) are never served' },
   'outside-root': { source: key('follow_symlinks'), text: () => '404: the path leads outside the document root (a symbolic link, with follow_symlinks false)' },
   'not-found': { source: rfc(9110, '15.5.5'), text: () => '404: no file at this path' },
   'memory-cache': { source: key('enable_cache'), text: () => 'served from the memory cache' },
-  'from-disk': { source: key('cache_file_max_size'), text: (why: string) => `read from disk: ${why}` },
+  'from-disk': { source: key('cache_file_max_bytes'), text: (why: string) => `read from disk: ${why}` },
   'index-file': { source: key('index_file'), text: (name: string) => `folder URL: served its index file ${name}` },
   'listing': { source: key('directory_listing'), text: () => 'folder URL with no index file: a generated listing (directory_listing true)' },
   'no-listing': { source: key('directory_listing'), text: () => '404: a folder with no index file, and directory_listing is false' },
   'folder-redirect': { source: rfc(9110, '15.4.2'), text: (location: string) => `301 to ${location}: a folder's URL ends in "/", so that relative links in its page resolve inside it` },
+  'method-501': { source: rfc(9110, '15.6.2'), text: (method: string) => `501: no resource of this server implements ${method}` },
   'method-405': { source: rfc(9110, '15.5.6'), text: (allow: string) => `405: the method is not one this resource supports (Allow: ${allow})` },
   'cache-control': { source: key('browser_cache_time'), text: (value: string) => `Cache-Control: ${value}` },
+
+  // ---- site rules (docs/site-rules.md) ----
+  'redirect': { source: key('redirects'), text: (status: number, location: string, from: string) => `${status} to ${location}: the redirect rule from ${from}` },
+  'rewrite': { source: key('rewrites'), text: (path: string, from: string) => `rewritten to ${path} by the rule from ${from} (the address bar keeps the original)` },
+  'path-headers': { source: key('headers'), text: (names: string, path: string) => `header ${names} set by the headers rule for ${path}` },
+  'clean-url': { source: key('clean_urls'), text: (path: string) => `clean URL: no file at this path, so ${path} was tried` },
+  'spa-fallback': { source: key('fallback'), text: (file: string) => `SPA fallback: no file at this path and the request is a navigation, so ${file} was served with 200` },
+
+  // ---- reverse proxy (docs/proxy.md) ----
+  'proxy-route': { source: key('proxy'), text: (path: string, backend: string, strategy: string) => `proxied by the route ${path} to ${backend} (strategy ${strategy})` },
+  'proxy-retry': { source: rfc(9110, '9.2.2'), text: (backend: string, why: string) => `${backend} failed (${why}) before any answer, and the method is idempotent: retried on another backend` },
+  'proxy-502': { source: rfc(9110, '15.6.3'), text: (why: string) => `502: the backend failed to answer properly (${why})` },
+  'proxy-503': { source: rfc(9110, '15.6.4'), text: () => '503: no backend of the route is available (all down or failing health checks)' },
+  'proxy-504': { source: rfc(9110, '15.6.5'), text: (why: string) => `504: the backend did not answer in time (${why})` },
+
+  // ---- access rules and rate limits (docs/access-control.md) ----
+  'auth-401': { source: rfc(9110, '15.5.2'), text: (rule: string, why: string) => `401: the access rule for ${rule} admits only some users, and ${why}` },
+  'auth-403': { source: rfc(9110, '15.5.4'), text: (rule: string, why: string) => `403: ${why} (access rule for ${rule}); signing in would not help` },
+  'auth-429': { source: key('auth_max_failures'), text: (failures: number) => `429: too many failed sign-ins from this address (auth_max_failures ${failures})` },
+  'rate-limit-429': { source: key('rate_limits'), text: (name: string, policy: string, bucket: string) => `429: rate limit "${name}" (${policy}) is used up for ${bucket}` },
+
+  // ---- CORS (the Fetch standard's CORS protocol) ----
+  'cors-preflight': { source: key('cors_allow_methods'), text: (origin: string, method: string) => `204: CORS preflight answered: ${origin} may send ${method} (Access-Control-Allow-Methods)` },
+  'cors-origin-refused': { source: key('cors_allow_origin'), text: (origin: string) => `CORS: ${origin} is not in cors_allow_origin, so no Access-Control-Allow-Origin is sent and the browser withholds the response` },
+
+  // ---- uploads and the write methods ----
+  'writes-off': { source: key('enable_file_uploads'), text: (method: string) => `405: ${method} writes files, and uploads are off (enable_file_uploads false)` },
+  'upload-too-large': { source: key('max_upload_size'), text: (bytes: number, max: number) => `413: Content-Length ${bytes} is over max_upload_size ${max}, so the body is refused before it is read` },
+  'upload-exists': { source: key('upload_overwrite'), text: (name: string) => `409: ${name} exists and upload_overwrite is false, so PUT does not replace it` },
+
+  // ---- the status page ----
+  'status-hidden': { source: key('status_allow'), text: () => '404: the status pages are shown only to loopback, status_allow networks or a status_token holder' },
 } as const satisfies Record<string, DecisionSpec>;
 
 export type DecisionCode = keyof typeof DECISIONS;

@@ -101,7 +101,10 @@ function boundaryOf(params: Map<string, string>): string {
 
 function checkDeclaredLength(req: Request, limits: FormLimits): void {
   // Refuse before reading a byte (and before 100 Continue) when the length is known to be too big.
-  if (req.contentLength > limits.maxUploadSize) throw limitError('max_upload_size', limits);
+  if (req.contentLength > limits.maxUploadSize) {
+    req.trace?.decide('upload-too-large', req.contentLength, limits.maxUploadSize);
+    throw limitError('max_upload_size', limits);
+  }
 }
 
 /** Converts a body-stream failure (client gone, bad chunking, timeout) into a 400 for the log. */

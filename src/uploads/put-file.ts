@@ -41,7 +41,10 @@ export function createPutHandler(o: ResolvedUploadOptions): Handler {
   return async (req: Request, res: Response) => {
     // RFC 9110 §14.5: partial PUT is not supported, so a Content-Range must be refused.
     if (req.header('content-range') !== undefined) throw new HttpError(400, 'Content-Range is not supported in PUT');
-    if (req.contentLength > o.limits.maxUploadSize) throw limitError('max_upload_size', o.limits);
+    if (req.contentLength > o.limits.maxUploadSize) {
+      req.trace?.decide('upload-too-large', req.contentLength, o.limits.maxUploadSize);
+      throw limitError('max_upload_size', o.limits);
+    }
     const t = await resolveTarget(o, req.path);
     if (t.isRoot || t.folderUrl || t.kind === 'folder') throw await notAllowed(o, t, t.kind === 'folder' && !t.folderUrl ? `${t.requested} is a folder: PUT stores files` : 'PUT needs a file name, not a folder');
     // RFC 4918 §9.7.1: a missing parent folder is a conflict, not something to create.
@@ -54,6 +57,7 @@ export function createPutHandler(o: ResolvedUploadOptions): Handler {
     if (current === 'folder') throw new HttpError(409, `${name} is a folder`);
     const ifNoneMatch = req.header('if-none-match')?.trim() === '*';
     if (req.header('if-match')?.trim() === '*' && current === null) throw new HttpError(412, `${name} does not exist (If-Match: *)`);
+    if (current !== null && !ifNoneMatch && !o.overwrite) req.trace?.decide('upload-exists', name);
     if (current !== null && (ifNoneMatch || !o.overwrite)) throw existsError(name, ifNoneMatch);
     const limited = req.body.pipe(byteLimit(o.limits.maxUploadSize, () => limitError('max_upload_size', o.limits)));
     req.body.once('error', (error) => limited.destroy(error));

@@ -9,7 +9,8 @@ import { HttpError } from '../app/http-error.ts';
 const READ_ONLY = 'GET, HEAD, OPTIONS';
 
 function off(method: string, key: string): Handler {
-  return () => {
+  return (req) => {
+    req.trace?.decide('writes-off', method);
     throw new HttpError(405, `${method} is turned off: uploads are off (enable_file_uploads${key === '' ? '' : `, then ${key}`})`, { headers: { Allow: READ_ONLY } });
   };
 }
