@@ -3,7 +3,8 @@
 // here (TraceRecordingMessage on), and the primary relays them, merged, to each watching worker,
 // which streams them to its inspector pages. When the last inspector anywhere closes, every worker
 // is told to stop recording. A worker that starts later (a replacement, a roll) is told the current
-// state when it is ready. Ids are made unique across workers here, by the sender's slot: "w2-17".
+// state when it is ready. Ids are made unique across workers here: the sender's slot and the
+// primary's own count ("w2-17"), since a replacement worker counts its exchanges from 1 again.
 // The primary keeps the last records too, so an inspector opening on another worker sees them.
 
 import type { TraceRecord } from '../trace/exchange-trace.ts';
@@ -26,6 +27,7 @@ export class TraceRelay {
   readonly #ring = new RecordRing<TraceRecord>(INSPECTOR_RING_SIZE);
   #pending: TraceRecord[] = [];
   #flushScheduled = false;
+  #relayed = 0;
 
   /** Whether the workers are recording (some inspector is open somewhere). */
   get recording(): boolean {
@@ -69,7 +71,7 @@ export class TraceRelay {
     if (!this.recording) return; // sent before the worker heard "off"
     for (const raw of records) {
       const record = raw as TraceRecord;
-      const renamed: TraceRecord = { ...record, id: `w${from.slot}-${record.id}`, worker: from.slot };
+      const renamed: TraceRecord = { ...record, id: `w${from.slot}-${++this.#relayed}`, worker: from.slot };
       this.#ring.push(renamed);
       this.#pending.push(renamed);
     }

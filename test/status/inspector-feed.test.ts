@@ -184,11 +184,13 @@ test('relay (primary): the first watcher turns recording on everywhere, the last
   assert.deepEqual(w2.got, [{ type: 'httpcraft:trace-recording', on: true }]);
   relay.records(w2, [record({ id: '7', worker: 2 })]);
   relay.records(w1, [record({ id: '7', worker: 1 })]);
+  // A replacement of worker 2 counts from 1 again: the ids stay unique.
+  relay.records(peer(14, 2), [record({ id: '7', worker: 2 })]);
   await tick();
   // Only the watching worker gets the records, in one batch, with unique ids.
   const relayed = w1.got.filter((m) => (m as { type: string }).type === 'httpcraft:trace-relay') as Array<{ records: TraceRecord[] }>;
   assert.equal(relayed.length, 1);
-  assert.deepEqual(relayed[0]!.records.map((r) => r.id), ['w2-7', 'w1-7']);
+  assert.deepEqual(relayed[0]!.records.map((r) => r.id), ['w2-1', 'w1-2', 'w2-3']);
   assert.equal(w2.got.length, 1);
   // A replacement for slot 2 is told to record at once.
   relay.left(12);
@@ -197,7 +199,7 @@ test('relay (primary): the first watcher turns recording on everywhere, the last
   assert.deepEqual(w2b.got, [{ type: 'httpcraft:trace-recording', on: true }]);
   // A second watcher gets the history the first has seen.
   relay.watch(w2b, true);
-  assert.deepEqual((w2b.got[1] as unknown as { records: TraceRecord[] }).records.map((r) => r.id), ['w2-7', 'w1-7']);
+  assert.deepEqual((w2b.got[1] as unknown as { records: TraceRecord[] }).records.map((r) => r.id), ['w2-1', 'w1-2', 'w2-3']);
   assert.deepEqual(relay.watchingSlots, [1, 2]);
   relay.watch(w1, false);
   assert.equal(relay.recording, true);
