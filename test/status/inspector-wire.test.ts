@@ -177,3 +177,17 @@ test('a client that stops reading: its backlog stays bounded, records are droppe
     await server.close(200);
   }
 });
+
+test('an open inspector does not hold the shutdown: its stream is ended when the server drains', { timeout: 30_000 }, async () => {
+  const f = await startInspectorServer();
+  const events = await openEvents(`${f.base}${EVENTS}`);
+  await events.reader.waitFor((r) => r.events.find((e) => e.event === 'hello'));
+  const started = Date.now();
+  // With a 20 s grace, only the feed's ending of its stream lets close() resolve well before it.
+  await f.server.close(20_000);
+  const took = Date.now() - started;
+  assert.ok(took < 10_000, `close() took ${took} ms`);
+  assert.equal(f.hub.watching, false);
+  events.close();
+  await f.close();
+});
