@@ -22,6 +22,7 @@ import { receiveFromPrimary } from '../live-reload/cluster.ts';
 import { loadApp } from '../app/app-loader.ts';
 import { enableTempJournal, removeDeadTemps } from '../uploads/temp-journal.ts';
 import { TraceHub } from '../trace/trace-hub.ts';
+import { inspectorSource } from './worker-trace.ts';
 import { formatExchange, formatFrame } from '../trace/console-trace.ts';
 import { parseTraceFilter } from '../trace/trace-filter.ts';
 import { ansi, plain } from '../log/colors.ts';
@@ -126,6 +127,7 @@ export async function buildCliServer(config: Config, prepared: PreparedHttps | n
   const traceHub = new TraceHub();
   if (slot !== undefined) traceHub.worker = Number(slot);
   if (config.trace) traceToConsole(traceHub, config);
+  if (site.status !== undefined) site.status.trace = inspectorSource(traceHub); // the inspector page (docs/inspector.md)
   const handler = createSiteHandler(site);
   recorder.cache = handler.cache; // the dashboard's cache hit rate
   recorder.upstreams = handler.proxy; // per-backend figures (status page, /metrics)

@@ -96,8 +96,32 @@ export interface LiveReloadMessage {
   truncated: boolean;
 }
 
-export type PrimaryToWorker = StartMessage | ShutdownMessage | StatsRequestMessage | ClusterStatsReplyMessage | LiveReloadMessage;
-export type WorkerToPrimary = HelloMessage | ReadyMessage | StartFailedMessage | DrainingMessage | StatsReplyMessage | ClusterStatsRequestMessage;
+/** Worker → primary: an inspector page opened on me (watching true) or the last one closed (false). */
+export interface TraceWatchMessage {
+  type: 'httpcraft:trace-watch';
+  watching: boolean;
+}
+
+/** Primary → worker: record your exchanges and send them to me (on), or stop recording (off). */
+export interface TraceRecordingMessage {
+  type: 'httpcraft:trace-recording';
+  on: boolean;
+}
+
+/** Worker → primary: exchanges this worker completed (TraceRecords, plain JSON), in order. */
+export interface TraceRecordMessage {
+  type: 'httpcraft:trace-record';
+  records: unknown[];
+}
+
+/** Primary → a worker with inspectors: records of every worker, ids made unique ("w2-17"). */
+export interface TraceRelayMessage {
+  type: 'httpcraft:trace-relay';
+  records: unknown[];
+}
+
+export type PrimaryToWorker = StartMessage | ShutdownMessage | StatsRequestMessage | ClusterStatsReplyMessage | LiveReloadMessage | TraceRecordingMessage | TraceRelayMessage;
+export type WorkerToPrimary = HelloMessage | ReadyMessage | StartFailedMessage | DrainingMessage | StatsReplyMessage | ClusterStatsRequestMessage | TraceWatchMessage | TraceRecordMessage;
 
 const PREFIX = 'httpcraft:';
 

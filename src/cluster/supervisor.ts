@@ -18,6 +18,7 @@ import { count } from '../log/plural.ts';
 import { CrashTracker, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { isOurs, type PrimaryToWorker, type ReadyMessage, type WorkerReport, type WorkerToPrimary } from './ipc.ts';
 import { StatsCollector, type StatsTarget } from './stats-collector.ts';
+import { TraceRelay, type RelayPeer } from './trace-relay.ts';
 import { describeTarget, type ListenTarget } from './listen-target.ts';
 
 /** What the primary needs to run the workers; `reload` returns a fresh one on SIGHUP. */
@@ -57,6 +58,8 @@ export interface SupervisorOptions<C> {
 
 interface WorkerState {
   worker: Worker;
+  /** This worker as the exchange inspector's relay addresses it. */
+  peer: RelayPeer;
   slot: Slot;
   generation: number;
   startedAt: number;
@@ -80,6 +83,7 @@ export class Supervisor<C> {
   readonly #states = new Map<number, WorkerState>();
   readonly #slots: Slot[] = [];
   readonly #stats = new StatsCollector();
+  readonly #trace = new TraceRelay();
   readonly #startedAt = Date.now();
   #settings: ClusterSettings<C>;
   #generation = 0;
@@ -128,7 +132,8 @@ export class Supervisor<C> {
 
   #fork(slot: Slot): WorkerState {
     const worker = cluster.fork();
-    const state: WorkerState = { worker, slot, generation: this.#generation, startedAt: Date.now(), ready: false, retiring: false, failure: null, waiters: [], stableTimer: null };
+    const peer: RelayPeer = { key: worker.id, slot: slot.id, send: (message) => this.#send(state, message) };
+    const state: WorkerState = { worker, peer, slot, generation: this.#generation, startedAt: Date.now(), ready: false, retiring: false, failure: null, waiters: [], stableTimer: null };
     this.#states.set(worker.id, state);
     worker.on('message', (message: unknown) => this.#onMessage(state, message));
     // A worker that dies before its IPC is up emits 'error' on send; the exit handler does the rest.
@@ -162,6 +167,12 @@ export class Supervisor<C> {
         void this.collectWorkerSnapshots(timeoutMs).then((workers) => this.#send(state, { type: 'httpcraft:cluster-stats-reply', id, workers }));
         return;
       }
+      case 'httpcraft:trace-watch':
+        this.#trace.watch(state.peer, message.watching === true);
+        return;
+      case 'httpcraft:trace-record':
+        this.#trace.records(state.peer, Array.isArray(message.records) ? message.records : []);
+        return;
       default:
         return;
     }
@@ -169,6 +180,7 @@ export class Supervisor<C> {
 
   #onReady(state: WorkerState, message: ReadyMessage): void {
     state.ready = true;
+    this.#trace.joined(state.peer);
     this.#log.info(`cluster: worker ${state.slot.id} (pid ${state.worker.process.pid}) listening`);
     state.stableTimer = setTimeout(() => state.slot.tracker.stable(), (this.#options.backoff ?? DEFAULT_BACKOFF).stableMs);
     state.stableTimer.unref();
@@ -185,6 +197,7 @@ export class Supervisor<C> {
     const state = this.#states.get(worker.id);
     if (state === undefined) return;
     this.#states.delete(worker.id);
+    this.#trace.left(worker.id);
     if (state.stableTimer !== null) clearTimeout(state.stableTimer);
     for (const w of state.waiters.splice(0)) w('failed');
     const slot = state.slot;

@@ -1,7 +1,8 @@
 // The status, metrics and health endpoints as one middleware, placed before the static files. It
-// costs four string comparisons for every other request. The dashboard and /metrics apply the access
+// costs a few string comparisons for every other request. The dashboard and /metrics apply the access
 // rule first, so a client that may not see them gets the same 404 as for any missing file, whatever
-// the method, and learns nothing about their existence. The health probes answer every client by
+// the method, and learns nothing about their existence; so do the exchange inspector's page and
+// stream (inspector-routes.ts). The health probes answer every client by
 // default: an orchestrator's prober (the kubelet, a balancer) is never on loopback, and all they
 // say is "ok", "ready" or why not.
 
@@ -16,6 +17,8 @@ import { sendLiveness, sendReadiness } from './health.ts';
 import type { StatusRecorder } from './metrics.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.ts';
 import type { StatusSnapshot } from './snapshot.ts';
+import { createInspector, type Inspector } from './inspector-routes.ts';
+import type { TraceSource } from './inspector-feed.ts';
 
 export interface StatusRouteOptions {
   recorder: StatusRecorder;
@@ -37,6 +40,12 @@ export interface StatusRouteOptions {
    * function that gathers its workers' snapshots and merges them (mergeSnapshots).
    */
   snapshot?: () => StatusSnapshot | Promise<StatusSnapshot>;
+  /**
+   * The exchanges for the inspector (statusPath + "/inspector", docs/inspector.md): the process's
+   * TraceHub, or in a cluster worker the relay of every worker's (cluster/worker-trace.ts). Without
+   * it, or without statusPath, there is no inspector.
+   */
+  trace?: TraceSource;
 }
 
 const ALLOW = 'GET, HEAD, OPTIONS';
@@ -62,6 +71,10 @@ export function statusRoutes(options: StatusRouteOptions): Middleware {
   const guardedBelow = options.healthPublic === false ? 5 : 3;
   const snapshot = options.snapshot ?? (() => recorder.snapshot());
   const page = renderDashboard(recorder.name);
+  const inspector: Inspector | null =
+    statusPath === null || options.trace === undefined
+      ? null
+      : createInspector({ source: options.trace, path: `${statusPath.replace(/\/+$/, '')}/inspector`, serverName: recorder.name, closing: () => recorder.server?.draining === true });
 
   const serveStatus = async (req: Request, res: Response): Promise<void> => {
     const format = req.query === '' ? null : new URLSearchParams(req.query).get('format');
@@ -86,9 +99,10 @@ export function statusRoutes(options: StatusRouteOptions): Middleware {
 
   return (req, res, next) => {
     const path = req.path;
-    const which = path === statusPath ? 1 : path === metricsPath ? 2 : path === healthPath ? 3 : path === readyPath ? 4 : 0;
+    const which = path === statusPath ? 1 : path === metricsPath ? 2 : path === healthPath ? 3 : path === readyPath ? 4 : inspector === null ? 0 : path === inspector.path ? 5 : path === inspector.eventsPath ? 6 : 0;
     if (which === 0) return next();
-    if (which < guardedBelow && !guard(req)) {
+    // The inspector shows every request's fields (cookies, credentials): always behind the access rule.
+    if ((which >= 5 || which < guardedBelow) && !guard(req)) {
       req.trace?.decide('status-hidden');
       throw new HttpError(404, 'Not Found');
     }
@@ -105,6 +119,12 @@ export function statusRoutes(options: StatusRouteOptions): Middleware {
         return serveStatus(req, res);
       case 2:
         return serveMetrics(req, res);
+      case 5:
+        inspector!.page(req, res);
+        return undefined;
+      case 6:
+        inspector!.events(req, res);
+        return undefined;
       case 3:
         sendLiveness(req, res);
         return undefined;

@@ -23,7 +23,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /** The path of a request-target, without its query (absolute-form targets too). */
-function pathOf(target: string): string {
+export function pathOf(target: string): string {
   let path = target;
   const scheme = path.indexOf('://');
   if (scheme !== -1 && scheme < path.indexOf('/')) {
