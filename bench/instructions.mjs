@@ -31,9 +31,13 @@
 // close-node: the close workload against a bare node:http server (1 KiB from memory): the baseline.
 // close-net: the close workload against node:net answering a prebuilt response and closing: what
 //   Node's socket layer costs before any HTTP server runs.
+// close-nginx, tls-nginx: the close and tls workloads against nginx (one process: master_process
+//   off; access_log off, sendfile on; the same certificate, its default session tickets), under the
+//   same callgrind: the baseline of issue 20's targets, in instructions rather than a busy machine's
+//   CPU time. Use --warm (a few hundred: nginx has no JIT, but its caches and pools fill).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,17 +97,19 @@ async function main() {
   const { ensureDevCertificate } = await import('../dist/src/tls/self-signed.js');
   const cert = await ensureDevCertificate({ stateDir: join(root, '.state'), names: { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] } });
   const tenth = Math.max(1, Math.round(N / 10));
-  const COUNTS = { memory: N, static: N, logged: N, 'close-logged': tenth, 'close-node': tenth, 'close-net': tenth, tls: Math.max(1, Math.round(N / 20)), 'tls-bare': Math.max(1, Math.round(N / 20)), 'tls-full': Math.max(1, Math.round(N / 40)), close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
+  const COUNTS = { memory: N, static: N, logged: N, 'close-logged': tenth, 'close-node': tenth, 'close-net': tenth, 'close-nginx': tenth, 'tls-nginx': Math.max(1, Math.round(N / 20)), tls: Math.max(1, Math.round(N / 20)), 'tls-bare': Math.max(1, Math.round(N / 20)), 'tls-full': Math.max(1, Math.round(N / 40)), close: Math.max(1, Math.round(N / 10)), big: Math.max(1, Math.round(N / 1000)) };
   const kinds = args.only !== undefined ? args.only.split(',') : ['memory', 'static', 'close', 'big'];
   const runs = kinds.flatMap((kind) => (args.delta === undefined ? [{ kind, count: COUNTS[kind], tag: kind }] : [{ kind, count: Math.max(1, Math.round(COUNTS[kind] / 5)), tag: `${kind}.small` }, { kind, count: COUNTS[kind], tag: kind }]));
   for (const { kind, count, tag } of runs) {
     const out = join(dir, `callgrind.${tag}.out`);
     const logFd = openSync(join(dir, `access.${tag}.log`), 'w');
     const warm = Number(args.warm ?? 0);
-    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, ...(warm > 0 ? ['--instr-atstart=no'] : []), process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count + warm}`, `--root=${root}`, `--cert=${cert.certFile}`, `--key=${cert.keyFile}`], { stdio: ['ignore', logFd, 'pipe'] });
+    const nginx = kind.endsWith('-nginx') ? nginxCommand(root, dir, kind === 'tls-nginx' ? cert : null, await freePort()) : null;
+    const command = nginx?.argv ?? [process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url), `--serve=${kind}`, `--count=${count + warm}`, `--root=${root}`, `--cert=${cert.certFile}`, `--key=${cert.keyFile}`];
+    const server = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, ...(warm > 0 ? ['--instr-atstart=no'] : []), ...command], { stdio: ['ignore', logFd, 'pipe'] });
     closeSync(logFd);
     let stderr = '';
-    const port = await new Promise((resolve, reject) => {
+    const port = nginx !== null ? await listening(nginx.port, server) : await new Promise((resolve, reject) => {
       server.stderr.on('data', (d) => {
         stderr += d;
         const m = /PORT (\d+)/.exec(stderr);
@@ -122,6 +128,7 @@ async function main() {
       if (on.status !== 0) throw new Error(`callgrind_control: ${on.stderr}`);
     }
     await driveN(count);
+    if (nginx !== null) server.kill('SIGQUIT'); // graceful: it exits once idle (our servers exit by themselves)
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
     if (kind === 'logged' || kind === 'close-logged') {
       const lines = readFileSync(join(dir, `access.${tag}.log`), 'latin1').split('\n').filter((l) => l.includes('"GET /file.txt HTTP/1.1" 200 1024')).length;
@@ -236,6 +243,62 @@ async function driveTls(port, path, n, resume) {
     });
   }
   if (resume && resumed < n - 1) throw new Error(`only ${resumed} of ${n} TLS connections resumed`);
+}
+
+/** nginx in one process (no master, no daemon) serving root on port, over TLS with cert when given. */
+function nginxCommand(root, dir, cert, port) {
+  const ndir = mkdtempSync(join(dir, 'nginx-'));
+  const conf = `master_process off;
+daemon off;
+pid ${ndir}/nginx.pid;
+error_log ${ndir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  client_body_temp_path ${ndir}/body;
+  proxy_temp_path ${ndir}/proxy;
+  fastcgi_temp_path ${ndir}/fastcgi;
+  uwsgi_temp_path ${ndir}/uwsgi;
+  scgi_temp_path ${ndir}/scgi;
+  types { text/plain txt; }
+  server {
+    listen 127.0.0.1:${port}${cert === null ? '' : ' ssl'};
+    ${cert === null ? '' : `ssl_certificate ${cert.certFile};\n    ssl_certificate_key ${cert.keyFile};\n    ssl_protocols TLSv1.2 TLSv1.3;`}
+    root ${root};
+  }
+}
+`;
+  writeFileSync(join(ndir, 'nginx.conf'), conf);
+  return { port, argv: ['nginx', '-p', ndir, '-e', join(ndir, 'error.log'), '-c', join(ndir, 'nginx.conf')] };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves with port once something accepts connections on it; rejects if the process exits first. */
+async function listening(port, child) {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}) before listening`);
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return port;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port}`);
 }
 
 /** node:http answering the 1 KiB body from memory, as bench/servers/node-http.mjs does. */
