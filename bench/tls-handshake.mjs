@@ -8,6 +8,7 @@
 // figure that holds when the client is the bottleneck) and the ratios to nginx.
 //
 //   npm run build && node bench/tls-handshake.mjs [--rounds=3] [--round-seconds=4] [--certs=ecdsa,rsa]
+//   (BASELINE_HTTPS_SERVER=…/bench/servers/ours-https.mjs of an older build: that build in the same rounds)
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -121,6 +122,9 @@ export async function run({ duration = 10, rounds = 3, roundSeconds, certs = 'ec
         { name: 'httpcraft', start: () => startServer(join(BENCH_DIR, 'servers/ours-https.mjs'), { env: { CERT_FILE: cert.certFile, KEY_FILE: cert.keyFile, DOC_ROOT: root, BODY_MODE: 'file' }, nodeFlags: PRODUCT_NODE_FLAGS }) },
         { name: 'nginx', start: () => startNginx(dir, root, cert) },
       ];
+      // BASELINE_HTTPS_SERVER=path/to/an/older/build's bench/servers/ours-https.mjs adds that build to
+      // the same rounds: before and after a change, measured together.
+      if (process.env.BASELINE_HTTPS_SERVER) servers.unshift({ name: 'httpcraft before', start: () => startServer(process.env.BASELINE_HTTPS_SERVER, { env: { CERT_FILE: cert.certFile, KEY_FILE: cert.keyFile, DOC_ROOT: root, BODY_MODE: 'file' }, nodeFlags: PRODUCT_NODE_FLAGS }) });
       const up = [];
       try {
         for (const s of servers) up.push({ ...s, server: await s.start() });

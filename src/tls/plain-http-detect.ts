@@ -67,9 +67,20 @@ function closeAfterLinger(socket: Socket): void {
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
+/** A socket of the front that fails before it is handed on ends there (no per-socket closure). */
+function destroyOnError(this: Socket): void {
+  this.destroy();
+}
+
 /**
  * Creates the listener pair. onSecure receives each connection once its handshake is done, exactly
  * like a tls.Server's 'secureConnection' listener.
+ *
+ * What the front adds to a TLS connection is kept small, as every new connection pays it: one shared
+ * 'error' and one shared 'data' listener (functions of the front, not closures per socket) and an
+ * entry in the map of sockets waiting for their first byte, whose deadlines one sweep checks (no
+ * timer per socket). Sockets are not half-open until their handshake is done: a client that hangs
+ * up before its first byte is closed by Node, with no 'end' listener of ours.
  */
 export function createTlsFront(options: TlsFrontOptions, onSecure: (socket: TLSSocket) => void): TlsFront {
   const tls = createTlsServer({ ...options.tls }, (socket: TLSSocket) => {
@@ -79,56 +90,68 @@ export function createTlsFront(options: TlsFrontOptions, onSecure: (socket: TLSS
   });
   // A failed handshake (bad client, unknown CA, no shared cipher) concerns that client only.
   tls.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy());
-  const pending = new Set<Socket>();
-
-  const accept = (socket: Socket): void => {
-    pending.add(socket);
-    socket.setNoDelay(true);
-    const timer = setTimeout(() => socket.destroy(), options.firstByteTimeoutMs);
-    timer.unref();
-    const settle = (): void => {
-      clearTimeout(timer);
-      pending.delete(socket);
-      socket.off('error', onError);
-      socket.off('end', onEnd);
-      socket.off('close', settle);
-    };
-    const onError = (): void => {
-      settle();
-      socket.destroy();
-    };
-    // A client that connects and hangs up without a byte gets closed (allowHalfOpen keeps it otherwise).
-    const onEnd = (): void => onError();
-    socket.on('error', onError);
-    socket.on('end', onEnd);
-    socket.on('close', settle);
-    socket.once('data', (chunk: Buffer) => {
-      settle();
-      socket.pause();
-      if (chunk[0] === TLS_HANDSHAKE_RECORD) {
-        // Put the bytes back; the TLS socket reads what is buffered before reading the wire.
-        socket.unshift(chunk);
-        // Until the handshake completes, an end from the client must close the connection: with
-        // half-open allowed, a client that gives up mid-handshake (say, it rejects our certificate)
-        // would leave the TLS socket waiting until the handshake timeout. The TLS socket copies this.
-        socket.allowHalfOpen = false;
-        tls.emit('connection', socket);
-        return;
+  // Sockets waiting for their first byte, with the time (loop clock, ms) by which it must come.
+  const pending = new Map<Socket, number>();
+  let sweeper: NodeJS.Timeout | null = null;
+  const sweepEvery = Math.max(10, Math.min(1000, Math.floor(options.firstByteTimeoutMs / 4)));
+  const sweep = (): void => {
+    const now = performance.now();
+    for (const [socket, deadline] of pending) {
+      // A socket closed before its first byte (reset, or an end: see allowHalfOpen) just leaves.
+      if (socket.destroyed) pending.delete(socket);
+      else if (now >= deadline) {
+        pending.delete(socket);
+        socket.destroy();
       }
-      socket.on('error', () => socket.destroy());
-      const request = plainRequest(chunk);
-      if (request !== null) socket.write(plainHttpAnswer(options.serverName, request), 'latin1');
-      closeAfterLinger(socket);
-    });
+    }
+    if (pending.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
   };
 
-  const net = createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
+  function onFirstData(this: Socket, chunk: Buffer): void {
+    const socket = this;
+    socket.removeListener('data', onFirstData);
+    pending.delete(socket);
+    socket.pause();
+    if (chunk[0] === TLS_HANDSHAKE_RECORD) {
+      socket.removeListener('error', destroyOnError);
+      // Put the bytes back; the TLS socket reads what is buffered before reading the wire. The
+      // socket does not allow half-open (the listener's setting), which the TLS socket copies:
+      // until the handshake completes, a client that gives up mid-handshake (say, it rejects our
+      // certificate) must close the connection, not leave it waiting for the handshake timeout.
+      socket.unshift(chunk);
+      tls.emit('connection', socket);
+      return;
+    }
+    const request = plainRequest(chunk);
+    if (request !== null) socket.write(plainHttpAnswer(options.serverName, request), 'latin1');
+    closeAfterLinger(socket);
+  }
+
+  const accept = (socket: Socket): void => {
+    // Sockets of further listeners (HttpServer.listen called again) come half-open; see above.
+    socket.allowHalfOpen = false;
+    pending.set(socket, performance.now() + options.firstByteTimeoutMs);
+    if (sweeper === null) {
+      sweeper = setInterval(sweep, sweepEvery);
+      sweeper.unref();
+    }
+    socket.on('error', destroyOnError);
+    socket.on('data', onFirstData);
+  };
+
+  // noDelay: TCP_NODELAY is set as libuv accepts, for the TLS socket that takes this one over.
+  const net = createNetServer({ allowHalfOpen: false, noDelay: true }, accept);
   return {
     net,
     tls,
     closePending: () => {
-      for (const socket of pending) socket.destroy();
+      for (const socket of pending.keys()) socket.destroy();
       pending.clear();
+      if (sweeper !== null) clearInterval(sweeper);
+      sweeper = null;
     },
   };
 }
