@@ -17,6 +17,7 @@ export interface PoolOptions extends ConnectOptions {
 export class ConnectionPool {
   readonly target: UpstreamTarget;
   readonly #options: PoolOptions;
+  readonly #reusingOptions: PoolOptions;
   // Most recently returned last: reuse the warmest connection, let the oldest time out.
   #idle: UpstreamConnection[] = [];
   #open = 0;
@@ -27,6 +28,7 @@ export class ConnectionPool {
   constructor(target: UpstreamTarget, options: PoolOptions) {
     this.target = target;
     this.#options = options;
+    this.#reusingOptions = { ...options, reuseReadBuffer: true };
   }
 
   /** Open connections, idle and busy. */
@@ -38,9 +40,13 @@ export class ConnectionPool {
     return this.#idle.length;
   }
 
-  /** A connection ready for an exchange: an idle one, else a new one (`fresh` skips the idle ones). */
-  acquire(callback: (error: UpstreamError | null, conn: UpstreamConnection | null) => void, fresh = false): void {
-    while (!fresh && this.#idle.length > 0) {
+  /**
+   * A connection ready for an exchange: an idle one, else a new one (`fresh` skips the idle ones).
+   * New connections read into a reused buffer of their own, except a `detachable` one (for an
+   * Upgrade, whose socket a tunnel may take over): always new, and reading the usual way.
+   */
+  acquire(callback: (error: UpstreamError | null, conn: UpstreamConnection | null) => void, fresh = false, detachable = false): void {
+    while (!fresh && !detachable && this.#idle.length > 0) {
       const conn = this.#idle.pop()!;
       if (conn.idle) {
         conn.socket.setTimeout(0);
@@ -50,7 +56,7 @@ export class ConnectionPool {
     }
     this.opened++;
     this.#open++;
-    const conn = UpstreamConnection.open(this.target, this.#options, (error) => (error === null ? callback(null, conn) : callback(error, null)));
+    const conn = UpstreamConnection.open(this.target, detachable ? this.#options : this.#reusingOptions, (error) => (error === null ? callback(null, conn) : callback(error, null)));
     conn.setPoolHooks(
       (c) => this.#giveBack(c),
       (c) => this.#forget(c),

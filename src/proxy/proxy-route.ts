@@ -223,18 +223,31 @@ export class ProxyRoute {
         backend.requests++;
         let status = 0;
         let settled = false;
+        // Body chunks of the read being parsed, written together when it is done (onReadEnd: one
+        // writev with the head, not a write each); for a small body of known length, all of it,
+        // written with its head at the end. null: no body (yet).
         let held: Buffer[] | null = null;
-        const flush = (): void => {
-          const chunks = held;
-          held = null;
-          if (chunks === null || res.finished || res.aborted) return;
-          res.write(EMPTY); // the head
+        let gather = false;
+        // Called when the client's socket holds bytes back. write() says false for any write past
+        // the socket's highWaterMark even when the kernel took it all at once (the usual case on a
+        // fast client): pausing then would only stop and restart reading the backend for nothing.
+        const onBackpressure = (): void => {
+          conn.pause();
+          void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
+        };
+        /** Writes the held chunks (and the head, when it has not gone yet); true unless the client is full. */
+        const writeHeld = (): boolean => {
+          const chunks = held!;
           let ok = true;
-          for (const c of chunks) ok = res.write(c);
-          if (!ok) {
-            conn.pause();
-            void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
+          res.cork();
+          try {
+            if (!res.headersSent) res.write(EMPTY);
+            for (let i = 0; i < chunks.length; i++) ok = res.write(chunks[i]!);
+          } finally {
+            res.uncork();
           }
+          held = [];
+          return ok;
         };
         const settle = (outcome: 'done' | UpstreamError): void => {
           if (settled) return;
@@ -271,25 +284,23 @@ export class ProxyRoute {
               if (h.framing === 'none' || (h.framing === 'length' && h.contentLength === 0)) return;
               held = [];
               // A small body of known length is gathered and sent with its head in one write (as
-              // nginx buffers responses); its size bounds the memory. Any other body: the bytes of
-              // the same read are held until the parser is done with it, then the head goes out with
-              // them (a stream such as SSE must not wait for its next event).
-              if (h.framing !== 'length' || h.contentLength > MAX_GATHERED_BODY_BYTES) queueMicrotask(flush);
+              // nginx buffers responses); its size bounds the memory. Any other body goes out read
+              // by read, the head with the first (a stream such as SSE must not wait for its next event).
+              gather = h.framing === 'length' && h.contentLength <= MAX_GATHERED_BODY_BYTES;
             },
             onData: (chunk) => {
-              if (held !== null) {
-                held.push(chunk);
-                return;
-              }
               if (res.aborted) {
                 conn.abort();
                 settle('done');
                 return;
               }
-              if (!res.write(chunk)) {
-                conn.pause();
-                void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
-              }
+              held?.push(chunk);
+            },
+            onReadEnd: () => {
+              if (held !== null && !gather && !settled && !res.finished && !res.aborted && (held.length > 0 || !res.headersSent) && !writeHeld() && !res.flushed) onBackpressure();
+              // The chunks of this read are views of the connection's read buffer: it may be read
+              // into again only once they are gathered nowhere and the client socket has them all.
+              return (held !== null && held.length > 0) || !res.flushed;
             },
             onTrailers: (fields) => {
               // Passed on where the client's framing has a place for them (chunked, HTTP/2);
@@ -307,8 +318,22 @@ export class ProxyRoute {
               if (!res.finished && !res.headersSent && status === 101) return settle('done');
               const last = held;
               held = null;
-              // A response that came whole in one read goes out as one write: head and body.
-              if (!res.finished) res.end(last === null || last.length === 0 ? undefined : last.length === 1 ? last[0]! : Buffer.concat(last));
+              if (!res.finished) {
+                if (last === null || last.length === 0) res.end();
+                // A response that came whole (gathered, or in one read) goes out as one write: head
+                // and body, framed by its length.
+                else if (gather || !res.headersSent) res.end(last.length === 1 ? last[0]! : Buffer.concat(last));
+                else {
+                  // The last read's chunks and the end of the body in one write.
+                  res.cork();
+                  try {
+                    for (let i = 0; i < last.length; i++) res.write(last[i]!);
+                    res.end();
+                  } finally {
+                    res.uncork();
+                  }
+                }
+              }
               settle('done');
             },
             onError: (e) => {
@@ -326,7 +351,7 @@ export class ProxyRoute {
             },
           },
         );
-      }, fresh || upgrade !== null);
+      }, fresh, upgrade !== null);
     });
   }
 

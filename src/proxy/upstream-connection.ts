@@ -10,6 +10,7 @@ import { ResponseParser, type ResponseHead } from '../http1/response-parser.ts';
 import type { ParseError } from '../http1/errors.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 import type { UpstreamTarget } from './upstream-target.ts';
+import { ReusedReadBuffer } from './read-buffer.ts';
 
 /** connect: no connection; timeout: no (more) answer in time; protocol: garbage; closed: the backend
  * went away; client: the client's request body failed (the client left), not the backend's fault. */
@@ -36,11 +37,19 @@ export class UpstreamError extends Error {
 export interface ExchangeSink {
   onInform(status: number, fields: string[]): void;
   onHead(head: ResponseHead): void;
+  /** A piece of body: a view of the bytes read, valid until onReadEnd returns (see there). */
   onData(chunk: Buffer): void;
   /** The trailer section of a chunked response (name, value, …), before onEnd. */
   onTrailers?(fields: string[]): void;
   onEnd(): void;
   onError(error: UpstreamError): void;
+  /**
+   * The bytes of one read are all parsed (after the events they caused, onEnd included). Returns
+   * true while the sink still holds chunks onData gave it (queued in a client socket, gathered):
+   * on a connection with a reused read buffer, those would be overwritten by the next read. Absent:
+   * the sink keeps nothing past onData.
+   */
+  onReadEnd?(): boolean;
 }
 
 export interface ConnectOptions {
@@ -49,6 +58,10 @@ export interface ConnectOptions {
   ca?: string | Buffer | undefined;
   /** TLS server name (SNI and certificate check); the target's host name when absent. */
   servername?: string | undefined;
+  /** Read a plain (http://) backend into a buffer of the connection's own, reused while the sink
+   * keeps nothing of it (read-buffer.ts), not a fresh one per read. Not for a connection that may
+   * be detached (an Upgrade): its socket would emit no 'data' for the tunnel. */
+  reuseReadBuffer?: boolean | undefined;
 }
 
 export interface ExchangeRequest {
@@ -80,11 +93,13 @@ export class UpstreamConnection {
   #onGone: ((conn: UpstreamConnection) => void) | null = null;
   #onReady: ((error: UpstreamError | null) => void) | null;
   #detached = false;
+  readonly #reads: ReusedReadBuffer | null;
 
-  private constructor(target: UpstreamTarget, socket: Socket, onReady: (error: UpstreamError | null) => void) {
+  private constructor(target: UpstreamTarget, socket: Socket, reads: ReusedReadBuffer | null, onReady: (error: UpstreamError | null) => void) {
     this.target = target;
     this.socket = socket;
     this.#onReady = onReady;
+    this.#reads = reads;
     this.#parser = new ResponseParser({
       onInform: (status, fields) => this.#sink?.onInform(status, fields),
       onHead: (head) => {
@@ -102,12 +117,8 @@ export class UpstreamConnection {
         ),
     });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#phase === 'busy') this.#responseStarted = true;
-      this.#parser.push(chunk);
-      // Bytes while idle: the backend speaks out of turn; nothing it says then can be trusted.
-      if (this.#phase === 'idle' && this.#parser.pendingBytes > 0) socket.destroy();
-    });
+    if (reads === null) socket.on('data', (chunk: Buffer) => void this.#onRead(chunk));
+    else reads.consumer = (chunk) => this.#onRead(chunk);
     socket.on('timeout', () => {
       if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('timeout', `connect timed out`, false, false));
       else if (this.#phase === 'busy') this.#fail(new UpstreamError('timeout', `no response within the timeout`, this.#responseStarted, this.exchanges > 1));
@@ -135,11 +146,13 @@ export class UpstreamConnection {
 
   /** Opens a connection; `ready` is called once, with null when it can carry an exchange. */
   static open(target: UpstreamTarget, options: ConnectOptions, ready: (error: UpstreamError | null) => void): UpstreamConnection {
+    // Reads reach the connection once it exists (no byte can arrive before connect).
+    const reads = options.reuseReadBuffer === true && !target.tls ? new ReusedReadBuffer(() => false) : null;
     const socket = target.tls
       ? tlsConnect({ host: target.hostname, port: target.port, servername: options.servername ?? (isIpLiteral(target.hostname) ? '' : target.hostname), ca: options.ca, ALPNProtocols: ['http/1.1'] })
-      : netConnect({ host: target.hostname, port: target.port });
+      : netConnect({ host: target.hostname, port: target.port, ...(reads === null ? {} : { onread: reads.onread }) });
     socket.setTimeout(options.connectTimeoutMs);
-    const conn = new UpstreamConnection(target, socket, ready);
+    const conn = new UpstreamConnection(target, socket, reads, ready);
     socket.once(target.tls ? 'secureConnect' : 'connect', () => {
       if (conn.#phase !== 'connecting') return;
       conn.#phase = 'idle';
@@ -220,6 +233,7 @@ export class UpstreamConnection {
 
   /** Takes the socket over after a 101 (the new protocol's bytes already received come with it). */
   detach(): { socket: Socket; head: Buffer } {
+    if (this.#reads !== null) throw new Error('detach() on a connection reading into its own buffer');
     this.#detached = true;
     this.#sink = null;
     this.#phase = 'closed';
@@ -232,6 +246,18 @@ export class UpstreamConnection {
     this.socket.on('error', () => {});
     this.#onGone?.(this);
     return { socket: this.socket, head: this.#parser.takePending() };
+  }
+
+  /** The bytes of one read; returns whether anything still refers to them (read-buffer.ts). */
+  #onRead(chunk: Buffer): boolean {
+    if (this.#phase === 'busy') this.#responseStarted = true;
+    const sink = this.#sink; // the exchange may end (and let go of its sink) within this read
+    this.#parser.push(chunk);
+    // Bytes while idle: the backend speaks out of turn; nothing it says then can be trusted.
+    if (this.#phase === 'idle' && this.#parser.pendingBytes > 0) this.socket.destroy();
+    const kept = sink?.onReadEnd?.() ?? false;
+    // Bytes the parser holds unparsed are views of this read too.
+    return kept || this.#parser.pendingBytes > 0;
   }
 
   #exchangeDone(): void {
