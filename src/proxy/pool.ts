@@ -5,6 +5,7 @@
 
 import { UpstreamConnection, type ConnectOptions, type UpstreamError } from './upstream-connection.ts';
 import type { UpstreamTarget } from './upstream-target.ts';
+import { loopNow } from '../server/loop-clock.ts';
 
 export interface PoolOptions extends ConnectOptions {
   /** Idle connections kept (0: a new connection per request). */
@@ -22,6 +23,8 @@ export class ConnectionPool {
   #idle: UpstreamConnection[] = [];
   #open = 0;
   #closed = false;
+  // Closes the connections idle past idleTimeoutMs: one timer for the pool, armed for the oldest.
+  #sweep: NodeJS.Timeout | null = null;
   /** Connections opened over the pool's life (figures). */
   opened = 0;
 
@@ -49,7 +52,6 @@ export class ConnectionPool {
     while (!fresh && !detachable && this.#idle.length > 0) {
       const conn = this.#idle.pop()!;
       if (conn.idle) {
-        conn.socket.setTimeout(0);
         callback(null, conn);
         return;
       }
@@ -60,13 +62,14 @@ export class ConnectionPool {
     conn.setPoolHooks(
       (c) => this.#giveBack(c),
       (c) => this.#forget(c),
-      this.#options.idleTimeoutMs,
     );
   }
 
   /** Closes every idle connection and keeps none from now on. */
   close(): void {
     this.#closed = true;
+    if (this.#sweep !== null) clearTimeout(this.#sweep);
+    this.#sweep = null;
     for (const conn of this.#idle) conn.socket.destroy();
     this.#idle = [];
   }
@@ -77,8 +80,25 @@ export class ConnectionPool {
       conn.socket.destroy();
       return;
     }
+    conn.idleSince = loopNow();
     this.#idle.push(conn);
+    this.#armSweep();
   }
+
+  /** Arms the idle timer for the oldest idle connection (first in #idle: they are pushed in turn). */
+  #armSweep(): void {
+    if (this.#sweep !== null || this.#idle.length === 0) return;
+    const wait = Math.max(0, this.#idle[0]!.idleSince + this.#options.idleTimeoutMs - loopNow());
+    this.#sweep = setTimeout(this.#onSweep, wait);
+    this.#sweep.unref();
+  }
+
+  readonly #onSweep = (): void => {
+    this.#sweep = null;
+    const expired = performance.now() - this.#options.idleTimeoutMs;
+    while (this.#idle.length > 0 && this.#idle[0]!.idleSince <= expired) this.#idle.shift()!.socket.destroy();
+    this.#armSweep();
+  };
 
   #forget(conn: UpstreamConnection): void {
     this.#open--;

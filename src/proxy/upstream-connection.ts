@@ -1,7 +1,9 @@
 // One connection to a backend: the IO shell of the sans-IO ResponseParser on the client side. It
 // carries one exchange at a time (no pipelining: a failed pipelined request could not be told apart
 // from the ones before it). The socket's own inactivity timer (socket.setTimeout) serves as the
-// connect, response and idle timeout in turn, so an exchange costs no timer of its own.
+// connect and the response timeout, so an exchange costs no timer of its own; its duration is set
+// only when it changes (a new duration is a new timer; activity merely refreshes it). The idle
+// timeout is the pool's (pool.ts): one timer per pool, not a change of this one per exchange.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -88,7 +90,9 @@ export class UpstreamConnection {
   #responseStarted = false;
   #bodySent = true;
   #keepAlive = false;
-  #idleTimeoutMs = 0;
+  /** When the connection last became idle (loopNow), for the pool's idle timeout. */
+  idleSince = 0;
+  #timeoutMs = -1;
   #onIdle: ((conn: UpstreamConnection) => void) | null = null;
   #onGone: ((conn: UpstreamConnection) => void) | null = null;
   #onReady: ((error: UpstreamError | null) => void) | null;
@@ -122,7 +126,7 @@ export class UpstreamConnection {
     socket.on('timeout', () => {
       if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('timeout', `connect timed out`, false, false));
       else if (this.#phase === 'busy') this.#fail(new UpstreamError('timeout', `no response within the timeout`, this.#responseStarted, this.exchanges > 1));
-      else socket.destroy(); // idle in the pool past its idle timeout
+      // Idle: the response timeout passing means nothing; the pool closes idle connections.
     });
     socket.on('end', () => {
       this.#parser.finish();
@@ -151,12 +155,12 @@ export class UpstreamConnection {
     const socket = target.tls
       ? tlsConnect({ host: target.hostname, port: target.port, servername: options.servername ?? (isIpLiteral(target.hostname) ? '' : target.hostname), ca: options.ca, ALPNProtocols: ['http/1.1'] })
       : netConnect({ host: target.hostname, port: target.port, ...(reads === null ? {} : { onread: reads.onread }) });
-    socket.setTimeout(options.connectTimeoutMs);
     const conn = new UpstreamConnection(target, socket, reads, ready);
+    conn.#setTimeout(options.connectTimeoutMs);
     socket.once(target.tls ? 'secureConnect' : 'connect', () => {
       if (conn.#phase !== 'connecting') return;
       conn.#phase = 'idle';
-      socket.setTimeout(0);
+      conn.#setTimeout(0);
       const cb = conn.#onReady;
       conn.#onReady = null;
       cb?.(null);
@@ -168,11 +172,19 @@ export class UpstreamConnection {
     return this.#phase === 'idle' && !this.socket.destroyed;
   }
 
-  /** The pool's hooks: back to the pool after an exchange that leaves it reusable, and gone. */
-  setPoolHooks(onIdle: (conn: UpstreamConnection) => void, onGone: (conn: UpstreamConnection) => void, idleTimeoutMs: number): void {
+  /** The pool's hooks: back to the pool after an exchange that leaves it reusable (the pool then
+   * closes it once idle too long), and gone. */
+  setPoolHooks(onIdle: (conn: UpstreamConnection) => void, onGone: (conn: UpstreamConnection) => void): void {
     this.#onIdle = onIdle;
     this.#onGone = onGone;
-    this.#idleTimeoutMs = idleTimeoutMs;
+  }
+
+  /** The socket's inactivity timer, changed only when its duration does. The same duration goes on
+   * from the socket's last activity: the request written next restarts it. */
+  #setTimeout(ms: number): void {
+    if (ms === this.#timeoutMs) return;
+    this.#timeoutMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** Sends one request; the sink hears the response (or one error). */
@@ -183,7 +195,7 @@ export class UpstreamConnection {
     this.#sink = sink;
     this.#responseStarted = false;
     this.#keepAlive = false;
-    this.socket.setTimeout(request.timeoutMs);
+    this.#setTimeout(request.timeoutMs);
     this.#parser.expect(request.method);
     const socket = this.socket;
     if (request.body === null) {
@@ -237,7 +249,7 @@ export class UpstreamConnection {
     this.#detached = true;
     this.#sink = null;
     this.#phase = 'closed';
-    this.socket.setTimeout(0);
+    this.#setTimeout(0);
     this.socket.removeAllListeners('data');
     this.socket.removeAllListeners('timeout');
     this.socket.removeAllListeners('end');
@@ -278,7 +290,6 @@ export class UpstreamConnection {
 
   #release(): void {
     if (this.socket.destroyed) return;
-    this.socket.setTimeout(this.#idleTimeoutMs);
     if (this.#onIdle !== null) this.#onIdle(this);
     else this.socket.destroy();
   }
