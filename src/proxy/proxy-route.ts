@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Request } from '../server/request.ts';
-import type { Response, HeaderValue } from '../server/response.ts';
+import type { Response } from '../server/response.ts';
 import { HttpError } from '../app/http-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ResponseHead } from '../http1/response-parser.ts';
@@ -29,12 +29,8 @@ import { statusMatcher, type ProxyRouteConfig } from './route-config.ts';
 import { parseUpstreamUrl } from './upstream-target.ts';
 import { UpstreamError, type UpstreamConnection } from './upstream-connection.ts';
 import { downstreamResponseFields, upstreamRequestHead } from './forward-head.ts';
+import { ProxyExchange, toRecord, type ExchangeContext } from './proxy-exchange.ts';
 
-const EMPTY = Buffer.alloc(0);
-// Responses up to this length are gathered whole before they go to the client (one write). Past
-// it the body streams as it comes: gathering 100 KiB cost a copy of it (Buffer.concat was 12% of
-// the proxy's CPU at 100 KiB), while a body this small usually arrives in the head's own read.
-const MAX_GATHERED_BODY_BYTES = 32 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export interface RouteContext {
@@ -84,12 +80,19 @@ export class ProxyRoute {
   readonly #balancer: Balancer;
   readonly #ctx: RouteContext;
   readonly #health: HealthChecker | null;
+  readonly #exchangeContext: ExchangeContext;
 
   constructor(config: ProxyRouteConfig, ctx: RouteContext) {
     this.config = config;
     this.#ctx = ctx;
     this.#prefix = config.path.endsWith('/') ? config.path.slice(0, -1) : config.path;
     this.#balancer = balancerFor(config);
+    this.#exchangeContext = {
+      path: config.path,
+      viaName: ctx.viaName,
+      logger: ctx.logger,
+      tunnel: (conn, h, req, res, backend) => this.#tunnel(conn, h, req, res, backend),
+    };
     let ca: Buffer | undefined;
     if (config.ca !== null) {
       try {
@@ -221,150 +224,10 @@ export class ProxyRoute {
         });
         backend.active++;
         backend.requests++;
-        let status = 0;
-        let settled = false;
-        // Body chunks of the read being parsed, written together when it is done (onReadEnd: one
-        // writev with the head, not a write each); for a small body of known length, all of it,
-        // written with its head at the end. null: no body (yet).
-        let held: Buffer[] | null = null;
-        let gather = false;
-        // Called when the client's socket holds bytes back. write() says false for any write past
-        // the socket's highWaterMark even when the kernel took it all at once (the usual case on a
-        // fast client): pausing then would only stop and restart reading the backend for nothing.
-        const onBackpressure = (): void => {
-          conn.pause();
-          void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
-        };
-        /** Writes the held chunks (and the head, when it has not gone yet); true unless the client is full. */
-        const writeHeld = (): boolean => {
-          const chunks = held!;
-          let ok = true;
-          res.cork();
-          try {
-            if (!res.headersSent) res.write(EMPTY);
-            for (let i = 0; i < chunks.length; i++) ok = res.write(chunks[i]!);
-          } finally {
-            res.uncork();
-          }
-          held = [];
-          return ok;
-        };
-        const settle = (outcome: 'done' | UpstreamError): void => {
-          if (settled) return;
-          settled = true;
-          backend.active--;
-          resolve(outcome);
-        };
-        conn.exchange(
-          { head, method: req.method, body: req.hasBody ? req.body : null, chunked: req.contentLength === -1, timeoutMs: config.timeout * 1000 },
-          {
-            onInform: (s, fields) => {
-              // 100 Continue is ours to send (when the body is read); 1xx to a 1.0 client never.
-              if (s === 100 || s === 101 || req.httpVersion === '1.0' || res.headersSent) return;
-              try {
-                res.inform(s, toRecord(downstreamResponseFields(fields, this.#ctx.viaName)));
-              } catch {
-                // an interim response is advice: one we cannot pass on is dropped
-              }
-            },
-            onHead: (h) => {
-              status = h.status;
-              if (h.status === 101 && upgrade !== null) {
-                this.#tunnel(conn, h, req, res, backend);
-                backend.succeeded(101);
-                settle('done');
-                return;
-              }
-              if (h.status === 101) {
-                settle(new UpstreamError('protocol', `${backend.target.url} switched protocols without being asked`, true, false));
-                conn.abort();
-                return;
-              }
-              this.#sendHead(res, h);
-              if (h.framing === 'none' || (h.framing === 'length' && h.contentLength === 0)) return;
-              held = [];
-              // A small body of known length is gathered and sent with its head in one write (as
-              // nginx buffers responses); its size bounds the memory. Any other body goes out read
-              // by read, the head with the first (a stream such as SSE must not wait for its next event).
-              gather = h.framing === 'length' && h.contentLength <= MAX_GATHERED_BODY_BYTES;
-            },
-            onData: (chunk) => {
-              if (res.aborted) {
-                conn.abort();
-                settle('done');
-                return;
-              }
-              held?.push(chunk);
-            },
-            onReadEnd: () => {
-              if (held !== null && !gather && !settled && !res.finished && !res.aborted && (held.length > 0 || !res.headersSent) && !writeHeld() && !res.flushed) onBackpressure();
-              // The chunks of this read are views of the connection's read buffer: it may be read
-              // into again only once they are gathered nowhere and the client socket has them all.
-              return (held !== null && held.length > 0) || !res.flushed;
-            },
-            onTrailers: (fields) => {
-              // Passed on where the client's framing has a place for them (chunked, HTTP/2);
-              // fields that may not be trailers (RFC 9110 §6.5.1) are dropped, one by one.
-              for (let i = 0; i < fields.length; i += 2) {
-                try {
-                  res.addTrailers({ [fields[i]!]: fields[i + 1]! });
-                } catch {
-                  // not a field a trailer may carry
-                }
-              }
-            },
-            onEnd: () => {
-              backend.succeeded(status);
-              if (!res.finished && !res.headersSent && status === 101) return settle('done');
-              const last = held;
-              held = null;
-              if (!res.finished) {
-                if (last === null || last.length === 0) res.end();
-                // A response that came whole (gathered, or in one read) goes out as one write: head
-                // and body, framed by its length.
-                else if (gather || !res.headersSent) res.end(last.length === 1 ? last[0]! : Buffer.concat(last));
-                else {
-                  // The last read's chunks and the end of the body in one write.
-                  res.cork();
-                  try {
-                    for (let i = 0; i < last.length; i++) res.write(last[i]!);
-                    res.end();
-                  } finally {
-                    res.uncork();
-                  }
-                }
-              }
-              settle('done');
-            },
-            onError: (e) => {
-              if (res.headersSent) {
-                // Too late for an error page: the client sees the connection close mid-body.
-                if (!res.finished) res.abort(e);
-                if (e.kind !== 'client') {
-                  backend.failed(Date.now());
-                  this.#ctx.logger.warn(`proxy ${config.path}: upstream ${backend.target.url} failed mid-response for ${req.method} ${req.target}: ${e.message}`);
-                }
-                settle('done');
-                return;
-              }
-              settle(e);
-            },
-          },
-        );
+        const exchange = new ProxyExchange(this.#exchangeContext, backend, conn, req, res, upgrade, resolve);
+        conn.exchange({ head, method: req.method, body: req.hasBody ? req.body : null, chunked: req.contentLength === -1, timeoutMs: config.timeout * 1000 }, exchange);
       }, fresh, upgrade !== null);
     });
-  }
-
-  #sendHead(res: Response, h: ResponseHead): void {
-    res.status = h.status;
-    const fields = downstreamResponseFields(h.rawHeaders, this.#ctx.viaName);
-    for (let i = 0; i < fields.length; i += 2) res.appendHeader(fields[i]!, fields[i + 1]!);
-    if (h.framing === 'length') res.setHeader('Content-Length', h.contentLength);
-    else if (h.framing === 'none') {
-      // HEAD and 304 keep the length the backend announced (RFC 9110 §8.6); 204 has none.
-      const cl = h.rawHeaders.findIndex((n, i) => i % 2 === 0 && n.toLowerCase() === 'content-length');
-      if (cl !== -1 && h.status !== 204) res.setHeader('Content-Length', h.rawHeaders[cl + 1]!.split(',')[0]!.trim());
-    }
   }
 
   /** 101 from the backend: the client gets its own 101, then bytes flow both ways untouched. */
@@ -395,10 +258,4 @@ export class ProxyRoute {
       if (!res.headersSent) res.send(502, 'Bad Gateway\n');
     }
   }
-}
-
-function toRecord(fields: readonly string[]): Record<string, HeaderValue> {
-  const out: Record<string, string[]> = {};
-  for (let i = 0; i < fields.length; i += 2) (out[fields[i]!] ??= []).push(fields[i + 1]!);
-  return out;
 }
