@@ -1,6 +1,7 @@
 // A socket's read buffer of its own (net.Socket's `onread` option), reused from one read to the
 // next. By default Node allocates a fresh 64 KiB buffer for every read; a proxy streaming large
-// responses then allocates (and later collects) a buffer per read for bytes it only passes on.
+// responses then allocates (and later collects) a buffer per read for bytes it only passes on
+// (a quarter of the proxy's instructions at 100 KiB, with the rest of reading in 64 KiB pieces).
 //
 // The bytes of a read are handed to the consumer as a view of the buffer, valid while it runs. It
 // answers whether it still holds on to them when it returns (queued in a client socket that did not
@@ -9,8 +10,10 @@
 
 import type { OnReadOpts } from 'node:net';
 
-/** Node's own read size: a read takes as much as it would without a buffer of ours. */
-export const READ_BUFFER_BYTES = 64 * 1024;
+/** Twice Node's own read size: a 100 KiB response is read in one go (one read, then one writev to
+ * the client: 4 system calls per proxied request instead of 6 at 64 KiB). Memory is only touched
+ * as far as reads fill it (a connection of small responses keeps a page or two resident). */
+export const READ_BUFFER_BYTES = 128 * 1024;
 
 /** Gets the bytes of one read; returns true to keep them (the next read then gets a new buffer). */
 export type ReadConsumer = (chunk: Buffer) => boolean;
