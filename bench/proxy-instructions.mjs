@@ -52,12 +52,14 @@ error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
+  # One client connection carries all 2N requests: nginx's default (1000) would close it midway.
+  keepalive_requests 10000000;
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; keepalive_requests 10000000; }
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -129,6 +131,8 @@ function drive(port, path, n) {
       }
     });
     socket.on('error', (e) => (received === n ? resolve() : reject(e)));
+    // A proxy closing the connection early would otherwise leave this run waiting for ever.
+    socket.on('close', () => (received === n ? resolve() : reject(new Error(`connection closed after ${received} of ${n} responses`))));
   });
 }
 

@@ -5,6 +5,7 @@
 
 import { UpstreamConnection, type ConnectOptions, type UpstreamError } from './upstream-connection.ts';
 import type { UpstreamTarget } from './upstream-target.ts';
+import { loopNow } from '../server/loop-clock.ts';
 
 export interface PoolOptions extends ConnectOptions {
   /** Idle connections kept (0: a new connection per request). */
@@ -17,16 +18,20 @@ export interface PoolOptions extends ConnectOptions {
 export class ConnectionPool {
   readonly target: UpstreamTarget;
   readonly #options: PoolOptions;
+  readonly #reusingOptions: PoolOptions;
   // Most recently returned last: reuse the warmest connection, let the oldest time out.
   #idle: UpstreamConnection[] = [];
   #open = 0;
   #closed = false;
+  // Closes the connections idle past idleTimeoutMs: one timer for the pool, armed for the oldest.
+  #sweep: NodeJS.Timeout | null = null;
   /** Connections opened over the pool's life (figures). */
   opened = 0;
 
   constructor(target: UpstreamTarget, options: PoolOptions) {
     this.target = target;
     this.#options = options;
+    this.#reusingOptions = { ...options, reuseReadBuffer: true };
   }
 
   /** Open connections, idle and busy. */
@@ -38,29 +43,33 @@ export class ConnectionPool {
     return this.#idle.length;
   }
 
-  /** A connection ready for an exchange: an idle one, else a new one (`fresh` skips the idle ones). */
-  acquire(callback: (error: UpstreamError | null, conn: UpstreamConnection | null) => void, fresh = false): void {
-    while (!fresh && this.#idle.length > 0) {
+  /**
+   * A connection ready for an exchange: an idle one, else a new one (`fresh` skips the idle ones).
+   * New connections read into a reused buffer of their own, except a `detachable` one (for an
+   * Upgrade, whose socket a tunnel may take over): always new, and reading the usual way.
+   */
+  acquire(callback: (error: UpstreamError | null, conn: UpstreamConnection | null) => void, fresh = false, detachable = false): void {
+    while (!fresh && !detachable && this.#idle.length > 0) {
       const conn = this.#idle.pop()!;
       if (conn.idle) {
-        conn.socket.setTimeout(0);
         callback(null, conn);
         return;
       }
     }
     this.opened++;
     this.#open++;
-    const conn = UpstreamConnection.open(this.target, this.#options, (error) => (error === null ? callback(null, conn) : callback(error, null)));
+    const conn = UpstreamConnection.open(this.target, detachable ? this.#options : this.#reusingOptions, (error) => (error === null ? callback(null, conn) : callback(error, null)));
     conn.setPoolHooks(
       (c) => this.#giveBack(c),
       (c) => this.#forget(c),
-      this.#options.idleTimeoutMs,
     );
   }
 
   /** Closes every idle connection and keeps none from now on. */
   close(): void {
     this.#closed = true;
+    if (this.#sweep !== null) clearTimeout(this.#sweep);
+    this.#sweep = null;
     for (const conn of this.#idle) conn.socket.destroy();
     this.#idle = [];
   }
@@ -71,8 +80,25 @@ export class ConnectionPool {
       conn.socket.destroy();
       return;
     }
+    conn.idleSince = loopNow();
     this.#idle.push(conn);
+    this.#armSweep();
   }
+
+  /** Arms the idle timer for the oldest idle connection (first in #idle: they are pushed in turn). */
+  #armSweep(): void {
+    if (this.#sweep !== null || this.#idle.length === 0) return;
+    const wait = Math.max(0, this.#idle[0]!.idleSince + this.#options.idleTimeoutMs - loopNow());
+    this.#sweep = setTimeout(this.#onSweep, wait);
+    this.#sweep.unref();
+  }
+
+  readonly #onSweep = (): void => {
+    this.#sweep = null;
+    const expired = performance.now() - this.#options.idleTimeoutMs;
+    while (this.#idle.length > 0 && this.#idle[0]!.idleSince <= expired) this.#idle.shift()!.socket.destroy();
+    this.#armSweep();
+  };
 
   #forget(conn: UpstreamConnection): void {
     this.#open--;

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Request } from '../server/request.ts';
-import type { Response, HeaderValue } from '../server/response.ts';
+import type { Response } from '../server/response.ts';
 import { HttpError } from '../app/http-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ResponseHead } from '../http1/response-parser.ts';
@@ -29,12 +29,8 @@ import { statusMatcher, type ProxyRouteConfig } from './route-config.ts';
 import { parseUpstreamUrl } from './upstream-target.ts';
 import { UpstreamError, type UpstreamConnection } from './upstream-connection.ts';
 import { downstreamResponseFields, upstreamRequestHead } from './forward-head.ts';
+import { ProxyExchange, toRecord, type ExchangeContext } from './proxy-exchange.ts';
 
-const EMPTY = Buffer.alloc(0);
-// Responses up to this length are gathered whole before they go to the client (one write). Past
-// it the body streams as it comes: gathering 100 KiB cost a copy of it (Buffer.concat was 12% of
-// the proxy's CPU at 100 KiB), while a body this small usually arrives in the head's own read.
-const MAX_GATHERED_BODY_BYTES = 32 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export interface RouteContext {
@@ -84,12 +80,19 @@ export class ProxyRoute {
   readonly #balancer: Balancer;
   readonly #ctx: RouteContext;
   readonly #health: HealthChecker | null;
+  readonly #exchangeContext: ExchangeContext;
 
   constructor(config: ProxyRouteConfig, ctx: RouteContext) {
     this.config = config;
     this.#ctx = ctx;
     this.#prefix = config.path.endsWith('/') ? config.path.slice(0, -1) : config.path;
     this.#balancer = balancerFor(config);
+    this.#exchangeContext = {
+      path: config.path,
+      viaName: ctx.viaName,
+      logger: ctx.logger,
+      tunnel: (conn, h, req, res, backend) => this.#tunnel(conn, h, req, res, backend),
+    };
     let ca: Buffer | undefined;
     if (config.ca !== null) {
       try {
@@ -225,125 +228,10 @@ export class ProxyRoute {
         });
         backend.active++;
         backend.requests++;
-        let status = 0;
-        let settled = false;
-        let held: Buffer[] | null = null;
-        const flush = (): void => {
-          const chunks = held;
-          held = null;
-          if (chunks === null || res.finished || res.aborted) return;
-          res.write(EMPTY); // the head
-          let ok = true;
-          for (const c of chunks) ok = res.write(c);
-          if (!ok) {
-            conn.pause();
-            void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
-          }
-        };
-        const settle = (outcome: 'done' | UpstreamError): void => {
-          if (settled) return;
-          settled = true;
-          backend.active--;
-          resolve(outcome);
-        };
-        conn.exchange(
-          { head, method: req.method, body: req.hasBody ? req.body : null, chunked: req.contentLength === -1, timeoutMs: config.timeout * 1000 },
-          {
-            onInform: (s, fields) => {
-              // 100 Continue is ours to send (when the body is read); 1xx to a 1.0 client never.
-              if (s === 100 || s === 101 || req.httpVersion === '1.0' || res.headersSent) return;
-              try {
-                res.inform(s, toRecord(downstreamResponseFields(fields, this.#ctx.viaName)));
-              } catch {
-                // an interim response is advice: one we cannot pass on is dropped
-              }
-            },
-            onHead: (h) => {
-              status = h.status;
-              if (h.status === 101 && upgrade !== null) {
-                this.#tunnel(conn, h, req, res, backend);
-                backend.succeeded(101);
-                settle('done');
-                return;
-              }
-              if (h.status === 101) {
-                settle(new UpstreamError('protocol', `${backend.target.url} switched protocols without being asked`, true, false));
-                conn.abort();
-                return;
-              }
-              this.#sendHead(res, h);
-              if (h.framing === 'none' || (h.framing === 'length' && h.contentLength === 0)) return;
-              held = [];
-              // A small body of known length is gathered and sent with its head in one write (as
-              // nginx buffers responses); its size bounds the memory. Any other body: the bytes of
-              // the same read are held until the parser is done with it, then the head goes out with
-              // them (a stream such as SSE must not wait for its next event).
-              if (h.framing !== 'length' || h.contentLength > MAX_GATHERED_BODY_BYTES) queueMicrotask(flush);
-            },
-            onData: (chunk) => {
-              if (held !== null) {
-                held.push(chunk);
-                return;
-              }
-              if (res.aborted) {
-                conn.abort();
-                settle('done');
-                return;
-              }
-              if (!res.write(chunk)) {
-                conn.pause();
-                void res.drained().then(() => (res.aborted ? (conn.abort(), settle('done')) : conn.resume()));
-              }
-            },
-            onTrailers: (fields) => {
-              // Passed on where the client's framing has a place for them (chunked, HTTP/2);
-              // fields that may not be trailers (RFC 9110 §6.5.1) are dropped, one by one.
-              for (let i = 0; i < fields.length; i += 2) {
-                try {
-                  res.addTrailers({ [fields[i]!]: fields[i + 1]! });
-                } catch {
-                  // not a field a trailer may carry
-                }
-              }
-            },
-            onEnd: () => {
-              backend.succeeded(status);
-              if (!res.finished && !res.headersSent && status === 101) return settle('done');
-              const last = held;
-              held = null;
-              // A response that came whole in one read goes out as one write: head and body.
-              if (!res.finished) res.end(last === null || last.length === 0 ? undefined : last.length === 1 ? last[0]! : Buffer.concat(last));
-              settle('done');
-            },
-            onError: (e) => {
-              if (res.headersSent) {
-                // Too late for an error page: the client sees the connection close mid-body.
-                if (!res.finished) res.abort(e);
-                if (e.kind !== 'client') {
-                  backend.failed(Date.now());
-                  this.#ctx.logger.warn(`proxy ${config.path}: upstream ${backend.target.url} failed mid-response for ${req.method} ${req.target}: ${e.message}`);
-                }
-                settle('done');
-                return;
-              }
-              settle(e);
-            },
-          },
-        );
-      }, fresh || upgrade !== null);
+        const exchange = new ProxyExchange(this.#exchangeContext, backend, conn, req, res, upgrade, resolve);
+        conn.exchange({ head, method: req.method, body: req.hasBody ? req.body : null, chunked: req.contentLength === -1, timeoutMs: config.timeout * 1000 }, exchange);
+      }, fresh, upgrade !== null);
     });
-  }
-
-  #sendHead(res: Response, h: ResponseHead): void {
-    res.status = h.status;
-    const fields = downstreamResponseFields(h.rawHeaders, this.#ctx.viaName);
-    for (let i = 0; i < fields.length; i += 2) res.appendHeader(fields[i]!, fields[i + 1]!);
-    if (h.framing === 'length') res.setHeader('Content-Length', h.contentLength);
-    else if (h.framing === 'none') {
-      // HEAD and 304 keep the length the backend announced (RFC 9110 §8.6); 204 has none.
-      const cl = h.rawHeaders.findIndex((n, i) => i % 2 === 0 && n.toLowerCase() === 'content-length');
-      if (cl !== -1 && h.status !== 204) res.setHeader('Content-Length', h.rawHeaders[cl + 1]!.split(',')[0]!.trim());
-    }
   }
 
   /** 101 from the backend: the client gets its own 101, then bytes flow both ways untouched. */
@@ -374,10 +262,4 @@ export class ProxyRoute {
       if (!res.headersSent) res.send(502, 'Bad Gateway\n');
     }
   }
-}
-
-function toRecord(fields: readonly string[]): Record<string, HeaderValue> {
-  const out: Record<string, string[]> = {};
-  for (let i = 0; i < fields.length; i += 2) (out[fields[i]!] ??= []).push(fields[i + 1]!);
-  return out;
 }

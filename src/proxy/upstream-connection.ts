@@ -1,7 +1,9 @@
 // One connection to a backend: the IO shell of the sans-IO ResponseParser on the client side. It
 // carries one exchange at a time (no pipelining: a failed pipelined request could not be told apart
 // from the ones before it). The socket's own inactivity timer (socket.setTimeout) serves as the
-// connect, response and idle timeout in turn, so an exchange costs no timer of its own.
+// connect and the response timeout, so an exchange costs no timer of its own; its duration is set
+// only when it changes (a new duration is a new timer; activity merely refreshes it). The idle
+// timeout is the pool's (pool.ts): one timer per pool, not a change of this one per exchange.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -10,6 +12,7 @@ import { ResponseParser, type ResponseHead } from '../http1/response-parser.ts';
 import type { ParseError } from '../http1/errors.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 import type { UpstreamTarget } from './upstream-target.ts';
+import { ReusedReadBuffer } from './read-buffer.ts';
 
 /** connect: no connection; timeout: no (more) answer in time; protocol: garbage; closed: the backend
  * went away; client: the client's request body failed (the client left), not the backend's fault. */
@@ -36,11 +39,19 @@ export class UpstreamError extends Error {
 export interface ExchangeSink {
   onInform(status: number, fields: string[]): void;
   onHead(head: ResponseHead): void;
+  /** A piece of body: a view of the bytes read, valid until onReadEnd returns (see there). */
   onData(chunk: Buffer): void;
   /** The trailer section of a chunked response (name, value, …), before onEnd. */
   onTrailers?(fields: string[]): void;
   onEnd(): void;
   onError(error: UpstreamError): void;
+  /**
+   * The bytes of one read are all parsed (after the events they caused, onEnd included). Returns
+   * true while the sink still holds chunks onData gave it (queued in a client socket, gathered):
+   * on a connection with a reused read buffer, those would be overwritten by the next read. Absent:
+   * the sink keeps nothing past onData.
+   */
+  onReadEnd?(): boolean;
 }
 
 export interface ConnectOptions {
@@ -49,6 +60,10 @@ export interface ConnectOptions {
   ca?: string | Buffer | undefined;
   /** TLS server name (SNI and certificate check); the target's host name when absent. */
   servername?: string | undefined;
+  /** Read a plain (http://) backend into a buffer of the connection's own, reused while the sink
+   * keeps nothing of it (read-buffer.ts), not a fresh one per read. Not for a connection that may
+   * be detached (an Upgrade): its socket would emit no 'data' for the tunnel. */
+  reuseReadBuffer?: boolean | undefined;
 }
 
 export interface ExchangeRequest {
@@ -75,16 +90,20 @@ export class UpstreamConnection {
   #responseStarted = false;
   #bodySent = true;
   #keepAlive = false;
-  #idleTimeoutMs = 0;
+  /** When the connection last became idle (loopNow), for the pool's idle timeout. */
+  idleSince = 0;
+  #timeoutMs = -1;
   #onIdle: ((conn: UpstreamConnection) => void) | null = null;
   #onGone: ((conn: UpstreamConnection) => void) | null = null;
   #onReady: ((error: UpstreamError | null) => void) | null;
   #detached = false;
+  readonly #reads: ReusedReadBuffer | null;
 
-  private constructor(target: UpstreamTarget, socket: Socket, onReady: (error: UpstreamError | null) => void) {
+  private constructor(target: UpstreamTarget, socket: Socket, reads: ReusedReadBuffer | null, onReady: (error: UpstreamError | null) => void) {
     this.target = target;
     this.socket = socket;
     this.#onReady = onReady;
+    this.#reads = reads;
     this.#parser = new ResponseParser({
       onInform: (status, fields) => this.#sink?.onInform(status, fields),
       onHead: (head) => {
@@ -102,16 +121,12 @@ export class UpstreamConnection {
         ),
     });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#phase === 'busy') this.#responseStarted = true;
-      this.#parser.push(chunk);
-      // Bytes while idle: the backend speaks out of turn; nothing it says then can be trusted.
-      if (this.#phase === 'idle' && this.#parser.pendingBytes > 0) socket.destroy();
-    });
+    if (reads === null) socket.on('data', (chunk: Buffer) => void this.#onRead(chunk));
+    else reads.consumer = (chunk) => this.#onRead(chunk);
     socket.on('timeout', () => {
       if (this.#phase === 'connecting') this.#readyFailed(new UpstreamError('timeout', `connect timed out`, false, false));
       else if (this.#phase === 'busy') this.#fail(new UpstreamError('timeout', `no response within the timeout`, this.#responseStarted, this.exchanges > 1));
-      else socket.destroy(); // idle in the pool past its idle timeout
+      // Idle: the response timeout passing means nothing; the pool closes idle connections.
     });
     socket.on('end', () => {
       this.#parser.finish();
@@ -135,15 +150,17 @@ export class UpstreamConnection {
 
   /** Opens a connection; `ready` is called once, with null when it can carry an exchange. */
   static open(target: UpstreamTarget, options: ConnectOptions, ready: (error: UpstreamError | null) => void): UpstreamConnection {
+    // Reads reach the connection once it exists (no byte can arrive before connect).
+    const reads = options.reuseReadBuffer === true && !target.tls ? new ReusedReadBuffer(() => false) : null;
     const socket = target.tls
       ? tlsConnect({ host: target.hostname, port: target.port, servername: options.servername ?? (isIpLiteral(target.hostname) ? '' : target.hostname), ca: options.ca, ALPNProtocols: ['http/1.1'] })
-      : netConnect({ host: target.hostname, port: target.port });
-    socket.setTimeout(options.connectTimeoutMs);
-    const conn = new UpstreamConnection(target, socket, ready);
+      : netConnect({ host: target.hostname, port: target.port, ...(reads === null ? {} : { onread: reads.onread }) });
+    const conn = new UpstreamConnection(target, socket, reads, ready);
+    conn.#setTimeout(options.connectTimeoutMs);
     socket.once(target.tls ? 'secureConnect' : 'connect', () => {
       if (conn.#phase !== 'connecting') return;
       conn.#phase = 'idle';
-      socket.setTimeout(0);
+      conn.#setTimeout(0);
       const cb = conn.#onReady;
       conn.#onReady = null;
       cb?.(null);
@@ -155,11 +172,19 @@ export class UpstreamConnection {
     return this.#phase === 'idle' && !this.socket.destroyed;
   }
 
-  /** The pool's hooks: back to the pool after an exchange that leaves it reusable, and gone. */
-  setPoolHooks(onIdle: (conn: UpstreamConnection) => void, onGone: (conn: UpstreamConnection) => void, idleTimeoutMs: number): void {
+  /** The pool's hooks: back to the pool after an exchange that leaves it reusable (the pool then
+   * closes it once idle too long), and gone. */
+  setPoolHooks(onIdle: (conn: UpstreamConnection) => void, onGone: (conn: UpstreamConnection) => void): void {
     this.#onIdle = onIdle;
     this.#onGone = onGone;
-    this.#idleTimeoutMs = idleTimeoutMs;
+  }
+
+  /** The socket's inactivity timer, changed only when its duration does. The same duration goes on
+   * from the socket's last activity: the request written next restarts it. */
+  #setTimeout(ms: number): void {
+    if (ms === this.#timeoutMs) return;
+    this.#timeoutMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** Sends one request; the sink hears the response (or one error). */
@@ -170,7 +195,7 @@ export class UpstreamConnection {
     this.#sink = sink;
     this.#responseStarted = false;
     this.#keepAlive = false;
-    this.socket.setTimeout(request.timeoutMs);
+    this.#setTimeout(request.timeoutMs);
     this.#parser.expect(request.method);
     const socket = this.socket;
     if (request.body === null) {
@@ -220,10 +245,11 @@ export class UpstreamConnection {
 
   /** Takes the socket over after a 101 (the new protocol's bytes already received come with it). */
   detach(): { socket: Socket; head: Buffer } {
+    if (this.#reads !== null) throw new Error('detach() on a connection reading into its own buffer');
     this.#detached = true;
     this.#sink = null;
     this.#phase = 'closed';
-    this.socket.setTimeout(0);
+    this.#setTimeout(0);
     this.socket.removeAllListeners('data');
     this.socket.removeAllListeners('timeout');
     this.socket.removeAllListeners('end');
@@ -232,6 +258,18 @@ export class UpstreamConnection {
     this.socket.on('error', () => {});
     this.#onGone?.(this);
     return { socket: this.socket, head: this.#parser.takePending() };
+  }
+
+  /** The bytes of one read; returns whether anything still refers to them (read-buffer.ts). */
+  #onRead(chunk: Buffer): boolean {
+    if (this.#phase === 'busy') this.#responseStarted = true;
+    const sink = this.#sink; // the exchange may end (and let go of its sink) within this read
+    this.#parser.push(chunk);
+    // Bytes while idle: the backend speaks out of turn; nothing it says then can be trusted.
+    if (this.#phase === 'idle' && this.#parser.pendingBytes > 0) this.socket.destroy();
+    const kept = sink?.onReadEnd?.() ?? false;
+    // Bytes the parser holds unparsed are views of this read too.
+    return kept || this.#parser.pendingBytes > 0;
   }
 
   #exchangeDone(): void {
@@ -252,7 +290,6 @@ export class UpstreamConnection {
 
   #release(): void {
     if (this.socket.destroyed) return;
-    this.socket.setTimeout(this.#idleTimeoutMs);
     if (this.#onIdle !== null) this.#onIdle(this);
     else this.socket.destroy();
   }

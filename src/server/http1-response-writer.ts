@@ -84,6 +84,14 @@ export class Http1ResponseWriter implements ResponseWire {
     this.#sink.onDrain(callback);
   }
 
+  cork(): void {
+    this.#sink.cork();
+  }
+
+  uncork(): void {
+    this.#sink.uncork();
+  }
+
   finish(res: WireResponse): void {
     this.#sink.finish(res);
   }

@@ -80,6 +80,9 @@ export interface ResponseWire {
   endBody(last: Buffer | null, trailers?: readonly string[] | null): void;
   /** An interim (1xx) response with the given fields (name, value, …), checked by the caller. */
   inform(status: number, fields: readonly string[]): void;
+  /** Hold writes back until the matching uncork, then send them in one go (Response#cork). */
+  cork?(): void;
+  uncork?(): void;
   /** The response is complete (all bytes handed to the peer). */
   finish(res: WireResponse): void;
   /** Something went wrong after the head was sent: the only honest answer is to end the message. */

@@ -197,6 +197,19 @@ export class Response {
     return this;
   }
 
+  /**
+   * Holds writes back until the matching uncork(), so that the head and the pieces of body written
+   * in between (and the end) leave together: one writev over HTTP/1.1 rather than a write each.
+   * Calls nest and must pair up (uncork in a finally). A no-op where the wire cannot batch.
+   */
+  cork(): void {
+    this.#wire.cork?.();
+  }
+
+  uncork(): void {
+    this.#wire.uncork?.();
+  }
+
   /** Writes body bytes; returns false when the caller should wait for drain (see drained()). */
   write(chunk: string | Buffer): boolean {
     if (this.#finished) throw new Error('write after end');

@@ -56,6 +56,28 @@ describe('keep-alive pool', () => {
   });
 });
 
+describe('keep-alive pool timers', () => {
+  test('an idle connection outlives the response timeout when keepalive_timeout is longer; each closes at its own time', async (t) => {
+    const up = await httpUpstream();
+    const count = await connectionsSeen(up);
+    const site = await proxySite([{ path: '/', to: [up.url], timeout: 0.2, keepalive_timeout: 1 }]);
+    t.after(async () => (await site.close(), await up.close()));
+    const backend = (): { idleConnections: number; openConnections: number } => site.handler.proxy!.figures()[0]!.backends[0]!;
+    // Two connections (two requests at once), then one of them used again 500 ms later.
+    await Promise.all([fetch(`${site.url}/a`).then((r) => r.text()), fetch(`${site.url}/b`).then((r) => r.text())]);
+    assert.equal(backend().idleConnections, 2);
+    await new Promise((r) => setTimeout(r, 500));
+    await (await fetch(`${site.url}/c`)).text(); // the warmest one is reused, and idle again from now
+    assert.equal(count(), 2);
+    await new Promise((r) => setTimeout(r, 750)); // the other one: idle 1250 ms, past 1000
+    assert.equal(backend().openConnections, 1);
+    await (await fetch(`${site.url}/d`)).text(); // idle 750 ms: longer than the timeout, still there
+    assert.equal(count(), 2);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(backend().openConnections, 0);
+  });
+});
+
 describe('HTTPS backends', () => {
   test('verified against the system CAs by default (a private CA fails, 502); trusted with ca', async (t) => {
     const dir = await tempDir(t);
