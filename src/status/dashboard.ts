@@ -3,22 +3,13 @@
 // A Content-Security-Policy built from the hashes of exactly that style and script forbids
 // anything else from running, loading or framing the page.
 
-import { cspHash } from '../app/csp.ts';
+import { statusPageCsp } from '../app/csp.ts';
 import { DASHBOARD_CSS } from './dashboard-style.ts';
 import { DASHBOARD_JS } from './dashboard-script.ts';
 import { escapeHtml } from '../app/error-response.ts';
 
 
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  `script-src ${cspHash(DASHBOARD_JS)}`,
-  `style-src ${cspHash(DASHBOARD_CSS)}`,
-  "connect-src 'self'",
-  'img-src data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const DASHBOARD_CSP = statusPageCsp(DASHBOARD_JS, DASHBOARD_CSS);
 
 const ICON =
   "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%232563eb'/%3E%3Cpath d='M3 11l3-4 3 2 4-6' stroke='white' stroke-width='1.8' fill='none'/%3E%3C/svg%3E";

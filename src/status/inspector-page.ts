@@ -3,21 +3,12 @@
 // exchanges as they happen. Its Content-Security-Policy allows exactly that style and script (by
 // hash), connections to this origin only (the stream), and nothing else.
 
-import { cspHash } from '../app/csp.ts';
+import { statusPageCsp } from '../app/csp.ts';
 import { escapeHtml } from '../app/error-response.ts';
 import { INSPECTOR_CSS } from './inspector-style.ts';
 import { INSPECTOR_JS } from './inspector-script.ts';
 
-export const INSPECTOR_CSP = [
-  "default-src 'none'",
-  `script-src ${cspHash(INSPECTOR_JS)}`,
-  `style-src ${cspHash(INSPECTOR_CSS)}`,
-  "connect-src 'self'",
-  'img-src data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const INSPECTOR_CSP = statusPageCsp(INSPECTOR_JS, INSPECTOR_CSS);
 
 const ICON =
   "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%232563eb'/%3E%3Cpath d='M3 5h10M3 8h7M3 11h10' stroke='white' stroke-width='1.6'/%3E%3C/svg%3E";
