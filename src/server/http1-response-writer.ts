@@ -10,6 +10,7 @@ import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 import { currentHttpDate } from './date-header.ts';
 import { dropsField, framingName, HEAD_CLOSE, HEAD_NO_BODY, HEAD_STREAMED, type PreparedFields, type ResponseWire, type SwitchHandler, type WireResponse } from './response-wire.ts';
 import type { ExchangeTrace } from '../trace/exchange-trace.ts';
+import { statusForbidsBody } from '../http1/status.ts';
 
 /** What the writer needs from its connection. */
 export interface Http1Sink {
@@ -144,7 +145,7 @@ export class Http1ResponseWriter implements ResponseWire {
   #explain(trace: ExchangeTrace, res: WireResponse, flags: number, length: string): void {
     if ((flags & HEAD_CLOSE) !== 0) trace.decide('close-response');
     if (this.#noBody) {
-      if (res.status === 304 || res.status === 204 || res.status < 200) trace.decide('no-content-status', res.status);
+      if (statusForbidsBody(res.status)) trace.decide('no-content-status', res.status);
       else trace.decide('no-content-head');
     } else if (this.#chunked) trace.decide('chunked');
     else if ((flags & HEAD_STREAMED) !== 0) trace.decide('close-delimited');

@@ -24,7 +24,7 @@ import type { ConnectionHost, ServerConnection } from './connection.ts';
 import { Http2ResponseWire, type Http2WireHost } from './http2-response-wire.ts';
 import { runHandler, type HandlerFailureSink } from './run-handler.ts';
 import type { WireResponse } from './response-wire.ts';
-import { ExchangeTrace, type FrameNote } from '../trace/exchange-trace.ts';
+import { ExchangeTrace, fieldsAsLines, h2HeadText, type FrameNote } from '../trace/exchange-trace.ts';
 import { H2FrameTap } from '../trace/h2-frame-tap.ts';
 
 const TIME_ORIGIN = performance.timeOrigin;
@@ -41,13 +41,6 @@ const D_NONE = 0;
 const D_IDLE = 1; // no stream open: keep_alive_timeout, or the preface's header timeout at first
 const D_WRITE = 2; // the socket does not drain
 const D_LINGER = 3;
-
-/** Fields (name, value, …) as "name: value" lines, for a trace. */
-export function fieldLines(fields: readonly string[]): string {
-  let out = '';
-  for (let i = 0; i < fields.length; i += 2) out += `${fields[i]}: ${fields[i + 1]}\n`;
-  return out;
-}
 
 /** An HTTP/2 request's head; `hostAdded`: the last field is a Host made from :authority (the trace leaves it out). */
 type StreamIncomingHead = IncomingHead & { readonly hostAdded?: boolean };
@@ -518,7 +511,7 @@ export class Http2Connection implements ServerConnection {
         if (status === 408) trace.decide('timeout-request', this.#host.timeouts.requestTimeoutMs / 1000);
         else if (status === 417) trace.decide('expect-417', ex.req.header('expect') ?? '');
         else trace.decideFrom(PARSE_ERRORS.BODY_TOO_LARGE[2], 'parse-error', status, message);
-        ex.req.trace.responseHead(`:status: ${status}\n${fieldLines(fields)}\n`, performance.now());
+        ex.req.trace.responseHead(h2HeadText(status, fields), performance.now());
         ex.req.trace.body(body);
       }
       this.#endTrace(ex);
@@ -576,7 +569,7 @@ export class Http2Connection implements ServerConnection {
     const fields = head.hostAdded === true ? head.rawHeaders.slice(0, -2) : head.rawHeaders;
     trace.requestFields = fields;
     // RFC 9113 §8.3.1: the pseudo-header fields first, then the regular ones, as HPACK decoded them.
-    trace.requestHead = `:method: ${head.method}\n:scheme: ${this.#peer.secure ? 'https' : 'http'}\n:authority: ${head.host}\n:path: ${head.target}\n${fieldLines(fields)}\n`;
+    trace.requestHead = `:method: ${head.method}\n:scheme: ${this.#peer.secure ? 'https' : 'http'}\n:authority: ${head.host}\n:path: ${head.target}\n${fieldsAsLines(fields)}\n`;
     trace.headersHr = performance.now();
     trace.decide(this.#how);
     ex.req.trace = trace;

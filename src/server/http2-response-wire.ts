@@ -7,7 +7,8 @@
 import type { ServerStream } from '../http2/session.ts';
 import { currentHttpDate } from './date-header.ts';
 import { dropsField, framingName, HEAD_NO_BODY, type PreparedFields, type ResponseWire, type WireResponse } from './response-wire.ts';
-import type { ExchangeTrace } from '../trace/exchange-trace.ts';
+import { h2HeadText, type ExchangeTrace } from '../trace/exchange-trace.ts';
+import { statusForbidsBody } from '../http1/status.ts';
 
 /** What a stream's wire needs from the exchange it belongs to (http2-connection.ts). */
 export interface Http2WireHost {
@@ -61,11 +62,9 @@ export class Http2ResponseWire implements ResponseWire {
     const stream = this.#host.stream;
     const trace = this.#host.trace;
     if (trace !== null) {
-      let lines = `:status: ${res.status}\n`;
-      for (let i = 0; i < fields.length; i += 2) lines += `${fields[i]!.toLowerCase()}: ${fields[i + 1]}\n`;
-      trace.responseHead(`${lines}\n`, performance.now());
+      trace.responseHead(h2HeadText(res.status, fields), performance.now());
       if ((flags & HEAD_NO_BODY) === 0) trace.decide('h2-framing');
-      else if (res.status === 304 || res.status === 204 || res.status < 200) trace.decide('no-content-status', res.status);
+      else if (statusForbidsBody(res.status)) trace.decide('no-content-status', res.status);
       else trace.decide('no-content-head');
       if (body !== null) trace.body(body);
     }
@@ -104,12 +103,7 @@ export class Http2ResponseWire implements ResponseWire {
   }
 
   inform(status: number, fields: readonly string[]): void {
-    const trace = this.#host.trace;
-    if (trace !== null) {
-      let lines = `:status: ${status}\n`;
-      for (let i = 0; i < fields.length; i += 2) lines += `${fields[i]!.toLowerCase()}: ${fields[i + 1]}\n`;
-      trace.interim(`${lines}\n`);
-    }
+    this.#host.trace?.interim(h2HeadText(status, fields));
     if (!this.#host.gone) this.#host.stream.respond(status, fields);
   }
 

@@ -66,6 +66,18 @@ export interface TraceRecord {
   frames: FrameNote[];
 }
 
+/** HTTP/2 fields (name, value, …) as a trace shows them: "name: value" lines, names lower-case as on the wire (RFC 9113 §8.2.1). */
+export function fieldsAsLines(fields: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < fields.length; i += 2) out += `${fields[i]!.toLowerCase()}: ${fields[i + 1]}\n`;
+  return out;
+}
+
+/** An HTTP/2 response head as a trace shows it: :status, the fields, and the empty line that ends a head. */
+export function h2HeadText(status: number, fields: readonly string[]): string {
+  return `:status: ${status}\n${fieldsAsLines(fields)}\n`;
+}
+
 let lastId = 0;
 
 export class ExchangeTrace {
