@@ -491,34 +491,27 @@ export class Connection implements ParserSink, BodySource, Http1Sink, ServerConn
 
   keepAliveAfter(): boolean {
     const req = this.#req;
-    // While someone watches, the same decision in words (#keepAliveExplained); this path stays as lean as it was.
-    if (req !== null && req.trace !== null) return this.#keepAliveExplained(req, req.trace);
-    if (req === null || this.#closing || this.#host.draining || !req.keepAlive) return false;
+    if (req === null) return false;
+    const why = this.#closeReason(req);
+    if (req.trace !== null) {
+      if (why === null) req.trace.decide('keep-alive', req.httpVersion);
+      else req.trace.decide(why);
+    }
+    return why === null;
+  }
+
+  /** Why the connection closes after this response, or null when it stays open (RFC 9112 §9.3, §9.6). */
+  #closeReason(req: Request): 'close-error' | 'close-draining' | 'close-http10' | 'close-requested' | 'close-continue' | 'close-unread-body' | null {
+    if (this.#closing) return 'close-error';
+    if (this.#host.draining) return 'close-draining';
+    if (!req.keepAlive) return req.httpVersion === '1.0' ? 'close-http10' : 'close-requested';
     if (!req.bodyComplete && !req.bodyRequested) {
       // RFC 9110 §10.1.1: a client waiting on 100-continue may or may not send the body now; only a
       // close makes the next request unambiguous. Otherwise drain a short body, close on a long one.
-      if (req.expectsContinue && !this.#continueSent) return false;
-      if (req.contentLength < 0 || req.contentLength > MAX_DRAIN_BYTES) return false;
+      if (req.expectsContinue && !this.#continueSent) return 'close-continue';
+      if (req.contentLength < 0 || req.contentLength > MAX_DRAIN_BYTES) return 'close-unread-body';
     }
-    return true;
-  }
-
-  /** keepAliveAfter, recording why (RFC 9112 §9.3, §9.6; RFC 9110 §10.1.1). */
-  #keepAliveExplained(req: Request, trace: ExchangeTrace): boolean {
-    if (this.#closing) return this.#explainClose(trace, 'close-error');
-    if (this.#host.draining) return this.#explainClose(trace, 'close-draining');
-    if (!req.keepAlive) return this.#explainClose(trace, req.httpVersion === '1.0' ? 'close-http10' : 'close-requested');
-    if (!req.bodyComplete && !req.bodyRequested) {
-      if (req.expectsContinue && !this.#continueSent) return this.#explainClose(trace, 'close-continue');
-      if (req.contentLength < 0 || req.contentLength > MAX_DRAIN_BYTES) return this.#explainClose(trace, 'close-unread-body');
-    }
-    trace.decide('keep-alive', req.httpVersion);
-    return true;
-  }
-
-  #explainClose(trace: ExchangeTrace, code: 'close-error' | 'close-draining' | 'close-http10' | 'close-requested' | 'close-continue' | 'close-unread-body'): false {
-    trace.decide(code);
-    return false;
+    return null;
   }
 
   finish(finished: WireResponse): void {
