@@ -6,7 +6,7 @@
 
 import cluster from 'node:cluster';
 import type { TraceRecord } from '../trace/exchange-trace.ts';
-import type { TraceHub, TraceSink } from '../trace/trace-hub.ts';
+import { TraceHub } from '../trace/trace-hub.ts';
 import type { TraceSource } from '../status/inspector-feed.ts';
 import { isOurs, type PrimaryToWorker, type WorkerToPrimary } from './ipc.ts';
 
@@ -26,7 +26,8 @@ const processChannel: PrimaryChannel = {
 
 /** Joins this worker's hub to the cluster's inspector; returns the source the inspector reads. */
 export function clusterTraceSource(hub: TraceHub, channel: PrimaryChannel = processChannel): TraceSource {
-  const sinks = new Set<TraceSink>();
+  // The merged records reach this worker's inspectors as any hub delivers: each sink apart.
+  const relayed = new TraceHub();
   let stopRecording: (() => void) | null = null;
   let outgoing: TraceRecord[] = [];
   let flushScheduled = false;
@@ -55,17 +56,20 @@ export function clusterTraceSource(hub: TraceHub, channel: PrimaryChannel = proc
         outgoing = [];
       }
     } else if (message.type === 'httpcraft:trace-relay') {
-      for (const record of message.records) for (const sink of sinks) sink(record as TraceRecord);
+      for (const record of message.records) relayed.deliver(record as TraceRecord);
     }
   });
 
   return {
     subscribe(sink) {
-      sinks.add(sink);
-      if (sinks.size === 1) channel.send({ type: 'httpcraft:trace-watch', watching: true });
+      const stop = relayed.subscribe(sink);
+      if (relayed.subscribers === 1) channel.send({ type: 'httpcraft:trace-watch', watching: true });
+      let stopped = false;
       return () => {
-        if (!sinks.delete(sink) || sinks.size > 0) return;
-        channel.send({ type: 'httpcraft:trace-watch', watching: false });
+        if (stopped) return;
+        stopped = true;
+        stop();
+        if (relayed.subscribers === 0) channel.send({ type: 'httpcraft:trace-watch', watching: false });
       };
     },
   };
