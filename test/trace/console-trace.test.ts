@@ -11,29 +11,25 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startCli, tempDir } from '../support/config-helpers.ts';
 import { formatExchange, visibleBytes } from '../../src/trace/console-trace.ts';
+import { ansi } from '../../src/log/colors.ts';
 import type { TraceRecord } from '../../src/trace/exchange-trace.ts';
 
 const GOLDEN = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'test', 'trace', 'golden', 'trace-304.txt');
 
-/** Sends bytes on one connection and resolves with everything received until the server closes. */
-function exchange(port: number, requests: string[]): Promise<string> {
+/** Sends one request on its own connection and resolves with everything received until the server closes. */
+function exchange(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let got = '';
-    let sent = 0;
     socket.setEncoding('latin1');
-    socket.on('data', (s: string) => {
-      got += s;
-      // The next request goes once the previous response is complete (its head ended).
-      if (sent < requests.length && got.split('\r\n\r\n').length > sent) socket.write(requests[sent++]!);
-    });
+    socket.on('data', (s: string) => (got += s));
     socket.on('close', () => resolve(got));
     socket.on('error', reject);
-    socket.write(requests[sent++]!);
+    socket.write(request);
   });
 }
 
-export function maskTrace(text: string): string {
+function maskTrace(text: string): string {
   return text
     .replace(/(Date|Last-Modified): [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT/g, '$1: <date>')
     .replace(/"[0-9a-f]+-[0-9a-f]+"/g, '"<etag>"')
@@ -49,10 +45,10 @@ test('--trace prints both exchanges exactly as documented (golden file, volatile
   const run = startCli(['-H', '127.0.0.1', '-p', '0', '--no-config', '--trace', '--access-log', 'off', '--no-color', 'www'], { cwd: dir });
   t.after(() => run.child.kill('SIGKILL'));
   const [, port] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
-  const first = await exchange(Number(port), ['GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n']);
+  const first = await exchange(Number(port), 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
   const etag = /ETag: ("[^"]+")/.exec(first)?.[1];
   assert.ok(etag !== undefined, first);
-  await exchange(Number(port), [`GET / HTTP/1.1\r\nHost: localhost\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`]);
+  await exchange(Number(port), `GET / HTTP/1.1\r\nHost: localhost\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`);
   await run.waitFor(/── #2 [^]*why:[^]*\n\n/);
   const out = run.stdout();
   const traced = maskTrace(out.slice(out.indexOf('── #1')));
@@ -95,4 +91,34 @@ test('HTTP/2 exchanges list their frames with direction, flags, stream and HPACK
   assert.match(text, /h2 stream 1, connection 3/);
   assert.match(text, /→ request fields, HPACK decoded\n/);
   assert.match(text, /→ HEADERS stream 1 \[END_STREAM END_HEADERS\] 3 bytes {2}field block of 3 bytes\n {8}hpack: 828684\n {4}← DATA stream 1 \[END_STREAM\] 2 bytes/);
+});
+
+test('--trace-filter through the CLI: only matching exchanges are printed; a term of no kind is a config error naming where it came from', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'www'));
+  await writeFile(join(dir, 'www', 'index.html'), 'hi');
+  const run = startCli(['-H', '127.0.0.1', '-p', '0', '--no-config', '--trace', '--trace-filter', '4xx', '--access-log', 'off', '--no-color', 'www'], { cwd: dir });
+  t.after(() => run.child.kill('SIGKILL'));
+  const [, port] = await run.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\//);
+  await exchange(Number(port), 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+  await exchange(Number(port), 'GET /missing HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+  await run.waitFor(/── #2 GET \/missing → 404 Not Found[^]*why:[^]*\n\n/);
+  assert.doesNotMatch(run.stdout(), /── #1/, 'the 200 is filtered out');
+
+  const bad = startCli(['-H', '127.0.0.1', '-p', '0', '--no-config', '--trace', '--trace-filter', '4x', 'www'], { cwd: dir });
+  t.after(() => bad.child.kill('SIGKILL'));
+  const { code } = await bad.exited;
+  assert.notEqual(code, 0);
+  // Named by its source, as every config error is: the flag here, HTTPCRAFT_TRACE_FILTER or config.json:$.trace_filter elsewhere.
+  assert.match(bad.stderr(), /^httpcraft: --trace-filter: "4x": /m);
+  assert.match(bad.stderr(), /"4x" is neither a path glob/);
+});
+
+test('colored for a terminal, plain otherwise: the same text, with ANSI codes only when asked', () => {
+  const r = record({ status: 404 });
+  const plainText = formatExchange(r);
+  const colored = formatExchange(r, ansi);
+  assert.doesNotMatch(plainText, /\x1b\[/);
+  assert.match(colored, /\x1b\[33m← response head/);
+  assert.equal(colored.replace(/\x1b\[\d+m/g, ''), plainText);
 });
