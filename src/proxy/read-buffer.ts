@@ -9,6 +9,7 @@
 // into a new one. Reuse is only safe while that answer is honest.
 
 import type { OnReadOpts } from 'node:net';
+import { readTargetBuffer } from '../server/read-target-buffer.ts';
 
 /** Twice Node's own read size: a 100 KiB response is read in one go (one read, then one writev to
  * the client: 4 system calls per proxied request instead of 6 at 64 KiB). Memory is only touched
@@ -29,7 +30,7 @@ export class ReusedReadBuffer {
 
   constructor(consumer: ReadConsumer, bytes = READ_BUFFER_BYTES) {
     this.#consumer = consumer;
-    this.#buffer = Buffer.allocUnsafeSlow(bytes);
+    this.#buffer = readTargetBuffer(bytes);
     this.onread = {
       // Node asks for the buffer once when the socket gets its handle, then after every read.
       buffer: () => this.#next(),
@@ -48,7 +49,7 @@ export class ReusedReadBuffer {
   #next(): Buffer {
     if (this.#kept) {
       this.#kept = false;
-      this.#buffer = Buffer.allocUnsafeSlow(this.#buffer.length);
+      this.#buffer = readTargetBuffer(this.#buffer.length);
       this.allocated++;
     }
     return this.#buffer;

@@ -18,6 +18,7 @@ import { contentRange, multipartLayout, parseRange, unsatisfiedRange, type ByteR
 import { NOSNIFF, toPrepared, variantFor, type FileEntry, type Variant } from './representation.ts';
 import type { FsPath } from './fs-path.ts';
 import { explainCoding, explainConditionals, type CompressionSettings } from './explain.ts';
+import { readTargetBuffer } from '../server/read-target-buffer.ts';
 
 const READ_CHUNK_BYTES = 256 * 1024;
 // Reads grow to this while the socket takes each chunk whole (a fast client: the kernel had room
@@ -44,8 +45,8 @@ const MAX_FREE_BUFFERS = (8 * 1024 * 1024) / READ_CHUNK_BYTES; // at most 8 + 8 
 const MAX_FREE_LARGE_BUFFERS = (8 * 1024 * 1024) / LARGE_READ_CHUNK_BYTES;
 
 function takeBuffer(large: boolean): Buffer {
-  if (large) return FREE_LARGE_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(LARGE_READ_CHUNK_BYTES);
-  return FREE_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+  if (large) return FREE_LARGE_BUFFERS.pop() ?? readTargetBuffer(LARGE_READ_CHUNK_BYTES);
+  return FREE_BUFFERS.pop() ?? readTargetBuffer(READ_CHUNK_BYTES);
 }
 
 function releaseBuffers(buffers: Buffer[]): void {
