@@ -27,6 +27,9 @@ import { formatExchange, formatFrame } from '../trace/console-trace.ts';
 import { parseTraceFilter } from '../trace/trace-filter.ts';
 import { ansi, plain } from '../log/colors.ts';
 
+/** How often redirected console output is written (ms): see createLogger's consoleBatchMs. */
+const CONSOLE_BATCH_MS = 50;
+
 export { logFileFor };
 
 /**
@@ -55,6 +58,8 @@ export function createConfiguredLogger(config: Config, slot?: string): Logger {
     color: shouldColor(config.colored_logging, process.stdout, process.env),
     file,
     access,
+    // Redirected output is batched (see ConsoleBuffer); a terminal gets each turn's lines at once.
+    consoleBatchMs: process.stdout.isTTY === true ? 0 : CONSOLE_BATCH_MS,
   });
   const files = [file, typeof access === 'object' ? access : null].filter((f): f is RotatingFile => f !== null);
   // SIGUSR1 (as nginx; SIGUSR2 too): reopen the files after an external logrotate moved them away.

@@ -88,3 +88,63 @@ test('with a log file: everything to the file, warnings and errors also to stder
   assert.match(lines[1]!, /^127\.0\.0\.1 - - \[25\/Nov\/2026:\d\d:\d\d:00 [+-]\d{4}\] "GET \/ HTTP\/1\.1" 404 9$/);
   assert.equal(lines[2], '2026-11-25T12:00:00.000Z WARNING careful');
 });
+
+/** A stream that counts its writes; `tty` makes it look like a terminal. */
+function countingSink(tty: boolean): { stream: PassThrough; writes: () => number; text: () => string } {
+  const stream = new PassThrough();
+  if (tty) (stream as unknown as { isTTY: boolean }).isTTY = true;
+  let writes = 0;
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  // Empty writes are flush()'s "tell me when you have taken everything", not lines.
+  (stream as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]) => ((args[0] as { length: number }).length > 0 && writes++, write(...args));
+  let text = '';
+  stream.setEncoding('utf8').on('data', (s: string) => (text += s));
+  return { stream, writes: () => writes, text: () => text };
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('consoleBatchMs (the CLI, stdout not a terminal): lines of many loop turns go out in one write, within about 50 ms', async () => {
+  const out = countingSink(false);
+  const log = createLogger({ console: out.stream, consoleBatchMs: 50, now: () => T });
+  for (let i = 0; i < 20; i++) {
+    log.access(ENTRY);
+    await turn();
+  }
+  assert.equal(out.writes(), 0, 'nothing written while the batch gathers');
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  assert.equal(out.writes(), 1, 'one write for the twenty lines');
+  assert.equal(out.text().split('\n').length - 1, 20);
+});
+
+test('no consoleBatchMs (the default; the CLI on a terminal): each loop turn writes what it logged', async () => {
+  const out = countingSink(true);
+  const log = createLogger({ console: out.stream, now: () => T });
+  for (let i = 0; i < 3; i++) {
+    log.access(ENTRY);
+    log.access(ENTRY);
+    await turn();
+    await turn();
+  }
+  assert.equal(out.writes(), 3, 'one write per turn, two lines each');
+  assert.equal(out.text().split('\n').length - 1, 6);
+});
+
+test('consoleBatchMs: a filled 64 KiB chunk goes out at the end of the turn, not after the timer', async () => {
+  const out = countingSink(false);
+  const log = createLogger({ console: out.stream, consoleBatchMs: 50, now: () => T });
+  const long = { ...ENTRY, target: '/' + 'a'.repeat(1000) };
+  for (let i = 0; i < 80; i++) log.access(long); // ~82 KB: more than one chunk
+  await turn();
+  assert.ok(out.writes() >= 1, 'written without waiting for the 50 ms timer');
+  assert.equal(out.text().split('\n').length - 1, 80, 'the partly filled chunk goes with it');
+  await log.flush();
+});
+
+test('consoleBatchMs: flush() writes a gathering batch at once', async () => {
+  const out = countingSink(false);
+  const log = createLogger({ console: out.stream, consoleBatchMs: 50, now: () => T });
+  log.access(ENTRY);
+  await log.flush();
+  assert.equal(out.text().split('\n').length - 1, 1);
+});
