@@ -176,7 +176,7 @@ export const KEYS = [
   { key: 'redirects', group: 'proxy', kind: { type: 'records', describe: REDIRECTS_DESCRIPTION, schema: REDIRECTS_SCHEMA, parse: parseRedirects }, default: [], description: 'Redirects, first match wins: "/old/*" captures :splat, "/blog/:slug" a segment; the query goes along (status 301 unless given).' },
   { key: 'rewrites', group: 'proxy', kind: { type: 'records', describe: REWRITES_DESCRIPTION, schema: REWRITES_SCHEMA, parse: parseRewrites }, default: [], description: 'Internal rewrites, first match wins, same patterns as redirects: the proxy, app and files see the new path.' },
   { key: 'headers', group: 'proxy', kind: { type: 'records', describe: HEADERS_DESCRIPTION, schema: HEADERS_SCHEMA, parse: parsePathHeaders }, default: [], description: 'Extra response headers per path glob (every matching rule applies, later ones win).' },
-  { key: 'clean_urls', group: 'proxy', kind: BOOL, default: false, description: 'Serve /about from about.html when /about itself is not a file.' },
+  { key: 'clean_urls', group: 'proxy', kind: BOOL, default: false, description: 'Serve /about from about.html when /about itself is not a file, and redirect /about.html to /about (301).' },
   { key: 'fallback', group: 'proxy', kind: TEXT_OR_NULL, default: null, flags: ['spa'], description: 'File (relative to the document root) served with 200 for GET/HEAD navigations that match no file: the single-page-app fallback ("index.html").' },
 ] as const satisfies readonly KeySpec[];
 
