@@ -32,6 +32,7 @@ import { createAccessControl, type AccessControlOptions } from '../access/access
 import { createProxy, type Proxy } from '../proxy/proxy-handler.ts';
 import type { ProxyRouteConfig } from '../proxy/route-config.ts';
 import { cacheControlRules, siteRules, withFallback, type FallbackOptions, type SiteRuleOptions } from '../site-rules/site-rules.ts';
+import { cleanUrlTarget } from '../site-rules/clean-urls.ts';
 
 export { documentRootErrorPages };
 
@@ -168,7 +169,17 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
   }
   // Issue 17: clean URLs and the SPA fallback sit behind the static files (the last resort).
   const rules = options.siteRules ?? {};
-  const lastResort = withFallback(files, { fallback: rules.fallback ?? null, cleanUrls: rules.cleanUrls === true, pathCacheControl: cacheControlRules(rules.headers).length > 0 });
+  const cleanTarget =
+    rules.cleanUrls === true
+      ? cleanUrlTarget({
+          root: options.documentRoot,
+          showHiddenFiles: options.showHiddenFiles,
+          followSymlinks: options.followSymlinks,
+          protect,
+          indexFiles: typeof options.indexFile === 'string' ? [options.indexFile] : (options.indexFile ?? ['index.html']),
+        })
+      : null;
+  const lastResort = withFallback(files, { fallback: rules.fallback ?? null, cleanUrls: rules.cleanUrls === true, pathCacheControl: cacheControlRules(rules.headers).length > 0 }, cleanTarget);
   router.route(() => true, { GET: lastResort, ...(uploads?.methods ?? writesOffMethods()) });
   const logExhaustion = throttledLog((line) => options.logger.warn(line));
   const errors = errorHandler({

@@ -44,6 +44,19 @@ export function checkFilesystem(config: Config, sources: SourceMap): ConfigError
       errors.push(new ConfigError('app', sources.app, `app ${showValue(config.app)} ${problem(error)}`));
     }
   }
+  // A proxy route's CA file is read when the routes are built; a missing one is a config error now,
+  // naming the field, the path it resolved to (from the config file's folder) and its source.
+  config.proxy.forEach((route, i) => {
+    if (route.ca === null) return;
+    const at = `proxy[${i}].ca`;
+    const source = sources.proxy.includes(':$.proxy') ? `${sources.proxy}[${i}].ca` : sources.proxy;
+    try {
+      accessSync(route.ca, constants.R_OK);
+      if (!statSync(route.ca).isFile()) errors.push(new ConfigError('proxy', source, `${at} ${JSON.stringify(route.ca)} is not a file`));
+    } catch (error) {
+      errors.push(new ConfigError('proxy', source, `${at} ${JSON.stringify(route.ca)} ${problem(error)}`));
+    }
+  });
   // Log files are opened now (creating them and their folders) so a bad path is refused before
   // start, not at the first line.
   const rotates = config.log_max_size > 0 || config.log_rotate === 'daily';

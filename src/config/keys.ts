@@ -11,7 +11,7 @@
 import { VERSION } from '../version.ts';
 import type { Kind } from './kinds.ts';
 import { HEADERS_DESCRIPTION, HEADERS_SCHEMA, REDIRECTS_DESCRIPTION, REDIRECTS_SCHEMA, REWRITES_DESCRIPTION, REWRITES_SCHEMA, parsePathHeaders, parseRedirects, parseRewrites } from '../site-rules/rules-config.ts';
-import { PROXY_DESCRIPTION, PROXY_SCHEMA, parseProxyRoutes, parseProxyText } from '../proxy/route-config.ts';
+import { PROXY_DESCRIPTION, PROXY_SCHEMA, parseProxyRoutes, parseProxyText, resolveRoutePaths } from '../proxy/route-config.ts';
 import { RULES_DESCRIPTION, RULES_SCHEMA, TOKENS_DESCRIPTION, TOKENS_SCHEMA, USERS_DESCRIPTION, USERS_SCHEMA, parseAccessRules, parseTokens, parseUsers } from '../access/config-kinds.ts';
 
 export const GROUPS = {
@@ -172,11 +172,11 @@ export const KEYS = [
   { key: 'rate_limit_max_keys', group: 'access', kind: COUNT(1, 100_000_000), default: 100000, description: 'Most clients tracked per rule in memory; the least recently seen is forgotten beyond.' },
   { key: 'max_connections_per_ip', group: 'access', kind: COUNT(0, 1_000_000), default: 0, description: 'Open connections allowed per client address (the TCP peer) at once; beyond it 503 (0 = no limit).' },
   // ── reverse proxy and site rules (docs/proxy.md, docs/site-rules.md) ──────────────────────────
-  { key: 'proxy', group: 'proxy', kind: { type: 'records', describe: PROXY_DESCRIPTION, schema: PROXY_SCHEMA, parse: parseProxyRoutes, parseText: parseProxyText }, default: [], description: 'Reverse-proxy routes: requests under a path prefix go to backend servers (balanced, health-checked); the flag form is PATH=URL[,URL…] and may be repeated.' },
+  { key: 'proxy', group: 'proxy', kind: { type: 'records', describe: PROXY_DESCRIPTION, schema: PROXY_SCHEMA, parse: parseProxyRoutes, parseText: parseProxyText, resolvePaths: resolveRoutePaths }, default: [], description: 'Reverse-proxy routes: requests under a path prefix go to backend servers (balanced, health-checked); the flag form is PATH=URL[,URL…] and may be repeated.' },
   { key: 'redirects', group: 'proxy', kind: { type: 'records', describe: REDIRECTS_DESCRIPTION, schema: REDIRECTS_SCHEMA, parse: parseRedirects }, default: [], description: 'Redirects, first match wins: "/old/*" captures :splat, "/blog/:slug" a segment; the query goes along (status 301 unless given).' },
   { key: 'rewrites', group: 'proxy', kind: { type: 'records', describe: REWRITES_DESCRIPTION, schema: REWRITES_SCHEMA, parse: parseRewrites }, default: [], description: 'Internal rewrites, first match wins, same patterns as redirects: the proxy, app and files see the new path.' },
   { key: 'headers', group: 'proxy', kind: { type: 'records', describe: HEADERS_DESCRIPTION, schema: HEADERS_SCHEMA, parse: parsePathHeaders }, default: [], description: 'Extra response headers per path glob (every matching rule applies, later ones win).' },
-  { key: 'clean_urls', group: 'proxy', kind: BOOL, default: false, description: 'Serve /about from about.html when /about itself is not a file.' },
+  { key: 'clean_urls', group: 'proxy', kind: BOOL, default: false, description: 'Serve /about from about.html when /about itself is not a file, and redirect /about.html to /about (301).' },
   { key: 'fallback', group: 'proxy', kind: TEXT_OR_NULL, default: null, flags: ['spa'], description: 'File (relative to the document root) served with 200 for GET/HEAD navigations that match no file: the single-page-app fallback ("index.html").' },
 ] as const satisfies readonly KeySpec[];
 

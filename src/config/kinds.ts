@@ -24,7 +24,9 @@ export type Kind =
   | { readonly type: 'rate-limits' }
   | { readonly type: 'store-url' }
   // A list of objects checked by its own module (access control: users, tokens, access rules).
-  | { readonly type: 'records'; readonly describe: string; readonly schema: Readonly<Record<string, unknown>>; readonly parse: (value: unknown) => Coerced; readonly parseText?: (text: string) => Coerced };
+  // `resolvePaths` makes the relative paths inside the value absolute from the folder of the source
+  // it came from (the config file's; the working directory for flags and env), as for path keys.
+  | { readonly type: 'records'; readonly describe: string; readonly schema: Readonly<Record<string, unknown>>; readonly parse: (value: unknown) => Coerced; readonly parseText?: (text: string) => Coerced; readonly resolvePaths?: (value: unknown, base: string) => unknown };
 
 /** A value read from one source; `at` points inside a nested value (`[0].pattern`) when it is to blame. */
 export type Coerced = { ok: true; value: unknown } | { ok: false; problem: string; at?: string };

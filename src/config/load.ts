@@ -106,6 +106,7 @@ export function loadConfig(input: LoadInput): Loaded {
     const layer = cli.get(spec) ?? env.get(spec) ?? file.get(spec);
     let value = layer?.value ?? spec.default;
     if (spec.isPath === true && typeof value === 'string' && !isPathWord(spec.kind, value)) value = resolve(layer?.base ?? input.cwd, value);
+    if (spec.kind.type === 'records' && spec.kind.resolvePaths !== undefined && layer !== undefined) value = spec.kind.resolvePaths(value, layer.base);
     config[spec.key] = value;
     sources[spec.key] = layer?.source ?? 'default';
   }

@@ -2,6 +2,7 @@
 // the exact place (config.json:$.proxy[0].to[1]); and the --proxy flag's short form
 // "/api=http://127.0.0.1:3000[,http://…]" (repeatable), which makes a route with the defaults.
 
+import { resolve } from 'node:path';
 import type { Coerced } from '../config/kinds.ts';
 import { parseUpstreamUrl } from './upstream-target.ts';
 
@@ -40,7 +41,8 @@ export interface ProxyRouteConfig {
   keepalive: number;
   keepalive_timeout: number;
   keepalive_requests: number;
-  /** PEM file of CA certificates trusted for https:// backends (instead of the system's). */
+  /** PEM file of CA certificates trusted for https:// backends (instead of the system's); absolute
+   * once loaded (resolveRoutePaths). */
   ca: string | null;
   health_check: HealthCheckConfig | null;
 }
@@ -187,6 +189,15 @@ export function parseProxyRoutes(value: unknown): Coerced {
     out.push(r);
   }
   return { ok: true, value: out };
+}
+
+/**
+ * The routes with `ca` made absolute from `base`: the folder of the config file that names it, or
+ * the working directory for --proxy and HTTPCRAFT_PROXY, as every path key (config/load.ts), so a
+ * config file means the same thing whichever folder the server is started from.
+ */
+export function resolveRoutePaths(value: unknown, base: string): unknown {
+  return (value as ProxyRouteConfig[]).map((route) => (route.ca === null ? route : { ...route, ca: resolve(base, route.ca) }));
 }
 
 /** The --proxy / HTTPCRAFT_PROXY text: JSON as in a config file, or PATH=URL[,URL…]. */

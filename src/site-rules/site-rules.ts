@@ -3,8 +3,9 @@
 //   rules()        before the proxy routes: per-path headers are set, then the first matching
 //                  redirect answers, else the first matching rewrite changes the path that the
 //                  proxy, the app and the static files see (the access log keeps the original).
-//   withFallback() around the static files: a GET/HEAD that found no file tries clean URLs
-//                  (/about → /about.html) and then the SPA fallback (index.html with 200).
+//   withFallback() around the static files: with clean URLs a GET/HEAD for /about.html is
+//                  redirected to /about (clean-urls.ts); a GET/HEAD that found no file tries clean
+//                  URLs (/about → /about.html) and then the SPA fallback (index.html with 200).
 //
 // The order of the whole chain is documented in docs/site-rules.md: access rules → redirects →
 // rewrites → proxy → app → static (clean URLs) → fallback.
@@ -102,14 +103,32 @@ function isNavigation(req: Request): boolean {
   return !last.includes('.') || (req.header('accept') ?? '').includes('text/html');
 }
 
-/** The static handler with clean URLs and the fallback behind it; the handler itself when both are off. */
-export function withFallback(files: Handler, options: FallbackOptions): Handler {
+/**
+ * The static handler with clean URLs and the fallback behind it; the handler itself when both are off.
+ * `cleanTarget` (clean-urls.ts) gives the clean URL a `.html` path is redirected to, when clean URLs are on.
+ */
+export function withFallback(files: Handler, options: FallbackOptions, cleanTarget: ((path: string) => Promise<string | null>) | null = null): Handler {
   const fallbackPath = options.fallback === null ? null : '/' + options.fallback.replace(/^\/+/, '');
   const strip = options.pathCacheControl === true;
   if (fallbackPath === null && !options.cleanUrls && !strip) return files;
+  const redirectTo = options.cleanUrls ? cleanTarget : null;
   const notFound = (error: unknown): boolean => isHttpError(error) && error.status === 404;
   return async (req, res) => {
     if (strip && req.local(PATH_CACHE_CONTROL) === true) res.removeHeader('Cache-Control');
+    // GET and HEAD only: after a 301 many clients repeat a POST as a GET (RFC 9110 §15.4.2).
+    if (redirectTo !== null && req.path.endsWith('.html') && (req.method === 'GET' || req.method === 'HEAD')) {
+      const clean = await redirectTo(req.path);
+      if (clean !== null) {
+        const location = req.query === '' ? clean : `${clean}?${req.query}`;
+        req.trace?.decide('clean-url-redirect', location);
+        res.setHeader('Location', location);
+        // As the redirect rules' 301: cached for an hour, not for ever, so turning clean_urls off
+        // is seen by browsers within the hour (RFC 9111 §4.2.2 lets a 301 be cached heuristically).
+        res.setHeader('Cache-Control', 'max-age=3600');
+        res.send(301, `Redirecting to ${location}\n`);
+        return undefined;
+      }
+    }
     try {
       return await files(req, res);
     } catch (error) {

@@ -61,6 +61,7 @@ const EXAMPLES: { readonly [C in DecisionCode]: DecisionArgs<C> } = {
   'rewrite': ['/api/users', '/v1/*'],
   'path-headers': ['X-Frame-Options', '/admin/**'],
   'clean-url': ['/about.html'],
+  'clean-url-redirect': ['/about'],
   'spa-fallback': ['/index.html'],
   'proxy-route': ['/api/', 'http://127.0.0.1:3000', 'round_robin'],
   'proxy-retry': ['http://127.0.0.1:3000', 'connect ECONNREFUSED 127.0.0.1:3000'],

@@ -74,6 +74,7 @@ export const DECISIONS = {
   'rewrite': { source: key('rewrites'), text: (path: string, from: string) => `rewritten to ${path} by the rule from ${from} (the address bar keeps the original)` },
   'path-headers': { source: key('headers'), text: (names: string, path: string) => `header ${names} set by the headers rule for ${path}` },
   'clean-url': { source: key('clean_urls'), text: (path: string) => `clean URL: no file at this path, so ${path} was tried` },
+  'clean-url-redirect': { source: key('clean_urls'), text: (location: string) => `301 to ${location}: clean URLs are on, so the page has one URL, the one without .html` },
   'spa-fallback': { source: key('fallback'), text: (file: string) => `SPA fallback: no file at this path and the request is a navigation, so ${file} was served with 200` },
 
   // ---- reverse proxy (docs/proxy.md) ----

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { ConfigErrors } from '../../src/config/errors.ts';
@@ -66,4 +66,37 @@ test('--spa and --clean-urls', () => {
   const { config } = load(['--spa', 'index.html', '--clean-urls']);
   assert.equal(config.fallback, 'index.html');
   assert.equal(config.clean_urls, true);
+});
+
+test('proxy[].ca resolves from the config file\'s folder, from the working directory for --proxy and HTTPCRAFT_PROXY', async (t) => {
+  const dir = await tempDir(t);
+  const conf = join(dir, 'conf');
+  const elsewhere = join(dir, 'elsewhere');
+  await mkdir(conf);
+  await mkdir(elsewhere);
+  const file = join(conf, 'c.json');
+  await writeFile(file, JSON.stringify({ proxy: [{ path: '/a/', to: 'https://127.0.0.1:1', ca: 'ca.pem' }, { path: '/b/', to: 'https://127.0.0.1:2', ca: '/etc/ssl/abs.pem' }, { path: '/c/', to: 'https://127.0.0.1:3' }] }));
+  const fromFile = loadConfig({ argv: ['-c', file], env: {}, cwd: elsewhere, skipFilesystemChecks: true }).config.proxy;
+  assert.deepEqual(fromFile.map((r) => r.ca), [join(conf, 'ca.pem'), '/etc/ssl/abs.pem', null]);
+  const route = '{"path":"/api/","to":"https://127.0.0.1:1","ca":"certs/ca.pem"}';
+  assert.equal(load(['--proxy', route], elsewhere).config.proxy[0]!.ca, join(elsewhere, 'certs', 'ca.pem'));
+  const env = loadConfig({ argv: ['--no-config'], env: { HTTPCRAFT_PROXY: route }, cwd: elsewhere, skipFilesystemChecks: true }).config.proxy;
+  assert.equal(env[0]!.ca, join(elsewhere, 'certs', 'ca.pem'));
+});
+
+test('a missing proxy[].ca is a start-up config error naming proxy[1].ca, the resolved path and the config file', async (t) => {
+  const dir = await tempDir(t);
+  const conf = join(dir, 'conf');
+  await mkdir(conf);
+  await writeFile(join(conf, 'ca.pem'), 'not checked here: only that it can be read');
+  await mkdir(join(conf, 'folder.pem'));
+  const file = join(conf, 'c.json');
+  await writeFile(file, JSON.stringify({ proxy: [{ path: '/a/', to: 'https://127.0.0.1:1', ca: 'ca.pem' }, { path: '/b/', to: 'https://127.0.0.1:2', ca: 'missing.pem' }, { path: '/c/', to: 'https://127.0.0.1:3', ca: 'folder.pem' }] }));
+  const errors = errorsOf(() => loadConfig({ argv: ['-c', file], env: {}, cwd: dir }));
+  assert.deepEqual(errors, [
+    `${join('conf', 'c.json')}:$.proxy[1].ca: proxy[1].ca ${JSON.stringify(join(conf, 'missing.pem'))} does not exist`,
+    `${join('conf', 'c.json')}:$.proxy[2].ca: proxy[2].ca ${JSON.stringify(join(conf, 'folder.pem'))} is not a file`,
+  ]);
+  const [flag] = errorsOf(() => loadConfig({ argv: ['--no-config', '--proxy', '{"path":"/a/","to":"https://127.0.0.1:1","ca":"nope.pem"}'], env: {}, cwd: dir }));
+  assert.equal(flag, `--proxy: proxy[0].ca ${JSON.stringify(join(dir, 'nope.pem'))} does not exist`);
 });

@@ -6,11 +6,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { httpUpstream, proxySite } from '../support/proxy-helpers.ts';
 import { makeCert, tempDir } from '../support/tls-helpers.ts';
+import { startCli } from '../support/config-helpers.ts';
 
 async function connectionsSeen(upstream: Awaited<ReturnType<typeof httpUpstream>>): Promise<() => number> {
   let n = 0;
@@ -102,6 +103,34 @@ describe('HTTPS backends', () => {
     const r = await fetch(`${site.url}/trusted/x`);
     assert.equal(r.status, 200);
     assert.equal(await r.text(), 'tls /trusted/x');
+  });
+});
+
+describe('HTTPS backends: the CA file of a config file', () => {
+  test('"ca": "ca.pem" is read next to the config file when the server starts from another folder', async (t) => {
+    const dir = await tempDir(t);
+    const ca = makeCert({ commonName: 'Test CA', isCa: true });
+    const leaf = makeCert({ issuer: ca, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
+    const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => res.end(`tls ${req.url}`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // conf/ holds the config and the CA; the server runs from www/, where no ca.pem is.
+    await mkdir(join(dir, 'conf'));
+    await mkdir(join(dir, 'www'));
+    await writeFile(join(dir, 'conf', 'ca.pem'), ca.certPem);
+    await writeFile(join(dir, 'conf', 'config.json'), JSON.stringify({ proxy: [{ path: '/api/', to: [url], ca: 'ca.pem' }] }));
+    const run = startCli(['-H', '127.0.0.1', '-p', '0', '-c', '../conf/config.json', '.'], { cwd: join(dir, 'www') });
+    t.after(() => run.child.kill('SIGKILL'));
+    const [, port] = await run.waitFor(/http:\/\/127\.0\.0\.1:([1-9]\d*)\//);
+    const r = await fetch(`http://127.0.0.1:${port}/api/x`);
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), 'tls /api/x');
+    run.child.kill('SIGTERM');
+    assert.equal((await run.exited).code, 0);
   });
 });
 

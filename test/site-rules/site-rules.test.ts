@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePattern, fillTarget } from '../../src/site-rules/path-pattern.ts';
 import { parsePathHeaders, parseRedirects, parseRewrites } from '../../src/site-rules/rules-config.ts';
-import { makeTree, startSite } from '../support/static-helpers.ts';
+import { makeTree, raw, startSite } from '../support/static-helpers.ts';
 import { httpUpstream, recordingLogger, routes } from '../support/proxy-helpers.ts';
 import type { SiteOptions } from '../../src/app/site.ts';
 
@@ -111,6 +111,67 @@ describe('clean URLs and per-path headers', () => {
     assert.equal(await (await fetch(`${s.url}/about`)).text(), 'about page');
     assert.equal(await (await fetch(`${s.url}/docs/`)).text(), 'docs');
     assert.equal((await fetch(`${s.url}/nothing`)).status, 404);
+  });
+
+  test('/about.html redirects (301) to /about, query kept; /dir/index.html to /dir/; a missing .html stays 404', async (t) => {
+    const s = await site(t, { cleanUrls: true });
+    const r = await fetch(`${s.url}/about.html?x=1&y=%20`, { redirect: 'manual' });
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.get('location'), '/about?x=1&y=%20');
+    assert.equal(r.headers.get('cache-control'), 'max-age=3600');
+    const head = await fetch(`${s.url}/about.html`, { method: 'HEAD', redirect: 'manual' });
+    assert.equal(head.status, 301);
+    assert.equal(head.headers.get('location'), '/about');
+    assert.equal((await fetch(`${s.url}/docs/index.html`, { redirect: 'manual' })).headers.get('location'), '/docs/');
+    assert.equal((await fetch(`${s.url}/index.html`, { redirect: 'manual' })).headers.get('location'), '/');
+    const missing = await fetch(`${s.url}/nothing.html`, { redirect: 'manual' });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('location'), null);
+    // Following the redirect lands on the page: one URL per page, and it works.
+    const followed = await fetch(`${s.url}/about.html`);
+    assert.equal(followed.url, `${s.url}/about`);
+    assert.equal(await followed.text(), 'about page');
+  });
+
+  test('a .html redirect keeps percent-encoding and never leaves this origin (//evil.html gives /evil)', async (t) => {
+    const tree = await makeTree({ 'caf\u00e9.html': 'cafe', 'evil.html': 'e', 'evil.com.html': 'e.com', 'a b/index.html': 'ab' }, 'httpcraft-clean-');
+    const s = await startSite(tree.root, { enableSecurityHeaders: false, siteRules: { cleanUrls: true } });
+    t.after(async () => (await s.close(), await s.handler.close(), await tree.cleanup()));
+    assert.equal((await raw(s.port, '/caf%C3%A9.html')).h('location'), '/caf%C3%A9');
+    assert.equal((await raw(s.port, '/caf%c3%a9.html')).h('location'), '/caf%c3%a9', 'escapes go back as they came');
+    assert.equal((await raw(s.port, '/a%20b/index.html')).h('location'), '/a%20b/');
+    const twice = await raw(s.port, '//evil.html');
+    assert.equal(twice.status, 301);
+    assert.equal(twice.h('location'), '/evil', 'a network-path reference //evil would name another host');
+    assert.equal((await raw(s.port, '///evil.html?q')).h('location'), '/evil?q');
+    // "//evil.com.html" is a file, and stays one: its clean form "/evil.com" has an extension, so
+    // the clean-URL lookup would not find it, and a redirect is sent only when it leads back.
+    const dotted = await raw(s.port, '//evil.com.html');
+    assert.equal(dotted.status, 200);
+    assert.equal(dotted.h('location'), undefined);
+    for (const path of ['/./evil.html', '/x/../evil.html', '/%2e/evil.html', '/\\evil.html', '/%5Cevil.html']) {
+      const r = await raw(s.port, path);
+      assert.ok(r.h('location') === undefined || !r.h('location')!.startsWith('//'), `${path}: ${r.h('location')}`);
+      assert.notEqual(r.status, 301, `${path} is not redirected`);
+    }
+  });
+
+  test('no redirect where /about would not serve about.html, nor for other methods or with clean_urls off', async (t) => {
+    const tree = await makeTree({ 'page.html': 'p', 'page/index.html': 'folder', 'both/index.htm': 'htm', 'both/index.html': 'html', 'v1.2.html': 'v', '.hidden/a.html': 'h', 'keep.html': 'k' }, 'httpcraft-clean-');
+    const s = await startSite(tree.root, { enableSecurityHeaders: false, indexFile: ['index.htm', 'index.html'], siteRules: { cleanUrls: true } });
+    const off = await startSite(tree.root, { enableSecurityHeaders: false });
+    t.after(async () => (await s.close(), await s.handler.close(), await off.close(), await off.handler.close(), await tree.cleanup()));
+    assert.equal((await raw(s.port, '/page.html')).status, 200, 'a folder /page exists: /page would not reach page.html');
+    assert.equal((await raw(s.port, '/both/index.html')).h('location'), '/both/index', '/both/ serves index.htm (listed first), /both/index leads to index.html');
+    assert.equal(await (await fetch(`${s.url}/both/index`)).text(), 'html');
+    assert.equal((await raw(s.port, '/both/index.htm')).status, 200, 'only .html is redirected');
+    assert.equal((await raw(s.port, '/v1.2.html')).status, 200, '/v1.2 has an extension');
+    assert.equal((await raw(s.port, '/.hidden/a.html')).status, 404, 'a dotfile stays hidden, not redirected');
+    const post = await raw(s.port, '/keep.html', { 'Content-Length': '0' }, 'POST');
+    assert.notEqual(post.status, 301);
+    assert.equal(post.h('location'), undefined);
+    assert.equal((await raw(off.port, '/keep.html')).status, 200);
+    assert.equal((await raw(s.port, '/keep.html')).h('location'), '/keep');
   });
 
   test('headers per path glob, on files, on redirects and on proxied responses', async (t) => {

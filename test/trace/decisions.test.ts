@@ -382,6 +382,7 @@ const CASES: Case[] = [
   { code: 'rewrite', text: 'rewritten to /a.txt by the rule from /alias (the address bar keeps the original)', source: 'config rewrites', run: () => exchange(siteB, closing('GET', '/alias')) },
   { code: 'path-headers', text: 'header X-Extra set by the headers rule for /a.txt', source: 'config headers', run: () => exchange(siteB, closing('GET', '/a.txt')) },
   { code: 'clean-url', text: 'clean URL: no file at this path, so /about.html was tried', source: 'config clean_urls', run: () => exchange(siteB, closing('GET', '/about')) },
+  { code: 'clean-url-redirect', text: '301 to /about?x=1: clean URLs are on, so the page has one URL, the one without .html', source: 'config clean_urls', run: () => exchange(siteB, closing('GET', '/about.html?x=1')) },
   { code: 'spa-fallback', text: 'SPA fallback: no file at this path and the request is a navigation, so /index.html was served with 200', source: 'config fallback', run: () => exchange(siteB, closing('GET', '/app/route')) },
 
   // the proxy
