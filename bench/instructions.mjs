@@ -80,7 +80,7 @@ async function serve(kind, count) {
   if (kind === 'logged' || kind === 'close-logged') {
     const { createLogger } = await import('../dist/src/log/logger.js');
     const { accessEntry } = await import('../dist/src/log/formats.js');
-    logger = createLogger({ level: 'INFO', format: 'common', console: process.stdout, color: false });
+    logger = createLogger({ level: 'INFO', format: 'common', console: process.stdout, color: false, consoleBatchMs: 50 }); // as cli-server.ts does when stdout is not a terminal
     server.on('response', (req, res) => logger.access(accessEntry(req, res, server.now(), false)));
   }
   let answered = 0;
