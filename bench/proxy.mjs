@@ -1,20 +1,36 @@
 // Issue 17's benchmark: the same node:http upstream (1 KiB and 100 KiB in-memory bodies) behind
 // httpcraft, behind nginx (proxy_pass with an upstream keepalive pool, one worker) and behind
 // http-proxy on node:http (a keep-alive agent), measured in the same run by wrk with keep-alive
-// clients. The proxies run on CPU 0; wrk and the upstream share CPU 1 (taskset), the same for all.
-// Rounds alternate between the proxies (the order rotates), figures are medians over rounds and a
-// ratio is the median of the per-round ratios. Targets: >= 0.8x nginx, >= 2x http-proxy.
+// clients. httpcraft runs twice: through the API (site handler, no access log, the pool sized as
+// nginx's) and as users run it, the launcher with its defaults (`httpcraft --no-config --proxy
+// /=URL`: console access log, redirected to a file; the default pool). Pinned (the default): the
+// proxies on CPU 0, wrk and the upstream share CPU 1 (taskset), the same for all; --unpinned: every
+// process on both cores, as on a user's machine. Rounds alternate between the proxies (the order
+// rotates), figures are medians over rounds and a ratio is the median of the per-round ratios.
+// Targets: >= 0.8x nginx, >= 2x http-proxy.
 //
-//   npm run build && node bench/proxy.mjs [--rounds=5] [--round-seconds=4]
+//   npm run build && node bench/proxy.mjs [--rounds=5] [--round-seconds=4] [--unpinned]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveNginx, waitForPort } from './static.mjs';
-import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, fmt, freePort, measure, median, peakRssMiB, startServer, table } from './lib.mjs';
+import { BENCH_DIR, PINNING, PRODUCT_NODE_FLAGS, answering, fmt, freePort, measure, median, peakRssMiB, startServer, stopProcess, table } from './lib.mjs';
 
 
-async function startNginx(upstreamPort) {
+/** The launcher with its defaults and one proxy route; stdout (the access log) to a file. */
+async function startCli(upstreamPort, pinned) {
+  const dir = mkdtempSync(join(tmpdir(), 'httpcraft-bench-proxy-cli-'));
+  const port = await freePort();
+  const fd = openSync(join(dir, 'stdout'), 'w');
+  const argv = [...PRODUCT_NODE_FLAGS, join(BENCH_DIR, '../dist/src/cli.js'), '--no-config', '-H', '127.0.0.1', '-p', String(port), '--proxy', `/=http://127.0.0.1:${upstreamPort}`, dir];
+  const child = pinned ? spawn('taskset', ['-c', '0', process.execPath, ...argv], { stdio: ['ignore', fd, 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', fd, 'inherit'] });
+  closeSync(fd);
+  await answering(port, '/1k');
+  return { port, pid: child.pid, stop: () => stopProcess(child).then(() => rmSync(dir, { recursive: true, force: true })) };
+}
+
+async function startNginx(upstreamPort, pinned) {
   const dir = mkdtempSync(join(tmpdir(), 'httpcraft-bench-nginx-proxy-'));
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;
@@ -49,7 +65,8 @@ http {
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const child = spawn('taskset', ['-c', '0', 'nginx', '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const nginxArgs = ['-p', dir, '-c', join(dir, 'nginx.conf')];
+  const child = pinned ? spawn('taskset', ['-c', '0', 'nginx', ...nginxArgs], { stdio: ['ignore', 'ignore', 'inherit'] }) : spawn('nginx', nginxArgs, { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(port);
   const master = Number(readFileSync(join(dir, 'nginx.pid'), 'utf8'));
   const worker = Number(readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/)[0]);
@@ -64,14 +81,17 @@ http {
   };
 }
 
-export async function run({ duration = 10, connections = 50, rounds = 5, roundSeconds } = {}) {
+export async function run({ duration = 10, connections = 50, rounds = 5, roundSeconds, unpinned = false } = {}) {
   const seconds = Number(roundSeconds ?? Math.max(2, Math.round(Number(duration) / 2.5)));
-  const upstream = await startServer(join(BENCH_DIR, 'servers/proxy-upstream.mjs'), { cpu: '1' });
+  const pinned = !unpinned && PINNING.startsWith('server on CPU 0');
+  const upstream = await startServer(join(BENCH_DIR, 'servers/proxy-upstream.mjs'), { cpu: pinned ? '1' : null });
   const env = { UPSTREAM: `http://127.0.0.1:${upstream.port}` };
+  const cpu = pinned ? '0' : null;
   const proxies = [
-    { name: 'httpcraft', start: () => startServer(join(BENCH_DIR, 'servers/proxy-ours.mjs'), { env, nodeFlags: PRODUCT_NODE_FLAGS }) },
-    ...(haveNginx() ? [{ name: 'nginx', start: () => startNginx(upstream.port) }] : []),
-    { name: 'http-proxy', start: () => startServer(join(BENCH_DIR, 'servers/proxy-http-proxy.mjs'), { env }) },
+    { name: 'httpcraft', start: () => startServer(join(BENCH_DIR, 'servers/proxy-ours.mjs'), { env, nodeFlags: PRODUCT_NODE_FLAGS, cpu }) },
+    { name: 'httpcraft CLI', start: () => startCli(upstream.port, pinned) },
+    ...(haveNginx() ? [{ name: 'nginx', start: () => startNginx(upstream.port, pinned) }] : []),
+    { name: 'http-proxy', start: () => startServer(join(BENCH_DIR, 'servers/proxy-http-proxy.mjs'), { env, cpu }) },
   ];
   if (!haveNginx()) console.log('nginx is not installed (apt-get install -y nginx): its rows are skipped');
   const results = {};
@@ -81,12 +101,12 @@ export async function run({ duration = 10, connections = 50, rounds = 5, roundSe
     for (const size of ['1k', '100k']) {
       for (const p of running) {
         p.rounds = [];
-        await measure(p.server.pid, `http://127.0.0.1:${p.server.port}/${size}`, { connections, duration: 2 }); // warm-up
+        await measure(p.server.pid, `http://127.0.0.1:${p.server.port}/${size}`, { connections, duration: 2, pin: pinned }); // warm-up
       }
       for (let r = 0; r < Number(rounds); r++) {
         for (let i = 0; i < running.length; i++) {
           const p = running[(i + r) % running.length];
-          const w = await measure(p.server.pid, `http://127.0.0.1:${p.server.port}/${size}`, { connections, duration: seconds });
+          const w = await measure(p.server.pid, `http://127.0.0.1:${p.server.port}/${size}`, { connections, duration: seconds, pin: pinned, threads: 1 });
           p.rounds.push({ rps: w.rps, p99Ms: w.p99Ms, errors: w.errors, cpuUsPerReq: w.cpuUsPerReq });
         }
       }
@@ -99,14 +119,15 @@ export async function run({ duration = 10, connections = 50, rounds = 5, roundSe
   const rows = [];
   const ratios = {};
   for (const size of ['1k', '100k']) {
-    const ours = results[`${size}/httpcraft`].rounds;
     for (const p of proxies) {
       const { rounds: rs, rssMiB } = results[`${size}/${p.name}`];
+      const ours = p.name.startsWith('httpcraft') ? rs : null;
+      // Each httpcraft row against each baseline, from the same rounds.
       const vs = (other) => {
         const base = results[`${size}/${other}`]?.rounds;
-        if (base === undefined) return 'n/a';
+        if (ours === null || base === undefined) return '';
         const per = ours.map((x, i) => x.rps / base[i].rps);
-        ratios[`${size}/vs-${other}`] = { median: median(per), min: Math.min(...per), max: Math.max(...per) };
+        ratios[`${size}/${p.name}/vs-${other}`] = { median: median(per), min: Math.min(...per), max: Math.max(...per) };
         return `${fmt(median(per), 2)}x (${fmt(Math.min(...per), 2)}-${fmt(Math.max(...per), 2)})`;
       };
       rows.push({
@@ -117,16 +138,17 @@ export async function run({ duration = 10, connections = 50, rounds = 5, roundSe
         'CPU us/req': fmt(median(rs.map((x) => x.cpuUsPerReq)), 2),
         'peak RSS MiB': fmt(rssMiB, 1),
         errors: rs.reduce((a, x) => a + x.errors, 0),
-        'httpcraft vs this': p.name === 'httpcraft' ? '' : vs(p.name),
+        'vs nginx': vs('nginx'),
+        'vs http-proxy': vs('http-proxy'),
       });
     }
   }
-  console.log(`\n== proxy: node:http upstream behind each proxy, ${connections} keep-alive connections, ${rounds} alternating rounds of ${seconds}s (medians; ratio = median of per-round ratios, with range); ${PINNING} ==`);
+  console.log(`\n== proxy: node:http upstream behind each proxy, ${connections} keep-alive connections, ${rounds} alternating rounds of ${seconds}s (medians; ratio = median of per-round ratios, with range); ${pinned ? 'proxies on CPU 0, wrk and the upstream on CPU 1 (taskset)' : 'unpinned: every process on both cores'} ==`);
   table(rows);
   return { ratios };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
-  await run({ rounds: args.rounds ?? 5, roundSeconds: args['round-seconds'] });
+  await run({ rounds: args.rounds ?? 5, roundSeconds: args['round-seconds'], unpinned: 'unpinned' in args });
 }

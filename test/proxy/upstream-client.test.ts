@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { httpUpstream, proxySite } from '../support/proxy-helpers.ts';
 import { makeCert, tempDir } from '../support/tls-helpers.ts';
 import { startCli } from '../support/config-helpers.ts';
+import { SURPLUS_GRACE_MS } from '../../src/proxy/pool.ts';
 
 async function connectionsSeen(upstream: Awaited<ReturnType<typeof httpUpstream>>): Promise<() => number> {
   let n = 0;
@@ -54,6 +55,47 @@ describe('keep-alive pool', () => {
     assert.equal(site.handler.proxy!.figures()[0]!.backends[0]!.openConnections, 0);
     await (await fetch(`${site.url}/b`)).text();
     assert.equal(count(), 2);
+  });
+});
+
+describe('keep-alive pool surplus', () => {
+  // keepalive bounds idle connections; more in flight than that come back in bursts. The surplus
+  // stays for a grace period (SURPLUS_GRACE_MS), so steady traffic reuses it instead of reopening.
+  test('keepalive 2, bursts of 6 in flight: the 6 connections are reused burst after burst, and trimmed to 2 after the grace', async (t) => {
+    // The backend answers a burst only once all six of its requests are in, so six connections are
+    // busy at once, and all six come back to the pool together.
+    let waiting: (() => void)[] = [];
+    const up = await httpUpstream((_req, res) => {
+      waiting.push(() => res.end('ok'));
+      if (waiting.length === 6) {
+        for (const answer of waiting) answer();
+        waiting = [];
+      }
+    });
+    const count = await connectionsSeen(up);
+    const site = await proxySite([{ path: '/', to: [up.url], keepalive: 2 }]);
+    t.after(async () => (await site.close(), await up.close()));
+    const backend = (): { idleConnections: number; openConnections: number } => site.handler.proxy!.figures()[0]!.backends[0]!;
+    const port = Number(new URL(site.url).port);
+    const get = (path: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(`GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`));
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+    for (let burst = 0; burst < 3; burst++) {
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => get(`/${burst}/${i}`)));
+      for (const a of answers) assert.match(a, /^HTTP\/1\.1 200 /);
+      assert.equal(backend().idleConnections, 6, `burst ${burst}: all six back in the pool`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(count(), 6, 'no connection reopened between bursts');
+    // Idle for longer than the grace: the surplus goes, keepalive's 2 stay.
+    await new Promise((r) => setTimeout(r, SURPLUS_GRACE_MS + 400));
+    assert.equal(backend().idleConnections, 2);
+    assert.equal(backend().openConnections, 2);
   });
 });
 
