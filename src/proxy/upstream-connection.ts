@@ -12,7 +12,10 @@ import { ResponseParser, type ResponseHead } from '../http1/response-parser.ts';
 import type { ParseError } from '../http1/errors.ts';
 import { chunkHeader, CHUNK_END, LAST_CHUNK } from '../http1/chunked.ts';
 import type { UpstreamTarget } from './upstream-target.ts';
-import { ReusedReadBuffer } from './read-buffer.ts';
+import { READ_BUFFER_BYTES, ReusedReadBuffer } from './read-buffer.ts';
+
+/** The most plaintext one TLS record carries (RFC 8446 §5.1, RFC 5246 §6.2.1: 2^14 bytes). */
+const TLS_RECORD_PLAINTEXT_BYTES = 16 * 1024;
 
 /** connect: no connection; timeout: no (more) answer in time; protocol: garbage; closed: the backend
  * went away; client: the client's request body failed (the client left), not the backend's fault. */
@@ -150,11 +153,13 @@ export class UpstreamConnection {
 
   /** Opens a connection; `ready` is called once, with null when it can carry an exchange. */
   static open(target: UpstreamTarget, options: ConnectOptions, ready: (error: UpstreamError | null) => void): UpstreamConnection {
-    // Reads reach the connection once it exists (no byte can arrive before connect).
-    const reads = options.reuseReadBuffer === true && !target.tls ? new ReusedReadBuffer(() => false) : null;
+    // Reads reach the connection once it exists (no byte can arrive before connect). Over TLS a
+    // read hands over one record's plaintext at most, so the buffer need not be larger than that.
+    const reads = options.reuseReadBuffer === true ? new ReusedReadBuffer(() => false, target.tls ? TLS_RECORD_PLAINTEXT_BYTES : READ_BUFFER_BYTES) : null;
+    const onread = reads === null ? {} : { onread: reads.onread };
     const socket = target.tls
-      ? tlsConnect({ host: target.hostname, port: target.port, servername: options.servername ?? (isIpLiteral(target.hostname) ? '' : target.hostname), ca: options.ca, ALPNProtocols: ['http/1.1'] })
-      : netConnect({ host: target.hostname, port: target.port, ...(reads === null ? {} : { onread: reads.onread }) });
+      ? tlsConnect({ host: target.hostname, port: target.port, servername: options.servername ?? (isIpLiteral(target.hostname) ? '' : target.hostname), ca: options.ca, ALPNProtocols: ['http/1.1'], ...onread })
+      : netConnect({ host: target.hostname, port: target.port, ...onread });
     const conn = new UpstreamConnection(target, socket, reads, ready);
     conn.#setTimeout(options.connectTimeoutMs);
     socket.once(target.tls ? 'secureConnect' : 'connect', () => {
