@@ -1,5 +1,6 @@
 // A socket's read buffer of its own (the `onread` option of net.connect and tls.connect: over TLS
-// each read is one record's plaintext), reused from one read to the next. By default Node allocates a fresh 64 KiB buffer for every read; a proxy streaming large
+// each read is one record's plaintext), reused from one read to the next. By default Node allocates
+// a fresh buffer for every read (64 KiB, or a record's worth over TLS); a proxy streaming large
 // responses then allocates (and later collects) a buffer per read for bytes it only passes on
 // (and GC work for the external memory: 0.4 brk calls per 100 KiB request).
 //
