@@ -9,6 +9,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { createHash, randomBytes } from 'node:crypto';
 import { httpUpstream, proxySite } from '../support/proxy-helpers.ts';
 import { makeCert, tempDir } from '../support/tls-helpers.ts';
 import { startCli } from '../support/config-helpers.ts';
@@ -145,6 +146,54 @@ describe('HTTPS backends', () => {
     const r = await fetch(`${site.url}/trusted/x`);
     assert.equal(r.status, 200);
     assert.equal(await r.text(), 'tls /trusted/x');
+  });
+});
+
+describe('HTTPS backends: bodies read into the connection\'s reused buffer', () => {
+  // Over TLS each read is one record (up to 16 KiB of plaintext) in the connection's own reused
+  // buffer: whatever the client's pace, no byte may be overwritten by the next record before it left.
+  test('3 MiB of random bytes, to a fast client and to one that reads slowly, byte-exact, on one pooled connection', async (t) => {
+    const dir = await tempDir(t);
+    const ca = makeCert({ commonName: 'Test CA', isCa: true });
+    const leaf = makeCert({ issuer: ca, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
+    const caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, ca.certPem);
+    const bodies = [randomBytes(3 * 1024 * 1024), randomBytes(3 * 1024 * 1024)];
+    let connections = 0;
+    const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => res.end(bodies[Number(req.url!.slice(1))]));
+    server.on('secureConnection', () => connections++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const site = await proxySite([{ path: '/', to: [url], ca: caFile }]);
+    t.after(async () => {
+      await site.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+    const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    // Fast: fetch reads as it comes.
+    const fast = Buffer.from(await (await fetch(`${site.url}/0`)).arrayBuffer());
+    assert.equal(fast.length, bodies[0]!.length);
+    assert.equal(digest(fast), digest(bodies[0]!));
+    // Slow: a raw client that reads 64 KiB every 5 ms, so the proxy's writes back up.
+    const port = Number(new URL(site.url).port);
+    const slow = await new Promise<Buffer>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET /1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'));
+      const parts: Buffer[] = [];
+      socket.on('readable', function pull() {
+        const chunk = socket.read(64 * 1024) ?? socket.read();
+        if (chunk !== null) parts.push(chunk);
+        if (chunk !== null) setTimeout(() => pull(), 5);
+      });
+      socket.on('end', () => resolve(Buffer.concat(parts)));
+      socket.on('error', reject);
+    });
+    const bodyAt = slow.indexOf('\r\n\r\n') + 4;
+    assert.match(slow.subarray(0, bodyAt).toString('latin1'), /^HTTP\/1\.1 200 /);
+    const got = slow.subarray(bodyAt);
+    assert.equal(got.length, bodies[1]!.length);
+    assert.equal(digest(got), digest(bodies[1]!));
+    assert.equal(connections, 1, 'the pooled TLS connection carried both');
   });
 });
 
