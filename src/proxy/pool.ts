@@ -33,10 +33,10 @@ export class ConnectionPool {
   #idle: UpstreamConnection[] = [];
   #open = 0;
   #closed = false;
-  // Closes the connections idle past idleTimeoutMs: one timer for the pool, armed for the oldest.
+  // Closes the connections idle past idleTimeoutMs, and the surplus beyond maxIdle past
+  // SURPLUS_GRACE_MS: one timer for the pool, armed for the oldest (at #sweepAt, loop-clock ms).
   #sweep: NodeJS.Timeout | null = null;
-  // Closes idle connections beyond maxIdle once idle for SURPLUS_GRACE_MS (armed while there are any).
-  #trim: NodeJS.Timeout | null = null;
+  #sweepAt = 0;
   /** Connections opened over the pool's life (figures). */
   opened = 0;
 
@@ -82,8 +82,6 @@ export class ConnectionPool {
     this.#closed = true;
     if (this.#sweep !== null) clearTimeout(this.#sweep);
     this.#sweep = null;
-    if (this.#trim !== null) clearTimeout(this.#trim);
-    this.#trim = null;
     for (const conn of this.#idle) conn.socket.destroy();
     this.#idle = [];
   }
@@ -97,37 +95,35 @@ export class ConnectionPool {
     conn.idleSince = loopNow();
     this.#idle.push(conn);
     this.#armSweep();
-    if (this.#idle.length > this.#options.maxIdle) this.#armTrim();
   }
 
-  #armTrim(): void {
-    if (this.#trim !== null) return;
-    // The oldest idle connection (first in #idle) is the first to have been idle for the grace.
-    const wait = Math.max(0, this.#idle[0]!.idleSince + SURPLUS_GRACE_MS - loopNow());
-    this.#trim = setTimeout(this.#onTrim, wait);
-    this.#trim.unref();
+  /** How long the oldest idle connection may stay idle: idleTimeoutMs, or only the grace while more
+   * than maxIdle are idle (it is surplus). */
+  #allowedIdleMs(): number {
+    const timeout = this.#options.idleTimeoutMs;
+    return this.#idle.length > this.#options.maxIdle ? Math.min(timeout, SURPLUS_GRACE_MS) : timeout;
   }
 
-  readonly #onTrim = (): void => {
-    this.#trim = null;
-    const expired = performance.now() - SURPLUS_GRACE_MS;
-    // The oldest go first; those reused since are no longer in #idle.
-    while (this.#idle.length > this.#options.maxIdle && this.#idle[0]!.idleSince <= expired) this.#idle.shift()!.socket.destroy();
-    if (this.#idle.length > this.#options.maxIdle) this.#armTrim();
-  };
-
-  /** Arms the idle timer for the oldest idle connection (first in #idle: they are pushed in turn). */
+  /** Arms the pool's one timer for the oldest idle connection (first in #idle: they are pushed in
+   * turn), earlier than it was armed if that connection has just become surplus. */
   #armSweep(): void {
-    if (this.#sweep !== null || this.#idle.length === 0) return;
-    const wait = Math.max(0, this.#idle[0]!.idleSince + this.#options.idleTimeoutMs - loopNow());
-    this.#sweep = setTimeout(this.#onSweep, wait);
+    if (this.#idle.length === 0) return;
+    const at = this.#idle[0]!.idleSince + this.#allowedIdleMs();
+    if (this.#sweep !== null) {
+      if (this.#sweepAt <= at) return;
+      clearTimeout(this.#sweep);
+    }
+    this.#sweepAt = at;
+    this.#sweep = setTimeout(this.#onSweep, Math.max(0, at - loopNow()));
     this.#sweep.unref();
   }
 
   readonly #onSweep = (): void => {
     this.#sweep = null;
-    const expired = performance.now() - this.#options.idleTimeoutMs;
-    while (this.#idle.length > 0 && this.#idle[0]!.idleSince <= expired) this.#idle.shift()!.socket.destroy();
+    const now = performance.now();
+    // Oldest first (those reused since are no longer in #idle): past idleTimeoutMs, or past the
+    // grace while they are surplus.
+    while (this.#idle.length > 0 && this.#idle[0]!.idleSince + this.#allowedIdleMs() <= now) this.#idle.shift()!.socket.destroy();
     this.#armSweep();
   };
 
