@@ -13,6 +13,7 @@
 import type { Middleware } from '../app/pipeline.ts';
 import type { Handler } from '../server/connection.ts';
 import type { Request } from '../server/request.ts';
+import type { Response } from '../server/response.ts';
 import { isHttpError } from '../app/http-error.ts';
 import { pathGlobMatcher, type CacheControlRule } from '../static/cache-control.ts';
 import { compilePattern, fillTarget } from './path-pattern.ts';
@@ -48,9 +49,7 @@ export function siteRules(options: SiteRuleOptions): Middleware | null {
       // The query goes along unless the target has its own.
       if (req.query !== '' && !location.includes('?')) location += `?${req.query}`;
       req.trace?.decide('redirect', r.status, location, r.from);
-      res.setHeader('Location', location);
-      res.setHeader('Cache-Control', r.status === 301 || r.status === 308 ? 'max-age=3600' : 'no-store');
-      res.send(r.status, `Redirecting to ${location}\n`);
+      sendRedirect(res, r.status, location);
       return undefined;
     }
     for (const r of rewrites) {
@@ -93,6 +92,15 @@ export interface FallbackOptions {
   pathCacheControl?: boolean;
 }
 
+/** A redirect of the site rules (a `redirects` rule, a clean URL). A permanent one is cached for an
+ * hour, not for ever, so that changing the rule reaches browsers within the hour (RFC 9111 §4.2.2
+ * lets a 301 be cached heuristically); a temporary one not at all. */
+function sendRedirect(res: Response, status: number, location: string): void {
+  res.setHeader('Location', location);
+  res.setHeader('Cache-Control', status === 301 || status === 308 ? 'max-age=3600' : 'no-store');
+  res.send(status, `Redirecting to ${location}\n`);
+}
+
 /**
  * A navigation is what the SPA fallback is for: a path whose last segment has no extension, or a
  * request that accepts HTML (a browser following a link to /user/jane.doe). A missing /app.js
@@ -105,27 +113,23 @@ function isNavigation(req: Request): boolean {
 
 /**
  * The static handler with clean URLs and the fallback behind it; the handler itself when both are off.
- * `cleanTarget` (clean-urls.ts) gives the clean URL a `.html` path is redirected to, when clean URLs are on.
+ * `cleanTarget` (clean-urls.ts; given only with clean URLs on) gives the clean URL a `.html` path is
+ * redirected to.
  */
 export function withFallback(files: Handler, options: FallbackOptions, cleanTarget: ((path: string) => Promise<string | null>) | null = null): Handler {
   const fallbackPath = options.fallback === null ? null : '/' + options.fallback.replace(/^\/+/, '');
   const strip = options.pathCacheControl === true;
   if (fallbackPath === null && !options.cleanUrls && !strip) return files;
-  const redirectTo = options.cleanUrls ? cleanTarget : null;
   const notFound = (error: unknown): boolean => isHttpError(error) && error.status === 404;
   return async (req, res) => {
     if (strip && req.local(PATH_CACHE_CONTROL) === true) res.removeHeader('Cache-Control');
     // GET and HEAD only: after a 301 many clients repeat a POST as a GET (RFC 9110 §15.4.2).
-    if (redirectTo !== null && req.path.endsWith('.html') && (req.method === 'GET' || req.method === 'HEAD')) {
-      const clean = await redirectTo(req.path);
+    if (cleanTarget !== null && req.path.endsWith('.html') && (req.method === 'GET' || req.method === 'HEAD')) {
+      const clean = await cleanTarget(req.path);
       if (clean !== null) {
         const location = req.query === '' ? clean : `${clean}?${req.query}`;
         req.trace?.decide('clean-url-redirect', location);
-        res.setHeader('Location', location);
-        // As the redirect rules' 301: cached for an hour, not for ever, so turning clean_urls off
-        // is seen by browsers within the hour (RFC 9111 §4.2.2 lets a 301 be cached heuristically).
-        res.setHeader('Cache-Control', 'max-age=3600');
-        res.send(301, `Redirecting to ${location}\n`);
+        sendRedirect(res, 301, location);
         return undefined;
       }
     }
