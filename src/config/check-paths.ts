@@ -15,6 +15,16 @@ function problem(error: unknown): string {
   return `cannot be read (${code ?? (error as Error).message})`;
 }
 
+/** Why a file the server must read cannot be (missing, unreadable, not a regular file), or null. */
+function unreadableFile(file: string): string | null {
+  try {
+    accessSync(file, constants.R_OK);
+    return statSync(file).isFile() ? null : 'is not a file';
+  } catch (error) {
+    return problem(error);
+  }
+}
+
 export function checkFilesystem(config: Config, sources: SourceMap): ConfigError[] {
   const errors: ConfigError[] = [];
   try {
@@ -28,21 +38,13 @@ export function checkFilesystem(config: Config, sources: SourceMap): ConfigError
     for (const key of ['ssl_cert', 'ssl_key', 'ssl_pfx'] as const) {
       const file = config[key];
       if (file === null) continue;
-      try {
-        accessSync(file, constants.R_OK);
-        if (!statSync(file).isFile()) errors.push(new ConfigError(key, sources[key], `${key} ${showValue(file)} is not a file`));
-      } catch (error) {
-        errors.push(new ConfigError(key, sources[key], `${key} ${showValue(file)} ${problem(error)}`));
-      }
+      const why = unreadableFile(file);
+      if (why !== null) errors.push(new ConfigError(key, sources[key], `${key} ${showValue(file)} ${why}`));
     }
   }
   if (config.app !== null) {
-    try {
-      if (!statSync(config.app).isFile()) errors.push(new ConfigError('app', sources.app, `app ${showValue(config.app)} is not a file`));
-      else accessSync(config.app, constants.R_OK);
-    } catch (error) {
-      errors.push(new ConfigError('app', sources.app, `app ${showValue(config.app)} ${problem(error)}`));
-    }
+    const why = unreadableFile(config.app);
+    if (why !== null) errors.push(new ConfigError('app', sources.app, `app ${showValue(config.app)} ${why}`));
   }
   // A proxy route's CA file is read when the routes are built; a missing one is a config error now,
   // naming the field, the path it resolved to (from the config file's folder) and its source.
@@ -50,12 +52,9 @@ export function checkFilesystem(config: Config, sources: SourceMap): ConfigError
     if (route.ca === null) return;
     const at = `proxy[${i}].ca`;
     const source = sources.proxy.includes(':$.proxy') ? `${sources.proxy}[${i}].ca` : sources.proxy;
-    try {
-      accessSync(route.ca, constants.R_OK);
-      if (!statSync(route.ca).isFile()) errors.push(new ConfigError('proxy', source, `${at} ${JSON.stringify(route.ca)} is not a file`));
-    } catch (error) {
-      errors.push(new ConfigError('proxy', source, `${at} ${JSON.stringify(route.ca)} ${problem(error)}`));
-    }
+    // The whole path, not showValue's shortened one: it is where the relative path led.
+    const why = unreadableFile(route.ca);
+    if (why !== null) errors.push(new ConfigError('proxy', source, `${at} ${JSON.stringify(route.ca)} ${why}`));
   });
   // Log files are opened now (creating them and their folders) so a bad path is refused before
   // start, not at the first line.
