@@ -4,7 +4,8 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { RequestListener } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -122,25 +123,30 @@ describe('keep-alive pool timers', () => {
   });
 });
 
+/** An HTTPS backend on loopback whose certificate a private CA signed (not the system's); stopped
+ * after the test. `ca` is the CA's PEM, for a test to write where it needs it. */
+async function privateCaBackend(t: { after(fn: () => unknown): void }, handler: RequestListener): Promise<{ server: HttpsServer; url: string; ca: string }> {
+  const ca = makeCert({ commonName: 'Test CA', isCa: true });
+  const leaf = makeCert({ issuer: ca, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
+  const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, ca: ca.certPem };
+}
+
 describe('HTTPS backends', () => {
   test('verified against the system CAs by default (a private CA fails, 502); trusted with ca', async (t) => {
-    const dir = await tempDir(t);
-    const ca = makeCert({ commonName: 'Test CA', isCa: true });
-    const leaf = makeCert({ issuer: ca, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
-    const caFile = join(dir, 'ca.pem');
-    await writeFile(caFile, ca.certPem);
-    const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => res.end(`tls ${req.url}`));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { url, ca } = await privateCaBackend(t, (req, res) => res.end(`tls ${req.url}`));
+    const caFile = join(await tempDir(t), 'ca.pem');
+    await writeFile(caFile, ca);
     const site = await proxySite([
       { path: '/plain/', to: [url], retries: 0 },
       { path: '/trusted/', to: [url], ca: caFile },
     ]);
-    t.after(async () => {
-      await site.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    });
+    t.after(() => site.close());
     assert.equal((await fetch(`${site.url}/plain/x`)).status, 502);
     assert.ok(site.logger.lines.some((l) => l.includes(url) && /certificate|CERT|self.signed|issuer/i.test(l)), site.logger.lines.join('\n'));
     const r = await fetch(`${site.url}/trusted/x`);
@@ -153,23 +159,14 @@ describe('HTTPS backends: bodies read into the connection\'s reused buffer', () 
   // Over TLS each read is one record (up to 16 KiB of plaintext) in the connection's own reused
   // buffer: whatever the client's pace, no byte may be overwritten by the next record before it left.
   test('3 MiB of random bytes, to a fast client and to one that reads slowly, byte-exact, on one pooled connection', async (t) => {
-    const dir = await tempDir(t);
-    const ca = makeCert({ commonName: 'Test CA', isCa: true });
-    const leaf = makeCert({ issuer: ca, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
-    const caFile = join(dir, 'ca.pem');
-    await writeFile(caFile, ca.certPem);
     const bodies = [randomBytes(3 * 1024 * 1024), randomBytes(3 * 1024 * 1024)];
+    const { server, url, ca } = await privateCaBackend(t, (req, res) => res.end(bodies[Number(req.url!.slice(1))]));
     let connections = 0;
-    const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => res.end(bodies[Number(req.url!.slice(1))]));
     server.on('secureConnection', () => connections++);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const caFile = join(await tempDir(t), 'ca.pem');
+    await writeFile(caFile, ca);
     const site = await proxySite([{ path: '/', to: [url], ca: caFile }]);
-    t.after(async () => {
-      await site.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    });
+    t.after(() => site.close());
     const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
     // Fast: fetch reads as it comes.
     const fast = Buffer.from(await (await fetch(`${site.url}/0`)).arrayBuffer());
@@ -200,19 +197,11 @@ describe('HTTPS backends: bodies read into the connection\'s reused buffer', () 
 describe('HTTPS backends: the CA file of a config file', () => {
   test('"ca": "ca.pem" is read next to the config file when the server starts from another folder', async (t) => {
     const dir = await tempDir(t);
-    const ca = makeCert({ commonName: 'Test CA', isCa: true });
-    const leaf = makeCert({ issuer: ca, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
-    const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => res.end(`tls ${req.url}`));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    t.after(async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    });
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { url, ca } = await privateCaBackend(t, (req, res) => res.end(`tls ${req.url}`));
     // conf/ holds the config and the CA; the server runs from www/, where no ca.pem is.
     await mkdir(join(dir, 'conf'));
     await mkdir(join(dir, 'www'));
-    await writeFile(join(dir, 'conf', 'ca.pem'), ca.certPem);
+    await writeFile(join(dir, 'conf', 'ca.pem'), ca);
     await writeFile(join(dir, 'conf', 'config.json'), JSON.stringify({ proxy: [{ path: '/api/', to: [url], ca: 'ca.pem' }] }));
     const run = startCli(['-H', '127.0.0.1', '-p', '0', '-c', '../conf/config.json', '.'], { cwd: join(dir, 'www') });
     t.after(() => run.child.kill('SIGKILL'));
