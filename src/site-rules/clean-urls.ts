@@ -4,8 +4,8 @@
 //
 // A redirect is sent only when the clean URL leads back to the same file, so that it can never
 // point at a 404 or at another file:
-//   - `/x/name.html` must be a file the static handler would serve (the same refusals: outside the
-//     root, dotfiles, the server's own files), else it stays what it is (a 404);
+//   - `/x/name.html` must be a file the static handler would serve (the same refusals, safe-stat.ts:
+//     outside the root, the server's own files; and dotfiles), else it stays what it is (a 404);
 //   - `name` has no "." (the clean-URL lookup only tries paths without an extension), and nothing
 //     named `/x/name` exists on disk (a file or folder of that name would be served instead);
 //   - for an index file, `/x/` must serve that very file: it is in index_file and no index file
@@ -14,19 +14,12 @@
 // as it came; runs of slashes are collapsed to one, since "//evil.example" would be a network-path
 // reference to another host (RFC 3986 §4.2), and a path with dot segments is not redirected.
 
-import { stat } from 'node:fs/promises';
-import { sep } from 'node:path';
 import { hasHiddenSegment, resolveServedPath } from '../static/resolve-path.ts';
-import { isUnder, joinName, pathText, realPath, type FsPath } from '../static/fs-path.ts';
-import type { ProtectedPaths } from '../static/protected-paths.ts';
+import { joinName, type FsPath } from '../static/fs-path.ts';
+import { safeStatter, type ServedRoot } from '../static/safe-stat.ts';
 
-export interface CleanUrlOptions {
-  /** Absolute, real path of the document root. */
-  root: string;
+export interface CleanUrlOptions extends ServedRoot {
   showHiddenFiles: boolean;
-  followSymlinks: boolean;
-  /** The server's own files (protectedPaths), never served, so never redirected to either. */
-  protect: ProtectedPaths;
   /** index_file, in order. */
   indexFiles: readonly string[];
 }
@@ -42,21 +35,14 @@ const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?=\/|$)/i;
  * ending in ".html".
  */
 export function cleanUrlTarget(options: CleanUrlOptions): (path: string) => Promise<string | null> {
-  const { root, protect, followSymlinks } = options;
-  const rootPrefix = root.endsWith(sep) ? root : root + sep;
+  const { root } = options;
+  const safeStat = safeStatter(options);
 
-  /** 'file' for a regular file the static handler would serve, 'other' for anything else that exists. */
+  /** 'file' for a regular file the static handler would serve, 'other' for anything else it would
+   * find there (a folder), null where it finds nothing (refused paths included). */
   const kind = async (filePath: FsPath): Promise<'file' | 'other' | null> => {
-    try {
-      const st = await stat(filePath);
-      if (!st.isFile()) return 'other';
-      const real = await realPath(filePath);
-      if (!followSymlinks && !isUnder(real, root, rootPrefix)) return 'other';
-      if (protect.has(pathText(real))) return 'other';
-      return 'file';
-    } catch {
-      return null;
-    }
+    const st = await safeStat(filePath, null);
+    return st === null ? null : st.isFile() ? 'file' : 'other';
   };
 
   return async (path) => {

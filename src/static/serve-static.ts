@@ -9,13 +9,13 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { sep } from 'node:path';
 import type { Request } from '../server/request.ts';
 import type { Response } from '../server/response.ts';
 import type { Handler } from '../server/connection.ts';
 import { HttpError } from '../app/http-error.ts';
 import { cacheControlFor, pathGlobMatcher, type CacheControlRule } from './cache-control.ts';
 import { FileCache, type CacheStats } from './file-cache.ts';
+import { safeStatter } from './safe-stat.ts';
 import { hasHiddenSegment, resolveServedPath, type Resolved, type ResolvedBytes } from './resolve-path.ts';
 import { buildEntry, injectionFor, signatureOf, statSiblings, type FileEntry, type HtmlInjection } from './representation.ts';
 import { notFound, sendFile, type SendFileOptions } from './send-file.ts';
@@ -73,7 +73,6 @@ export interface StaticHandler extends Handler {
 
 export function serveStatic(options: StaticOptions): StaticHandler {
   const root = options.root;
-  const rootPrefix = root.endsWith(sep) ? root : root + sep;
   const indexes = typeof options.indexFile === 'string' ? [options.indexFile] : (options.indexFile ?? ['index.html']);
   const protect = options.protect ?? protectedPaths(root);
   const showHidden = options.showHiddenFiles === true;
@@ -105,27 +104,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
   const isLoopback = networkMatcher(LOOPBACK_NETWORKS);
   const listingHint = `This folder has no ${indexes.join(' or ')}, and directory listings are off. To list folders, start the server with --directory-listing or set "directory_listing": true in the config file.`;
 
-  /**
-   * Stats a path, refusing (as not found) one whose real location is outside the root or protected.
-   * The real path is read on this miss path only; cache hits never get here.
-   */
-  const safeStat = async (filePath: FsPath, req: Request): Promise<Stats | null> => {
-    try {
-      const st = await stat(filePath);
-      const real = await realPath(filePath);
-      if (!followSymlinks && !isUnder(real, root, rootPrefix)) {
-        req.trace?.decide('outside-root');
-        return null;
-      }
-      if (protect.has(pathText(real))) {
-        req.trace?.decide('protected-404');
-        return null;
-      }
-      return st;
-    } catch {
-      return null;
-    }
-  };
+  const safeStat = safeStatter({ root, followSymlinks, protect });
 
   /** Still the same file on disk? Size, mtime and inode (a swapped symlink changes the inode). */
   const stillFresh = async (entry: FileEntry): Promise<boolean> => {
@@ -196,7 +175,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     }
     let filePath: FsPath = resolved.filePath;
     let urlPath = '/' + resolved.segments.join('/');
-    let st = await safeStat(filePath, req);
+    let st = await safeStat(filePath, req.trace);
     if (st === null) {
       if (req.trace !== null && !req.trace.has('outside-root') && !req.trace.has('protected-404')) req.trace.decide('not-found');
       throw new HttpError(404, 'Not Found');
@@ -215,7 +194,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       let found: { path: FsPath; name: string; st: Stats } | null = null;
       for (const name of indexes) {
         const indexPath = joinName(filePath, name);
-        const indexStat = await safeStat(indexPath, req);
+        const indexStat = await safeStat(indexPath, req.trace);
         if (indexStat !== null && indexStat.isFile()) {
           found = { path: indexPath, name, st: indexStat };
           break;
