@@ -74,6 +74,10 @@ test('Redis hung or killed mid-test: fail open allows with one warning, fail clo
     assert.equal(res.headers.get('ratelimit'), null, 'no figures when the store could not count');
     assert.equal((await get(closed.port)).status, 503);
   }
+  // The CLI writes redirected output in batches (at most 50 ms late): wait for the warning, then a
+  // few batches more, so a second warning would have arrived too.
+  await open.run.waitFor(/WARNING .*Redis unreachable/, 5_000);
+  await new Promise((r) => setTimeout(r, 200));
   const warnings = open.run.stdout().split('\n').filter((l) => /WARNING .*Redis unreachable/.test(l));
   assert.equal(warnings.length, 1, `one warning per outage, not per request:\n${warnings.join('\n')}`);
   assert.match(warnings[0]!, /rate_limit_fail: open/);
