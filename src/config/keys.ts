@@ -107,7 +107,7 @@ export const KEYS = [
   { key: 'cache_max_size', group: 'static', kind: COUNT(0, 1_000_000), default: 100, description: 'Most files in the memory cache.' },
   { key: 'cache_max_age', group: 'static', kind: SECONDS, default: 3600, description: 'Seconds a cached file may be served before it is checked again.' },
   { key: 'cache_max_bytes', group: 'static', kind: BYTES, default: 67108864, description: 'Total bytes the memory cache may hold.' },
-  { key: 'cache_file_max_bytes', group: 'static', kind: BYTES, default: 1048576, description: 'Largest single file kept in the memory cache.' },
+  { key: 'cache_file_max_bytes', group: 'static', kind: BYTES, default: 16777216, description: 'Largest single file kept in the memory cache (files over 1 MiB enter it on their second request).' },
   { key: 'enable_browser_caching', group: 'static', kind: BOOL, default: true, description: 'Send Cache-Control so browsers keep static files.' },
   { key: 'browser_cache_time', group: 'static', kind: SECONDS, default: 0, description: 'Cache-Control max-age for static files, in seconds (0 = no-cache: browsers revalidate, unchanged files cost a 304).' },
   { key: 'cache_control', group: 'static', kind: { type: 'cache-rules' }, default: [], description: 'Per-glob Cache-Control values, first match wins.' },

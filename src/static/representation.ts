@@ -9,6 +9,7 @@ import { CODINGS, compressBuffer, siblingSuffix, type Coding } from '../middlewa
 import { makeEtag, variantEtag } from './etag.ts';
 import { typeInfoFor } from './mime.ts';
 import { pathText, withSuffix, type FsPath } from './fs-path.ts';
+import { LARGE_FILE_BYTES } from './large-file-admission.ts';
 import { PreparedFields } from '../server/response-wire.ts';
 
 export interface Variant {
@@ -202,7 +203,9 @@ export function variantFor(entry: FileEntry, coding: Coding, maxInMemoryBytes: n
         () => makeVariant(entry, coding, etag, sibling.size, null, path),
       );
     } else made = makeVariant(entry, coding, etag, sibling.size, null, path);
-  } else if (cached) {
+  } else if (cached && entry.identity.size <= LARGE_FILE_BYTES) {
+    // A large cached body is compressed as a stream per request instead: brotli at quality 9 takes
+    // seconds over 16 MiB of text, and the request that asked first would wait for all of it.
     made = compressBuffer(entry.identity.body!, coding).then((buf) => {
       // Incompressible after all (already-compressed data with a text-ish name): identity is better.
       if (buf.length >= entry.identity.size) return entry.identity;

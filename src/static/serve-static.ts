@@ -3,9 +3,11 @@
 // (protected-paths.ts); folders get their first index file, a listing, or a 301 to add the trailing
 // slash; everything else is sendFile's job (validators, ranges, codings).
 //
-// Small files live in an LRU cache (file-cache.ts) keyed by the request path as received. A hit is
-// checked against the disk at most once per `statIntervalMs`: between checks it costs no syscall at
-// all, and is written as one preformatted head plus the body buffer.
+// Files up to cache_file_max_bytes live in an LRU cache (file-cache.ts) keyed by the request path as
+// received: small ones from their first request, large ones from their second (large-file-admission.ts).
+// A hit is checked against the disk at most once per `statIntervalMs`: between checks it costs no
+// syscall at all, and is written as one preformatted head plus the body buffer (one copy per byte,
+// where a file from disk costs two: into memory, then into the socket).
 
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
@@ -19,6 +21,7 @@ import { safeStatter } from './safe-stat.ts';
 import { hasHiddenSegment, resolveServedPath, type Resolved, type ResolvedBytes } from './resolve-path.ts';
 import { buildEntry, injectionFor, signatureOf, statSiblings, type FileEntry, type HtmlInjection } from './representation.ts';
 import { notFound, sendFile, type SendFileOptions } from './send-file.ts';
+import { LargeFileAdmission } from './large-file-admission.ts';
 import { directoryServer, type DirectoryOptions } from './serve-directory.ts';
 import { encodeSegmentBytes, isUnder, joinName, pathText, realPath, type FsPath } from './fs-path.ts';
 import { encodeSegment } from './listing.ts';
@@ -97,9 +100,10 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     maxEntries: options.enableCache === false ? 0 : (options.cacheMaxSize ?? 100),
     maxBytes: options.cacheMaxBytes ?? 64 * 1024 * 1024,
     maxAgeMs: (options.cacheMaxAge ?? 3600) * 1000,
-    maxEntryBytes: options.cacheFileMaxBytes ?? 1024 * 1024,
+    maxEntryBytes: options.cacheFileMaxBytes ?? 16 * 1024 * 1024,
   });
   const cacheOn = options.enableCache !== false && (options.cacheMaxSize ?? 100) > 0;
+  const admission = new LargeFileAdmission();
   const listDirectory = directoryServer({ root, showHiddenFiles: showHidden, followSymlinks, ...representation, freshMs: statIntervalMs, extraHtml: options.listingExtraHtml, protect, htmlInjection: options.htmlInjection, viewFor: options.listingView });
   const isLoopback = networkMatcher(LOOPBACK_NETWORKS);
   const listingHint = `This folder has no ${indexes.join(' or ')}, and directory listings are off. To list folders, start the server with --directory-listing or set "directory_listing": true in the config file.`;
@@ -223,17 +227,22 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     const now = Date.now();
     const repOptions = { ...representation, cacheControl: cacheControl(urlPath), maxInMemoryBytes: cache.maxEntryBytes };
     req.trace?.decideFrom(cacheControlSource(urlPath), 'cache-control', repOptions.cacheControl);
+    const cacheable = cacheOn && cache.admits(st.size);
+    const fill = cacheable && admission.admitNow(key, st.size, `${st.size}:${st.mtimeMs}:${st.ino}:${st.dev}`);
     if (req.trace !== null) {
       if (!cacheOn) req.trace.decideFrom('config enable_cache', 'from-disk', 'the memory cache is off');
-      else if (!cache.admits(st.size)) req.trace.decide('from-disk', `its ${st.size} bytes are more than cache_file_max_bytes ${cache.maxEntryBytes}, so it is not cached`);
+      else if (!cacheable) req.trace.decide('from-disk', `its ${st.size} bytes are more than cache_file_max_bytes ${cache.maxEntryBytes}, so it is not cached`);
+      else if (!fill) req.trace.decideFrom('config enable_cache', 'from-disk', admission.whyNot(key));
       else req.trace.decideFrom('config enable_cache', 'from-disk', 'not in the memory cache yet; kept there for the next request');
     }
-    if (cacheOn && cache.admits(st.size)) {
+    if (fill) {
       let body: Buffer;
       try {
         body = await readFile(filePath);
       } catch (error) {
         throw notFound(error);
+      } finally {
+        admission.done(key);
       }
       if (body.length === st.size) {
         const entry = await buildEntry(filePath, st, body, repOptions, now);
@@ -259,6 +268,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
 
   const invalidate = (): void => {
     cache.clear();
+    admission.clear();
     listDirectory.clear();
   };
   return Object.assign(handler, { stats: () => cache.stats(), cache: cacheOn ? cache : null, invalidate });

@@ -49,7 +49,7 @@ const EXAMPLES: { readonly [C in DecisionCode]: DecisionArgs<C> } = {
   'outside-root': [],
   'not-found': [],
   'memory-cache': [],
-  'from-disk': ['its 5242880 bytes are more than cache_file_max_bytes 1048576, so it is not cached'],
+  'from-disk': ['its 20971520 bytes are more than cache_file_max_bytes 16777216, so it is not cached'],
   'index-file': ['index.html'],
   'listing': [],
   'no-listing': [],

@@ -19,7 +19,7 @@ const CONTRACT: Record<string, unknown> = {
   enable_ssl: false, ssl_cert: null, ssl_key: null, ssl_password: null,
   headers_timeout: 20, keep_alive_timeout: 5, max_connections: 10000, max_header_size: 16384, max_header_count: 100,
   max_request_line: 8192, max_body_size: 10485760, shutdown_timeout: 10, workers: 1, unix_socket: null, listen_fd: null, app: null,
-  follow_symlinks: false, index_file: 'index.html', cache_max_bytes: 67108864, cache_file_max_bytes: 1048576,
+  follow_symlinks: false, index_file: 'index.html', cache_max_bytes: 67108864, cache_file_max_bytes: 16777216,
   cache_control: [], enable_compression: true, compression_min_size: 1024, security_headers: {},
   cors_allow_methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'], cors_allow_headers: [], cors_expose_headers: [],
   cors_allow_credentials: false, cors_max_age: 600,

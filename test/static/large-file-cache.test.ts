@@ -1,0 +1,139 @@
+// Large files (over 1 MiB, up to cache_file_max_bytes) enter the memory cache on their second
+// request, one fill at a time; their compressed forms stream rather than being made in memory.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { truncate, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from '../../src/server/http-server.ts';
+import { compose } from '../../src/app/pipeline.ts';
+import { errorHandler } from '../../src/app/error-response.ts';
+import { serveStatic, type StaticOptions } from '../../src/static/serve-static.ts';
+import { LARGE_FILE_BYTES, LargeFileAdmission } from '../../src/static/large-file-admission.ts';
+import { makeTree, raw } from '../support/static-helpers.ts';
+
+async function startStatic(options: StaticOptions) {
+  const files = serveStatic(options);
+  const server = createServer({ handler: compose([errorHandler()], files) });
+  const { port } = (await server.listen({ port: 0, host: '127.0.0.1' })) as AddressInfo;
+  return { files, port, close: () => server.close(1000) };
+}
+
+test('LargeFileAdmission: small files at once; a large one on its second sight, one fill at a time', () => {
+  const a = new LargeFileAdmission();
+  assert.equal(a.admitNow('/small', LARGE_FILE_BYTES, 'x'), true);
+  assert.equal(a.admitNow('/small', LARGE_FILE_BYTES, 'x'), true, 'small files are never held back');
+  const big = LARGE_FILE_BYTES + 1;
+  assert.equal(a.admitNow('/big', big, 'v1'), false, 'first sight');
+  assert.match(a.whyNot('/big'), /second request/);
+  assert.equal(a.admitNow('/big', big, 'v2'), false, 'the file changed: its first sight again');
+  assert.equal(a.admitNow('/big', big, 'v2'), true, 'second sight of the same file');
+  assert.equal(a.admitNow('/big', big, 'v2'), false, 'a fill is running');
+  assert.match(a.whyNot('/big'), /another request/);
+  a.done('/big');
+  assert.equal(a.admitNow('/big', big, 'v2'), false, 'after a fill the count starts over (the cache answers meanwhile)');
+});
+
+test('LargeFileAdmission remembers a bounded number of large files', () => {
+  const a = new LargeFileAdmission();
+  const big = LARGE_FILE_BYTES + 1;
+  for (let i = 0; i < 5000; i++) a.admitNow(`/f${i}`, big, 'v');
+  assert.equal(a.admitNow('/f0', big, 'v'), false, 'the oldest was forgotten');
+  assert.equal(a.admitNow('/f4999', big, 'v'), true, 'the newest is remembered');
+});
+
+test('a 2 MiB file streams on its first request and is served from memory from its second', async () => {
+  const body = randomBytes(2 * 1024 * 1024);
+  const tree = await makeTree({ 'big.bin': body });
+  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
+  try {
+    const first = await raw(s.port, '/big.bin');
+    assert.equal(first.status, 200);
+    assert.ok(first.body.equals(body));
+    assert.equal(s.files.stats().entries, 0, 'not cached on the first request');
+    const second = await raw(s.port, '/big.bin');
+    assert.ok(second.body.equals(body));
+    assert.equal(s.files.stats().entries, 1, 'cached on the second');
+    const third = await raw(s.port, '/big.bin', { Range: 'bytes=1048576-1048585' });
+    assert.equal(third.status, 206);
+    assert.ok(third.body.equals(body.subarray(1048576, 1048586)));
+    const st = s.files.stats();
+    assert.deepEqual([st.misses, st.hits], [2, 1]);
+    assert.ok(st.bytes >= body.length, 'the body is counted in the byte bound');
+  } finally {
+    await s.close();
+    await tree.cleanup();
+  }
+});
+
+test('a large file that changed between its first two requests waits for a second sight of the new one', async () => {
+  const tree = await makeTree({ 'big.bin': randomBytes(LARGE_FILE_BYTES + 10) });
+  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
+  try {
+    await raw(s.port, '/big.bin');
+    const next = randomBytes(LARGE_FILE_BYTES + 20);
+    await writeFile(tree.path('big.bin'), next);
+    assert.ok((await raw(s.port, '/big.bin')).body.equals(next));
+    assert.equal(s.files.stats().entries, 0);
+    assert.ok((await raw(s.port, '/big.bin')).body.equals(next));
+    assert.equal(s.files.stats().entries, 1);
+  } finally {
+    await s.close();
+    await tree.cleanup();
+  }
+});
+
+test('many clients starting the same large file together all get it whole; it is cached once', async () => {
+  const body = randomBytes(3 * 1024 * 1024);
+  const tree = await makeTree({ 'big.bin': body });
+  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
+  try {
+    await raw(s.port, '/big.bin'); // seen once
+    const all = await Promise.all(Array.from({ length: 12 }, () => raw(s.port, '/big.bin')));
+    for (const r of all) assert.ok(r.status === 200 && r.body.equals(body));
+    const st = s.files.stats();
+    assert.equal(st.entries, 1);
+    assert.ok(st.bytes < 2 * body.length, `one copy held (${st.bytes} bytes)`);
+  } finally {
+    await s.close();
+    await tree.cleanup();
+  }
+});
+
+test('a cached large text file is gzipped as a stream, not held compressed in memory', async () => {
+  const text = Buffer.from('All work and no play makes Jack a dull boy.\n'.repeat(50_000)); // ~2.1 MiB
+  const tree = await makeTree({ 'big.txt': text });
+  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
+  try {
+    await raw(s.port, '/big.txt');
+    await raw(s.port, '/big.txt');
+    assert.equal(s.files.stats().entries, 1);
+    const before = s.files.stats().bytes;
+    const gz = await raw(s.port, '/big.txt', { 'Accept-Encoding': 'gzip' });
+    assert.equal(gz.status, 200);
+    assert.equal(gz.h('content-encoding'), 'gzip');
+    assert.equal(gz.h('transfer-encoding'), 'chunked');
+    assert.ok(gunzipSync(gz.body).equals(text), 'raw() has removed the chunked framing');
+    assert.equal(s.files.stats().bytes, before, 'no compressed variant was added to the entry');
+  } finally {
+    await s.close();
+    await tree.cleanup();
+  }
+});
+
+test('by default a file over 16 MiB is never cached; one of 16 MiB is', async () => {
+  const tree = await makeTree({ 'over.bin': '', 'limit.bin': '' });
+  await truncate(tree.path('over.bin'), 16 * 1024 * 1024 + 1);
+  await truncate(tree.path('limit.bin'), 16 * 1024 * 1024);
+  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await raw(s.port, '/over.bin')).body.length, 16 * 1024 * 1024 + 1);
+    assert.equal(s.files.stats().entries, 0);
+    for (let i = 0; i < 2; i++) assert.equal((await raw(s.port, '/limit.bin')).body.length, 16 * 1024 * 1024);
+    assert.equal(s.files.stats().entries, 1);
+  } finally {
+    await s.close();
+    await tree.cleanup();
+  }
+});
