@@ -41,9 +41,14 @@ export function decideFraming(fields: readonly string[], versionMinor: number, m
         break;
       case 10:
         if (name === 'Connection' || name === 'connection' || name.toLowerCase() === 'connection') {
-          for (const token of listElements(value)) {
-            if (token === 'close') close = true;
-            else if (token === 'keep-alive') keepAliveToken = true;
+          // The one-token values clients send, without the split (RFC 9112 §9.3: "close", "keep-alive").
+          if (value === 'close' || value === 'Close') close = true;
+          else if (value === 'keep-alive' || value === 'Keep-Alive') keepAliveToken = true;
+          else {
+            for (const token of listElements(value)) {
+              if (token === 'close') close = true;
+              else if (token === 'keep-alive') keepAliveToken = true;
+            }
           }
         }
         break;
