@@ -101,6 +101,31 @@ test('over TLS a client that offers h2 gets the site over HTTP/2: files, HEAD, l
   assert.equal(s.server.stats.http2.total, 1);
 });
 
+test('a large file from the memory cache over HTTP/2: whole, a 3 MiB range and HEAD, byte-exact', async (t) => {
+  const tree = await makeTree(treeSpec);
+  const handler = createSiteHandler({ documentRoot: tree.root, showHiddenFiles: false, followSymlinks: false, logger: silentLogger });
+  const s = await start(handler, { tls: TLS });
+  t.after(async () => {
+    await s.close();
+    await tree.cleanup();
+  });
+  const session = await h2connect(`https://127.0.0.1:${s.port}`);
+  t.after(() => closeSession(session));
+  await h2get(session, '/big.bin'); // a large file enters the cache on its second request
+  await h2get(session, '/big.bin');
+  assert.equal(handler.cacheStats().entries, 1);
+  const whole = await h2get(session, '/big.bin');
+  assert.equal(sha(whole.body), sha(BIG));
+  const range = await h2get(session, '/big.bin', { range: 'bytes=1048576-4194303' });
+  assert.equal(range.status, 206);
+  assert.equal(sha(range.body), sha(BIG.subarray(1048576, 4194304)));
+  const head = await h2request(session, { ':method': 'HEAD', ':path': '/big.bin' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers['content-length'], String(BIG.length));
+  assert.equal(head.body.length, 0);
+  assert.equal(handler.cacheStats().hits, 3);
+});
+
 test('many streams at once on one connection are answered concurrently and correctly', async (t) => {
   const tree = await makeTree(treeSpec);
   const s = await site(tree);

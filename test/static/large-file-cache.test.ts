@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { truncate, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { createServer } from '../../src/server/http-server.ts';
 import { compose } from '../../src/app/pipeline.ts';
 import { errorHandler } from '../../src/app/error-response.ts';
@@ -132,6 +132,41 @@ test('by default a file over 16 MiB is never cached; one of 16 MiB is', async ()
     assert.equal(s.files.stats().entries, 0);
     for (let i = 0; i < 2; i++) assert.equal((await raw(s.port, '/limit.bin')).body.length, 16 * 1024 * 1024);
     assert.equal(s.files.stats().entries, 1);
+  } finally {
+    await s.close();
+    await tree.cleanup();
+  }
+});
+
+test('from the memory cache, a large file is byte-exact whole, in a large range, and for HEAD; a client leaving midway costs nothing', async () => {
+  const body = randomBytes(5 * 1024 * 1024 + 7);
+  const tree = await makeTree({ 'big.bin': body });
+  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
+  try {
+    await raw(s.port, '/big.bin');
+    await raw(s.port, '/big.bin');
+    assert.equal(s.files.stats().entries, 1);
+    const whole = await raw(s.port, '/big.bin');
+    assert.equal(whole.h('content-length'), String(body.length));
+    assert.ok(whole.body.equals(body));
+    const range = await raw(s.port, '/big.bin', { Range: 'bytes=100-3145827' });
+    assert.equal(range.status, 206);
+    assert.equal(range.h('content-range'), `bytes 100-3145827/${body.length}`);
+    assert.ok(range.body.equals(body.subarray(100, 3145828)));
+    const head = await raw(s.port, '/big.bin', {}, 'HEAD');
+    assert.equal(head.status, 200);
+    assert.equal(head.h('content-length'), String(body.length));
+    assert.equal(head.body.length, 0);
+    // A client that reads the head and goes: the slices stop, and the server goes on serving.
+    await new Promise<void>((resolve) => {
+      const socket = connect(s.port, '127.0.0.1', () => socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+      socket.once('data', () => {
+        socket.destroy();
+        resolve();
+      });
+    });
+    assert.ok((await raw(s.port, '/big.bin')).body.equals(body));
+    assert.equal(s.files.stats().hits, 5, 'whole, range, HEAD, the one left midway, and the last');
   } finally {
     await s.close();
     await tree.cleanup();
