@@ -125,6 +125,9 @@ export async function run({ duration = 10, rounds = 3, roundSeconds, certs = 'ec
       // BASELINE_HTTPS_SERVER=path/to/an/older/build's bench/servers/ours-https.mjs adds that build to
       // the same rounds: before and after a change, measured together.
       if (process.env.BASELINE_HTTPS_SERVER) servers.unshift({ name: 'httpcraft before', start: () => startServer(process.env.BASELINE_HTTPS_SERVER, { env: { CERT_FILE: cert.certFile, KEY_FILE: cert.keyFile, DOC_ROOT: root, BODY_MODE: 'file' }, nodeFlags: PRODUCT_NODE_FLAGS }) });
+      // VARIANT_NODE_FLAGS="--flag …" adds httpcraft started with those node flags besides the launcher's:
+      // a V8 or Node flag measured in the same rounds before the launcher adopts it.
+      if (process.env.VARIANT_NODE_FLAGS) servers.splice(1, 0, { name: `httpcraft ${process.env.VARIANT_NODE_FLAGS}`, start: () => startServer(join(BENCH_DIR, 'servers/ours-https.mjs'), { env: { CERT_FILE: cert.certFile, KEY_FILE: cert.keyFile, DOC_ROOT: root, BODY_MODE: 'file' }, nodeFlags: [...PRODUCT_NODE_FLAGS, ...process.env.VARIANT_NODE_FLAGS.split(/\s+/).filter(Boolean)] }) });
       const up = [];
       try {
         for (const s of servers) up.push({ ...s, server: await s.start() });
