@@ -250,15 +250,26 @@ async function streamVariantFile(res: Response, variant: Variant, path: FsPath):
   await streamFile(res, file, 0, variant.size - (variant.tail?.length ?? 0) - 1, variant.tail);
 }
 
-/** Compressed on the fly: length unknown, so the body is chunked (or close-delimited for 1.0). */
+/** Compressed on the fly: length unknown, so the body is chunked (or close-delimited for 1.0). The
+ * source is the cached body when there is one (a large file: it is the page as sent, any HTML
+ * addition included), else the file, then the addition's tail. */
 async function streamCompressed(res: Response, entry: FileEntry, variant: Variant): Promise<void> {
-  const file = await openStream(entry.filePath);
-  const tail = entry.identity.tail;
-  const source = tail === null ? file : Readable.from(withTail(file, tail), { objectMode: false });
+  const cached = entry.identity.body;
+  let source: Readable;
+  if (cached !== null) source = Readable.from(slicesOf(cached), { objectMode: false });
+  else {
+    const file = await openStream(entry.filePath);
+    const tail = entry.identity.tail;
+    source = tail === null ? file : Readable.from(withTail(file, tail), { objectMode: false });
+  }
   const compressor = createCompressor(variant.coding as 'br' | 'gzip');
   pipeline(source, compressor, () => {}); // errors surface through the compressor to res.stream
   setFields(res, variant.fields);
   await res.stream(compressor);
+}
+
+function* slicesOf(body: Buffer): Generator<Buffer> {
+  for (let pos = 0; pos < body.length; pos += MEMORY_SLICE_BYTES) yield body.subarray(pos, pos + MEMORY_SLICE_BYTES);
 }
 
 async function* withTail(stream: ReadStream, tail: Buffer): AsyncGenerator<Buffer> {

@@ -151,6 +151,27 @@ test('a page too large to hold in memory streams from disk with the tag after it
   });
 });
 
+test('a large page (over 1 MiB) held in the memory cache keeps its tag before </body>, identity and gzip', async () => {
+  const large = `<html><body>${'<p>row</p>\n'.repeat(120_000)}</body></html>`; // ~1.3 MB
+  await withSite(
+    { compressionMinSize: 1 },
+    async (site) => {
+      const expected = large.replace('</body>', `${LIVE_RELOAD_TAG}</body>`);
+      for (let round = 0; round < 3; round++) {
+        // The first request streams it from disk; from the second it is in the cache.
+        const res = await raw(site.port, '/large.html');
+        assert.equal(res.body.toString(), expected, `round ${round}`);
+        assert.equal(res.h('content-length'), String(Buffer.byteLength(expected)));
+        const gz = await raw(site.port, '/large.html', { 'Accept-Encoding': 'gzip' });
+        assert.equal(gz.h('content-encoding'), 'gzip');
+        assert.equal(gunzipSync(gz.body).toString(), expected, `gzip, round ${round}`);
+      }
+      assert.equal(site.handler.cacheStats().entries, 1);
+    },
+    { 'large.html': large },
+  );
+});
+
 test('listings get the tag and a policy that allows it; JSON listings do not change', async () => {
   await withSite({ directoryListing: true }, async (site) => {
     const html = await raw(site.port, '/docs/');
