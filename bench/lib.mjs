@@ -90,9 +90,10 @@ function toMs(value, unit) {
 }
 
 /** Runs wrk and returns {rps, p99Ms, errors, raw}; pin: false runs it unpinned (all cores shared). */
-export function runWrk(url, { connections = 50, pin = HAVE_TASKSET, threads = pin ? 1 : 2, duration = 10, script, scriptArgs = [] } = {}) {
+export function runWrk(url, { connections = 50, pin = HAVE_TASKSET, threads = pin ? 1 : 2, duration = 10, script, scriptArgs = [], timeoutSeconds } = {}) {
   return new Promise((resolve, reject) => {
     const args = ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency'];
+    if (timeoutSeconds !== undefined) args.push('--timeout', `${timeoutSeconds}s`);
     if (script) args.push('-s', script);
     args.push(url);
     if (scriptArgs.length) args.push('--', ...scriptArgs);

@@ -103,7 +103,7 @@ export const KEYS = [
   { key: 'show_hidden_files', group: 'static', kind: BOOL, default: false, description: 'Serve and list dotfiles (never .git, the state folder, log files, the config file or upload temp files).' },
   { key: 'follow_symlinks', group: 'static', kind: BOOL, default: false, description: 'Follow symbolic links that lead outside the document root.' },
   { key: 'index_file', group: 'static', kind: { type: 'string-or-list' }, default: 'index.html', description: 'File(s) served for a folder URL, first found wins (index.html,index.htm).' },
-  { key: 'enable_cache', group: 'static', kind: BOOL, default: true, description: 'Keep small files in an in-memory LRU cache.' },
+  { key: 'enable_cache', group: 'static', kind: BOOL, default: true, description: 'Keep file bodies (up to cache_file_max_bytes) in an in-memory LRU cache.' },
   { key: 'cache_max_size', group: 'static', kind: COUNT(0, 1_000_000), default: 100, description: 'Most files in the memory cache.' },
   { key: 'cache_max_age', group: 'static', kind: SECONDS, default: 3600, description: 'Seconds a cached file may be served before it is checked again.' },
   { key: 'cache_max_bytes', group: 'static', kind: BYTES, default: 67108864, description: 'Total bytes the memory cache may hold.' },

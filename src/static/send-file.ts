@@ -124,10 +124,11 @@ async function streamFile(res: Response, file: FileHandle, start: number, end: n
 // ('drain') and one more turn of the event loop, so every connection gets its turn. Written whole, a
 // 10 MiB body is the socket's to send as fast as the kernel takes it, and with 50 clients on one
 // file the connections whose send buffers had grown took most of the bandwidth (wrk: a 0.39 s mean,
-// p99 3.7 s, the slowest 3.95 s). 1 MiB and 512 KiB slices were still uneven (p99 2-3.4 s); 256 KiB
-// slices with the turn gave a 0.15-0.18 s mean and p99 0.29-0.49 s, as even as nginx's sendfile
-// (p99 0.58 s) and the disk path, whose reads take turns in the thread pool, at the same CPU per
-// byte. Slices are views of the cached buffer: nothing is copied.
+// p99 3.7 s, the slowest 3.95 s). 1 MiB and 512 KiB slices were still uneven (p99 2-3.4 s). With
+// 256 KiB slices and the turn: a 0.15-0.24 s mean and p99 0.29-0.5 s in most runs, and up to 1.4 s
+// in some (nginx's sendfile in the same runs: p99 0.42-0.64 s; the same file from disk, whose reads
+// take turns in the thread pool, 0.46-0.56 s and up to 1.9 s), at the same CPU per byte as whole.
+// Slices are views of the cached buffer: nothing is copied.
 const MEMORY_SLICE_BYTES = 256 * 1024;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
