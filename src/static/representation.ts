@@ -74,6 +74,8 @@ export interface FileEntry {
   siblings: Partial<Record<Coding, Stats>>;
   /** When the file was last checked against the disk (ms). */
   checkedAt: number;
+  /** The check against the disk under way, shared by the requests that arrive while it runs. */
+  checking: Promise<boolean> | null;
 }
 
 export interface RepresentationOptions {
@@ -174,6 +176,7 @@ export async function buildEntry(filePath: FsPath, st: Stats, body: Buffer | nul
     siblingSignature: signatureOf(siblings),
     siblings: usable,
     checkedAt: now,
+    checking: null,
   };
   const tail = inject !== null && page === null ? inject.tail : null;
   const identity = makeVariant(base, 'identity', makeEtag(st.size, st.mtimeMs, inject?.etagSuffix ?? ''), size, page, filePath, tail);

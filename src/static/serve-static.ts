@@ -154,8 +154,12 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     return fromDisk(req, res);
   };
 
+  // One check per entry at a time: with 50 keep-alive clients on one file, each expired interval
+  // used to start 50 stats (150 with the .br/.gz siblings) through the thread pool; now the requests
+  // that arrive while the check runs wait for its answer.
   const revalidate = async (req: Request, res: Response, entry: FileEntry, key: string, now: number): Promise<void> => {
-    if (await stillFresh(entry)) {
+    const check = (entry.checking ??= stillFresh(entry).finally(() => (entry.checking = null)));
+    if (await check) {
       entry.checkedAt = now;
       cache.recordHit();
       req.trace?.decide('memory-cache');

@@ -7,6 +7,7 @@ import { errorHandler } from '../../src/app/error-response.ts';
 import { serveStatic, type StaticOptions } from '../../src/static/serve-static.ts';
 import { makeTree, raw, startSite } from '../support/static-helpers.ts';
 import type { AddressInfo } from 'node:net';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 async function startStatic(options: StaticOptions) {
   const files = serveStatic(options);
@@ -136,6 +137,42 @@ test('cache_max_age: an old entry is re-read from disk', async () => {
     assert.equal(st.hits, 0);
     assert.equal(st.misses, 2);
     assert.equal(st.evictions, 1);
+  } finally {
+    await s.close();
+    await tree.cleanup();
+  }
+});
+
+test('requests that arrive while a cached file is being checked against the disk share that one check', async (t) => {
+  const tree = await makeTree({ 'a.txt': 'one' });
+  const s = await startStatic({ root: tree.root, statIntervalMs: 0, enableCompression: false });
+  // Count the stats serve-static makes: its `stat` is node:fs/promises', whose ESM binding follows the
+  // CommonJS object once syncBuiltinESMExports() is called.
+  const fsp = createRequire(import.meta.url)('node:fs/promises') as typeof import('node:fs/promises');
+  const original = fsp.stat;
+  let stats = 0;
+  // A slow disk: each check of a.txt takes 300 ms, so the requests below all arrive during the first.
+  fsp.stat = (async (...args: Parameters<typeof original>) => {
+    if (String(args[0]).endsWith('a.txt')) {
+      stats++;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return original(...args);
+  }) as typeof original;
+  syncBuiltinESMExports();
+  t.after(() => {
+    fsp.stat = original;
+    syncBuiltinESMExports();
+  });
+  try {
+    assert.equal((await raw(s.port, '/a.txt')).body.toString(), 'one'); // cached (its stat is safeStat's lstat/realpath, not counted)
+    stats = 0;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => raw(s.port, '/a.txt')));
+    for (const a of answers) assert.equal(a.body.toString(), 'one');
+    assert.equal(stats, 1, '20 requests during one check: that one check answers them all');
+    await writeFile(tree.path('a.txt'), 'two!');
+    const after = await Promise.all(Array.from({ length: 5 }, () => raw(s.port, '/a.txt')));
+    for (const a of after) assert.equal(a.body.toString(), 'two!', 'a change is seen by every waiter');
   } finally {
     await s.close();
     await tree.cleanup();
