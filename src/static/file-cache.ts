@@ -123,6 +123,12 @@ export class FileCache<V> {
     } else this.#shrink(key);
   }
 
+  /** Removes the key only while it still holds this value (not one set since). */
+  deleteIf(key: string, value: V): void {
+    const slot = this.#map.get(key);
+    if (slot !== undefined && slot.value === value) this.#drop(key, slot);
+  }
+
   delete(key: string): void {
     const slot = this.#map.get(key);
     if (slot !== undefined) this.#drop(key, slot);

@@ -165,7 +165,9 @@ export function serveStatic(options: StaticOptions): StaticHandler {
       req.trace?.decide('memory-cache');
       return send(req, res, entry, true);
     }
-    cache.delete(key);
+    // Several requests may have waited on this check: the first to get here drops the stale entry;
+    // the others must not drop the fresh one it may have cached meanwhile.
+    cache.deleteIf(key, entry);
     return fromDisk(req, res);
   };
 

@@ -60,3 +60,17 @@ test('a zero entry bound disables the cache', () => {
   assert.ok(!c.admits(1));
   assert.equal(c.set('a', 'A', 1), false);
 });
+
+test('deleteIf removes a key only while it holds the given value', () => {
+  const c = new FileCache<{ v: number }>({ maxEntries: 10, maxBytes: 1000, maxAgeMs: 0, maxEntryBytes: 1000 });
+  const stale = { v: 1 };
+  const fresh = { v: 2 };
+  c.set('a', stale, 10);
+  c.set('a', fresh, 20); // refilled meanwhile
+  c.deleteIf('a', stale);
+  assert.equal(c.get('a'), fresh, 'the fresh value stays');
+  assert.equal(c.bytes, 20);
+  c.deleteIf('a', fresh);
+  assert.equal(c.get('a'), undefined);
+  assert.equal(c.bytes, 0);
+});
