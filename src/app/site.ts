@@ -7,7 +7,7 @@ import { compose, type Middleware } from './pipeline.ts';
 import { Router } from './router.ts';
 import { errorHandler } from './error-response.ts';
 import { exhaustionLine, throttledLog } from './exhaustion.ts';
-import { serveStatic } from '../static/serve-static.ts';
+import { indexFileNames, serveStatic } from '../static/serve-static.ts';
 import { documentRootErrorPages } from '../static/error-pages.ts';
 import type { CacheControlRule } from '../static/cache-control.ts';
 import { protectedPaths, type NeverServeOptions } from '../static/protected-paths.ts';
@@ -176,7 +176,7 @@ export function createSiteHandler(options: SiteOptions): SiteHandler {
           showHiddenFiles: options.showHiddenFiles,
           followSymlinks: options.followSymlinks,
           protect,
-          indexFiles: typeof options.indexFile === 'string' ? [options.indexFile] : (options.indexFile ?? ['index.html']),
+          indexFiles: indexFileNames(options.indexFile),
         })
       : null;
   const lastResort = withFallback(files, { fallback: rules.fallback ?? null, cleanUrls: rules.cleanUrls === true, pathCacheControl: cacheControlRules(rules.headers).length > 0 }, cleanTarget);

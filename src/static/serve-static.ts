@@ -74,9 +74,14 @@ export interface StaticHandler extends Handler {
   invalidate(): void;
 }
 
+/** index_file as the list of names tried in order (one name, a list, or the default index.html). */
+export function indexFileNames(indexFile: string | readonly string[] | undefined): readonly string[] {
+  return typeof indexFile === 'string' ? [indexFile] : (indexFile ?? ['index.html']);
+}
+
 export function serveStatic(options: StaticOptions): StaticHandler {
   const root = options.root;
-  const indexes = typeof options.indexFile === 'string' ? [options.indexFile] : (options.indexFile ?? ['index.html']);
+  const indexes = indexFileNames(options.indexFile);
   const protect = options.protect ?? protectedPaths(root);
   const showHidden = options.showHiddenFiles === true;
   const followSymlinks = options.followSymlinks === true;
