@@ -8,14 +8,16 @@
 // memory fifty times over (800 MiB); while one fill runs, the others stream from disk in 256 KiB
 // buffers as an uncached file does.
 
+import { sameFile, type FileIdentity } from './file-identity.ts';
+
 /** Files up to this size are cached on their first request, as they always were. */
 export const LARGE_FILE_BYTES = 1024 * 1024;
 /** Large files remembered as seen once; the oldest is forgotten first. */
 const REMEMBERED_FILES = 1024;
 
 export class LargeFileAdmission {
-  /** Key → the file's identity (size, mtime, inode) when it was first asked for. */
-  readonly #seenOnce = new Map<string, string>();
+  /** Key → the file's identity (file-identity.ts) when it was first asked for. */
+  readonly #seenOnce = new Map<string, FileIdentity>();
   readonly #filling = new Set<string>();
 
   /**
@@ -23,12 +25,14 @@ export class LargeFileAdmission {
    * one, true on a request after the first for the same unchanged file, when no other request is
    * filling it. A true for a large file must be followed by done(key).
    */
-  admitNow(key: string, size: number, identity: string): boolean {
-    if (size <= LARGE_FILE_BYTES) return true;
+  admitNow(key: string, file: FileIdentity): boolean {
+    if (file.size <= LARGE_FILE_BYTES) return true;
     if (this.#filling.has(key)) return false;
-    if (this.#seenOnce.get(key) !== identity) {
+    const seen = this.#seenOnce.get(key);
+    if (seen === undefined || !sameFile(seen, file)) {
       this.#seenOnce.delete(key); // re-inserted at the newest end
-      this.#seenOnce.set(key, identity);
+      // Its four numbers, not the caller's Stats object (which holds a dozen more).
+      this.#seenOnce.set(key, { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, dev: file.dev });
       if (this.#seenOnce.size > REMEMBERED_FILES) this.#seenOnce.delete(this.#seenOnce.keys().next().value!);
       return false;
     }

@@ -22,6 +22,7 @@ import { hasHiddenSegment, resolveServedPath, type Resolved, type ResolvedBytes 
 import { buildEntry, injectionFor, signatureOf, statSiblings, type FileEntry, type HtmlInjection } from './representation.ts';
 import { notFound, sendFile, type SendFileOptions } from './send-file.ts';
 import { LargeFileAdmission } from './large-file-admission.ts';
+import { sameFile } from './file-identity.ts';
 import { directoryServer, type DirectoryOptions } from './serve-directory.ts';
 import { encodeSegmentBytes, isUnder, joinName, pathText, realPath, type FsPath } from './fs-path.ts';
 import { encodeSegment } from './listing.ts';
@@ -119,7 +120,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
   const stillFresh = async (entry: FileEntry): Promise<boolean> => {
     try {
       const st = await stat(entry.filePath);
-      if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs || st.ino !== entry.ino || st.dev !== entry.dev) return false;
+      if (!sameFile(st, entry)) return false;
       if (representation.enableCompression && signatureOf(await statSiblings(entry.filePath, st)) !== entry.siblingSignature) return false;
       return true;
     } catch {
@@ -239,7 +240,7 @@ export function serveStatic(options: StaticOptions): StaticHandler {
     const repOptions = { ...representation, cacheControl: cacheControl(urlPath), maxInMemoryBytes: cache.maxEntryBytes };
     req.trace?.decideFrom(cacheControlSource(urlPath), 'cache-control', repOptions.cacheControl);
     const cacheable = cacheOn && cache.admits(st.size);
-    const fill = cacheable && admission.admitNow(key, st.size, `${st.size}:${st.mtimeMs}:${st.ino}:${st.dev}`);
+    const fill = cacheable && admission.admitNow(key, st);
     if (req.trace !== null) {
       if (!cacheOn) req.trace.decideFrom('config enable_cache', 'from-disk', 'the memory cache is off');
       else if (!cacheable) req.trace.decide('from-disk', `its ${st.size} bytes are more than cache_file_max_bytes ${cache.maxEntryBytes}, so it is not cached`);

@@ -20,27 +20,31 @@ async function startStatic(options: StaticOptions) {
   return { files, port, close: () => server.close(1000) };
 }
 
+/** A file's identity as a stat gives it (file-identity.ts). */
+const file = (size: number, mtimeMs = 1, ino = 7) => ({ size, mtimeMs, ino, dev: 1 });
+
 test('LargeFileAdmission: small files at once; a large one on its second sight, one fill at a time', () => {
   const a = new LargeFileAdmission();
-  assert.equal(a.admitNow('/small', LARGE_FILE_BYTES, 'x'), true);
-  assert.equal(a.admitNow('/small', LARGE_FILE_BYTES, 'x'), true, 'small files are never held back');
+  assert.equal(a.admitNow('/small', file(LARGE_FILE_BYTES)), true);
+  assert.equal(a.admitNow('/small', file(LARGE_FILE_BYTES)), true, 'small files are never held back');
   const big = LARGE_FILE_BYTES + 1;
-  assert.equal(a.admitNow('/big', big, 'v1'), false, 'first sight');
+  assert.equal(a.admitNow('/big', file(big, 1)), false, 'first sight');
   assert.match(a.whyNot('/big'), /second request/);
-  assert.equal(a.admitNow('/big', big, 'v2'), false, 'the file changed: its first sight again');
-  assert.equal(a.admitNow('/big', big, 'v2'), true, 'second sight of the same file');
-  assert.equal(a.admitNow('/big', big, 'v2'), false, 'a fill is running');
+  assert.equal(a.admitNow('/big', file(big, 2)), false, 'the file changed: its first sight again');
+  assert.equal(a.admitNow('/big', file(big, 2, 8)), false, 'replaced (another inode): its first sight again');
+  assert.equal(a.admitNow('/big', file(big, 2, 8)), true, 'second sight of the same file');
+  assert.equal(a.admitNow('/big', file(big, 2, 8)), false, 'a fill is running');
   assert.match(a.whyNot('/big'), /another request/);
   a.done('/big');
-  assert.equal(a.admitNow('/big', big, 'v2'), false, 'after a fill the count starts over (the cache answers meanwhile)');
+  assert.equal(a.admitNow('/big', file(big, 2, 8)), false, 'after a fill the count starts over (the cache answers meanwhile)');
 });
 
 test('LargeFileAdmission remembers a bounded number of large files', () => {
   const a = new LargeFileAdmission();
-  const big = LARGE_FILE_BYTES + 1;
-  for (let i = 0; i < 5000; i++) a.admitNow(`/f${i}`, big, 'v');
-  assert.equal(a.admitNow('/f0', big, 'v'), false, 'the oldest was forgotten');
-  assert.equal(a.admitNow('/f4999', big, 'v'), true, 'the newest is remembered');
+  const big = file(LARGE_FILE_BYTES + 1);
+  for (let i = 0; i < 5000; i++) a.admitNow(`/f${i}`, big);
+  assert.equal(a.admitNow('/f0', big), false, 'the oldest was forgotten');
+  assert.equal(a.admitNow('/f4999', big), true, 'the newest is remembered');
 });
 
 test('a 2 MiB file streams on its first request and is served from memory from its second', async () => {
