@@ -6,8 +6,8 @@ import { compose } from '../../src/app/pipeline.ts';
 import { errorHandler } from '../../src/app/error-response.ts';
 import { serveStatic, type StaticOptions } from '../../src/static/serve-static.ts';
 import { makeTree, raw, startSite } from '../support/static-helpers.ts';
+import { spyOnFs } from '../support/fs-spy.ts';
 import type { AddressInfo } from 'node:net';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 async function startStatic(options: StaticOptions) {
   const files = serveStatic(options);
@@ -146,30 +146,14 @@ test('cache_max_age: an old entry is re-read from disk', async () => {
 test('requests that arrive while a cached file is being checked against the disk share that one check', async (t) => {
   const tree = await makeTree({ 'a.txt': 'one' });
   const s = await startStatic({ root: tree.root, statIntervalMs: 0, enableCompression: false });
-  // Count the stats serve-static makes: its `stat` is node:fs/promises', whose ESM binding follows the
-  // CommonJS object once syncBuiltinESMExports() is called.
-  const fsp = createRequire(import.meta.url)('node:fs/promises') as typeof import('node:fs/promises');
-  const original = fsp.stat;
-  let stats = 0;
-  // A slow disk: each check of a.txt takes 300 ms, so the requests below all arrive during the first.
-  fsp.stat = (async (...args: Parameters<typeof original>) => {
-    if (String(args[0]).endsWith('a.txt')) {
-      stats++;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    return original(...args);
-  }) as typeof original;
-  syncBuiltinESMExports();
-  t.after(() => {
-    fsp.stat = original;
-    syncBuiltinESMExports();
-  });
+  // A slow disk: each stat of a.txt takes 300 ms, so the requests below all arrive during the first check.
+  const stats = spyOnFs(t, 'stat', (path) => path.endsWith('a.txt'), 300);
   try {
-    assert.equal((await raw(s.port, '/a.txt')).body.toString(), 'one'); // cached (its stat is safeStat's lstat/realpath, not counted)
-    stats = 0;
+    assert.equal((await raw(s.port, '/a.txt')).body.toString(), 'one'); // cached now
+    stats.calls = 0; // the first request's own stat (safe-stat.ts) is not a check
     const answers = await Promise.all(Array.from({ length: 20 }, () => raw(s.port, '/a.txt')));
     for (const a of answers) assert.equal(a.body.toString(), 'one');
-    assert.equal(stats, 1, '20 requests during one check: that one check answers them all');
+    assert.equal(stats.calls, 1, '20 requests during one check: that one check answers them all');
     await writeFile(tree.path('a.txt'), 'two!');
     const after = await Promise.all(Array.from({ length: 5 }, () => raw(s.port, '/a.txt')));
     for (const a of after) assert.equal(a.body.toString(), 'two!', 'a change is seen by every waiter');

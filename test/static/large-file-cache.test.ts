@@ -9,15 +9,30 @@ import { connect, type AddressInfo } from 'node:net';
 import { createServer } from '../../src/server/http-server.ts';
 import { compose } from '../../src/app/pipeline.ts';
 import { errorHandler } from '../../src/app/error-response.ts';
-import { serveStatic, type StaticOptions } from '../../src/static/serve-static.ts';
+import { serveStatic, type StaticHandler } from '../../src/static/serve-static.ts';
 import { LARGE_FILE_BYTES, LargeFileAdmission } from '../../src/static/large-file-admission.ts';
-import { makeTree, raw } from '../support/static-helpers.ts';
+import { makeTree, raw, type Tree, type TreeSpec } from '../support/static-helpers.ts';
+import { spyOnFs } from '../support/fs-spy.ts';
 
-async function startStatic(options: StaticOptions) {
-  const files = serveStatic(options);
+interface Served {
+  files: StaticHandler;
+  port: number;
+  tree: Tree;
+}
+
+/** Serves a tree (no cache revalidation for a minute: these tests change files only on purpose) and
+ * runs `run` against it, then stops the server and removes the tree. */
+async function withStatic(spec: TreeSpec, run: (s: Served) => Promise<void>): Promise<void> {
+  const tree = await makeTree(spec);
+  const files = serveStatic({ root: tree.root, statIntervalMs: 60_000 });
   const server = createServer({ handler: compose([errorHandler()], files) });
-  const { port } = (await server.listen({ port: 0, host: '127.0.0.1' })) as AddressInfo;
-  return { files, port, close: () => server.close(1000) };
+  try {
+    const { port } = (await server.listen({ port: 0, host: '127.0.0.1' })) as AddressInfo;
+    await run({ files, port, tree });
+  } finally {
+    await server.close(1000);
+    await tree.cleanup();
+  }
 }
 
 /** A file's identity as a stat gives it (file-identity.ts). */
@@ -49,9 +64,7 @@ test('LargeFileAdmission remembers a bounded number of large files', () => {
 
 test('a 2 MiB file streams on its first request and is served from memory from its second', async () => {
   const body = randomBytes(2 * 1024 * 1024);
-  const tree = await makeTree({ 'big.bin': body });
-  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
-  try {
+  await withStatic({ 'big.bin': body }, async (s) => {
     const first = await raw(s.port, '/big.bin');
     assert.equal(first.status, 200);
     assert.ok(first.body.equals(body));
@@ -65,51 +78,39 @@ test('a 2 MiB file streams on its first request and is served from memory from i
     const st = s.files.stats();
     assert.deepEqual([st.misses, st.hits], [2, 1]);
     assert.ok(st.bytes >= body.length, 'the body is counted in the byte bound');
-  } finally {
-    await s.close();
-    await tree.cleanup();
-  }
+  });
 });
 
 test('a large file that changed between its first two requests waits for a second sight of the new one', async () => {
-  const tree = await makeTree({ 'big.bin': randomBytes(LARGE_FILE_BYTES + 10) });
-  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
-  try {
+  await withStatic({ 'big.bin': randomBytes(LARGE_FILE_BYTES + 10) }, async (s) => {
     await raw(s.port, '/big.bin');
     const next = randomBytes(LARGE_FILE_BYTES + 20);
-    await writeFile(tree.path('big.bin'), next);
+    await writeFile(s.tree.path('big.bin'), next);
     assert.ok((await raw(s.port, '/big.bin')).body.equals(next));
     assert.equal(s.files.stats().entries, 0);
     assert.ok((await raw(s.port, '/big.bin')).body.equals(next));
     assert.equal(s.files.stats().entries, 1);
-  } finally {
-    await s.close();
-    await tree.cleanup();
-  }
+  });
 });
 
-test('many clients starting the same large file together all get it whole; it is cached once', async () => {
+test('many clients starting the same large file together all get it whole; it is read into memory once', async (t) => {
   const body = randomBytes(3 * 1024 * 1024);
-  const tree = await makeTree({ 'big.bin': body });
-  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
-  try {
+  await withStatic({ 'big.bin': body }, async (s) => {
     await raw(s.port, '/big.bin'); // seen once
+    // A slow disk: the fill takes 300 ms, so the twelve requests below all arrive while it runs.
+    const fills = spyOnFs(t, 'readFile', (path) => path.endsWith('big.bin'), 300);
     const all = await Promise.all(Array.from({ length: 12 }, () => raw(s.port, '/big.bin')));
     for (const r of all) assert.ok(r.status === 200 && r.body.equals(body));
     const st = s.files.stats();
     assert.equal(st.entries, 1);
     assert.ok(st.bytes < 2 * body.length, `one copy held (${st.bytes} bytes)`);
-  } finally {
-    await s.close();
-    await tree.cleanup();
-  }
+    assert.equal(fills.calls, 1, 'one read into memory; the other requests streamed the file meanwhile');
+  });
 });
 
 test('a cached large text file is gzipped as a stream, not held compressed in memory', async () => {
   const text = Buffer.from('All work and no play makes Jack a dull boy.\n'.repeat(50_000)); // ~2.1 MiB
-  const tree = await makeTree({ 'big.txt': text });
-  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
-  try {
+  await withStatic({ 'big.txt': text }, async (s) => {
     await raw(s.port, '/big.txt');
     await raw(s.port, '/big.txt');
     assert.equal(s.files.stats().entries, 1);
@@ -120,33 +121,23 @@ test('a cached large text file is gzipped as a stream, not held compressed in me
     assert.equal(gz.h('transfer-encoding'), 'chunked');
     assert.ok(gunzipSync(gz.body).equals(text), 'raw() has removed the chunked framing');
     assert.equal(s.files.stats().bytes, before, 'no compressed variant was added to the entry');
-  } finally {
-    await s.close();
-    await tree.cleanup();
-  }
+  });
 });
 
 test('by default a file over 16 MiB is never cached; one of 16 MiB is', async () => {
-  const tree = await makeTree({ 'over.bin': '', 'limit.bin': '' });
-  await truncate(tree.path('over.bin'), 16 * 1024 * 1024 + 1);
-  await truncate(tree.path('limit.bin'), 16 * 1024 * 1024);
-  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
-  try {
+  await withStatic({ 'over.bin': '', 'limit.bin': '' }, async (s) => {
+    await truncate(s.tree.path('over.bin'), 16 * 1024 * 1024 + 1);
+    await truncate(s.tree.path('limit.bin'), 16 * 1024 * 1024);
     for (let i = 0; i < 3; i++) assert.equal((await raw(s.port, '/over.bin')).body.length, 16 * 1024 * 1024 + 1);
     assert.equal(s.files.stats().entries, 0);
     for (let i = 0; i < 2; i++) assert.equal((await raw(s.port, '/limit.bin')).body.length, 16 * 1024 * 1024);
     assert.equal(s.files.stats().entries, 1);
-  } finally {
-    await s.close();
-    await tree.cleanup();
-  }
+  });
 });
 
 test('from the memory cache, a large file is byte-exact whole, in a large range, and for HEAD; a client leaving midway costs nothing', async () => {
   const body = randomBytes(5 * 1024 * 1024 + 7);
-  const tree = await makeTree({ 'big.bin': body });
-  const s = await startStatic({ root: tree.root, statIntervalMs: 60_000 });
-  try {
+  await withStatic({ 'big.bin': body }, async (s) => {
     await raw(s.port, '/big.bin');
     await raw(s.port, '/big.bin');
     assert.equal(s.files.stats().entries, 1);
@@ -171,8 +162,5 @@ test('from the memory cache, a large file is byte-exact whole, in a large range,
     });
     assert.ok((await raw(s.port, '/big.bin')).body.equals(body));
     assert.equal(s.files.stats().hits, 5, 'whole, range, HEAD, the one left midway, and the last');
-  } finally {
-    await s.close();
-    await tree.cleanup();
-  }
+  });
 });
