@@ -449,11 +449,17 @@ describe('persistence (RFC 9112 §9.3)', () => {
     assert.equal(keepAlive(get('/', 'Connection: close\r\n')), false);
     assert.equal(keepAlive(get('/', 'Connection: Upgrade, CLOSE\r\n')), false);
     assert.equal(keepAlive(get('/', 'Connection: keep-alive\r\nConnection: close\r\n')), false);
+    // The one-token spellings matched without splitting, and the others through the list.
+    assert.equal(keepAlive(get('/', 'Connection: Close\r\n')), false);
+    assert.equal(keepAlive(get('/', 'Connection: CLOSE\r\n')), false);
+    assert.equal(keepAlive(get('/', 'Connection: close \r\n')), false);
   });
 
   test('HTTP/1.0 persists only with Connection: keep-alive (RFC 9112 §9.3, Appendix C.2.2)', () => {
     assert.equal(keepAlive('GET / HTTP/1.0\r\n\r\n'), false);
     assert.equal(keepAlive('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n'), true);
+    assert.equal(keepAlive('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'), true);
+    assert.equal(keepAlive('GET / HTTP/1.0\r\nConnection: KEEP-ALIVE\r\n\r\n'), true);
     assert.equal(keepAlive('GET / HTTP/1.0\r\nConnection: foo, keep-alive\r\n\r\n'), true);
     assert.equal(keepAlive('GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n'), false);
     assert.equal(expectRequest('GET / HTTP/1.0\r\n\r\n').head.versionMinor, 0);
