@@ -118,16 +118,19 @@ export async function run({ duration = 10, rounds = 3, roundSeconds, certs = 'ec
   try {
     for (const certName of String(certs).split(',')) {
       const cert = await CERTS[certName]();
+      // httpcraft's HTTPS bench server (this build's, or an older one's script) on this certificate.
+      const ours = (script = join(BENCH_DIR, 'servers/ours-https.mjs'), extraFlags = []) =>
+        startServer(script, { env: { CERT_FILE: cert.certFile, KEY_FILE: cert.keyFile, DOC_ROOT: root, BODY_MODE: 'file' }, nodeFlags: [...PRODUCT_NODE_FLAGS, ...extraFlags] });
       const servers = [
-        { name: 'httpcraft', start: () => startServer(join(BENCH_DIR, 'servers/ours-https.mjs'), { env: { CERT_FILE: cert.certFile, KEY_FILE: cert.keyFile, DOC_ROOT: root, BODY_MODE: 'file' }, nodeFlags: PRODUCT_NODE_FLAGS }) },
+        { name: 'httpcraft', start: () => ours() },
         { name: 'nginx', start: () => startNginx(dir, root, cert) },
       ];
       // BASELINE_HTTPS_SERVER=path/to/an/older/build's bench/servers/ours-https.mjs adds that build to
       // the same rounds: before and after a change, measured together.
-      if (process.env.BASELINE_HTTPS_SERVER) servers.unshift({ name: 'httpcraft before', start: () => startServer(process.env.BASELINE_HTTPS_SERVER, { env: { CERT_FILE: cert.certFile, KEY_FILE: cert.keyFile, DOC_ROOT: root, BODY_MODE: 'file' }, nodeFlags: PRODUCT_NODE_FLAGS }) });
+      if (process.env.BASELINE_HTTPS_SERVER) servers.unshift({ name: 'httpcraft before', start: () => ours(process.env.BASELINE_HTTPS_SERVER) });
       // VARIANT_NODE_FLAGS="--flag …" adds httpcraft started with those node flags besides the launcher's:
       // a V8 or Node flag measured in the same rounds before the launcher adopts it.
-      if (process.env.VARIANT_NODE_FLAGS) servers.splice(1, 0, { name: `httpcraft ${process.env.VARIANT_NODE_FLAGS}`, start: () => startServer(join(BENCH_DIR, 'servers/ours-https.mjs'), { env: { CERT_FILE: cert.certFile, KEY_FILE: cert.keyFile, DOC_ROOT: root, BODY_MODE: 'file' }, nodeFlags: [...PRODUCT_NODE_FLAGS, ...process.env.VARIANT_NODE_FLAGS.split(/\s+/).filter(Boolean)] }) });
+      if (process.env.VARIANT_NODE_FLAGS) servers.splice(1, 0, { name: `httpcraft ${process.env.VARIANT_NODE_FLAGS}`, start: () => ours(undefined, process.env.VARIANT_NODE_FLAGS.split(/\s+/).filter(Boolean)) });
       const up = [];
       try {
         for (const s of servers) up.push({ ...s, server: await s.start() });
